@@ -1,0 +1,3 @@
+from oto.cli.app import main
+
+main()

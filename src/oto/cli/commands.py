@@ -1,0 +1,90 @@
+"""``oto command``: sets of an executable's flags that the flag matching engine accepts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption
+from oto.cli.output import print_json, print_table, say
+from oto.errors import Refused
+from oto.services import commands
+from oto.services.database import get_database
+
+app = typer.Typer(help="Sets of an executable's flags the flag matching engine accepts.", no_args_is_help=True)
+
+Executable = Annotated[str, typer.Option("--executable", "-e", help='The executable tag, e.g. "nmap - 7.98".')]
+Flags = Annotated[list[str] | None, typer.Argument(help="The flags, in order (use -- before them if one clashes).")]
+
+
+def _show_refusal(messages: list[str], completion: list[str] | None) -> None:
+    for message in messages:
+        say(message)
+    if completion:
+        say("with what is missing added: " + " ".join(completion))
+
+
+@app.command("add", context_settings=FLAGS_CONTEXT)
+def add(
+    name: str,
+    executable: Executable,
+    flags: Flags = None,
+    description: str = "",
+    root: Annotated[bool, typer.Option("--root", help="The command must run as root.")] = False,
+    json: JsonOption = False,
+) -> int:
+    """Save a command; refused (exit 1) with the engine's violations when the flags don't match."""
+    data = {"name": name, "executable_tag": executable, "parameters": flags or [], "description": description,
+            "requires_root": root}
+    try:
+        with get_database().session() as db:
+            doc = commands.add(db, data)
+    except Refused as refusal:
+        if json:
+            print_json({"ok": False, "error": refusal.message, "violations": refusal.details})
+            return 1
+        raise
+    if json:
+        print_json(doc)
+    else:
+        say(f"added command {doc.name!r}: {' '.join(doc.parameters)}")
+    return 0
+
+
+@app.command("check", context_settings=FLAGS_CONTEXT)
+def check(executable: Executable, flags: Flags = None, json: JsonOption = False) -> int:
+    """Check flags against the engine: exit 0 valid, 1 invalid, each violation on a line."""
+    with get_database().session() as db:
+        verdict = commands.check(db, executable, flags or [])
+    if json:
+        print_json(verdict.to_dict())
+    elif verdict.ok:
+        say("valid")
+    else:
+        _show_refusal(verdict.messages, verdict.completion)
+    return 0 if verdict.ok else 1
+
+
+@app.command("list")
+def list_(
+    executable: Annotated[str | None, typer.Option("--executable", "-e", help="Only this executable's.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """List commands."""
+    with get_database().session() as db:
+        docs = commands.list_all(db, executable)
+    if json:
+        print_json(docs)
+    else:
+        print_table("commands", ["name", "executable", "flags", "root", "description"],
+                    [(d.name, d.executable_tag, " ".join(d.parameters), "yes" if d.requires_root else "",
+                      d.description) for d in docs])
+
+
+@app.command("delete")
+def delete(name: str, cascade: CascadeOption = False) -> None:
+    """Delete a command."""
+    with get_database().session() as db:
+        commands.delete(db, name, cascade=cascade)
+    say(f"deleted command {name!r}")

@@ -1,0 +1,54 @@
+"""``oto executable``: register the programs OTO may run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.output import print_json, print_table, say
+from oto.services import executables
+from oto.services.database import get_database
+
+app = typer.Typer(help="Register the programs OTO may run.", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    name: str,
+    version: str,
+    path: Annotated[str, typer.Argument(help="Absolute path of the program.")],
+    description: Annotated[str, typer.Option(help="What the program is for.")] = "",
+    task_queue: Annotated[str, typer.Option(help="Workers of this queue run its jobs (default OTO_TASK_QUEUE).")] = "",
+    json: JsonOption = False,
+) -> None:
+    """Register an executable; its tag is "NAME - VERSION"."""
+    with get_database().session() as db:
+        doc = executables.add(
+            db, {"name": name, "version": version, "path": path, "description": description, "task_queue": task_queue}
+        )
+    if json:
+        print_json(doc.model_dump() | {"tag": doc.tag})
+    else:
+        say(f"added executable {doc.tag!r} ({doc.path}, task queue {doc.task_queue})")
+
+
+@app.command("list")
+def list_(json: JsonOption = False) -> None:
+    """List registered executables."""
+    with get_database().session() as db:
+        docs = executables.list_all(db)
+    if json:
+        print_json([d.model_dump() | {"tag": d.tag} for d in docs])
+    else:
+        print_table("executables", ["tag", "path", "task queue", "description"],
+                    [(d.tag, d.path, d.task_queue, d.description) for d in docs])
+
+
+@app.command("delete")
+def delete(tag: str, cascade: CascadeOption = False) -> None:
+    """Delete an executable and its parameters."""
+    with get_database().session() as db:
+        executables.delete(db, tag, cascade=cascade)
+    say(f"deleted executable {tag!r}")

@@ -1,0 +1,86 @@
+"""``oto job``: commands with values, ready to run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.output import print_json, print_table, say
+from oto.domain.documents import Value
+from oto.errors import InvalidInput
+from oto.services import jobs
+from oto.services.database import get_database
+
+app = typer.Typer(help="Commands with values, ready to run.", no_args_is_help=True)
+
+
+def parse_sets(sets: list[str]) -> dict[str, Value]:
+    """``FLAG=VALUE`` or a bare ``FLAG`` (no value) into job values; a repeated flag gathers a list."""
+    values: dict[str, Value] = {}
+    for item in sets:
+        flag, sep, value = item.partition("=")
+        if not flag:
+            raise InvalidInput(f"--set {item!r}: give FLAG=VALUE or FLAG")
+        given: str = value if sep else ""
+        if flag in values:
+            previous = values[flag]
+            values[flag] = [*previous, given] if isinstance(previous, list) else [previous or "", given]
+        else:
+            values[flag] = given
+    return values
+
+
+@app.command("add")
+def add(
+    name: str,
+    command: Annotated[str, typer.Option("--command", "-c", help="The command this job runs.")],
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", metavar="FLAG=VALUE", help="A value (FLAG alone for a switch).")
+    ] = None,
+    description: str = "",
+    json: JsonOption = False,
+) -> None:
+    """Add a job: a value for each flag of the command that takes one."""
+    with get_database().session() as db:
+        doc = jobs.add(db, {"name": name, "command": command, "values": parse_sets(set_ or []),
+                            "description": description})
+    if json:
+        print_json(doc)
+    else:
+        say(f"added job {doc.name!r} running command {doc.command!r}")
+
+
+@app.command("argv")
+def argv(name: str, json: JsonOption = False) -> None:
+    """The exact argv the job would run (secret values masked)."""
+    with get_database().session() as db:
+        items = jobs.argv(db, name)
+    if json:
+        print_json(items)
+    else:
+        import shlex
+
+        say(shlex.join(items))
+
+
+@app.command("list")
+def list_(json: JsonOption = False) -> None:
+    """List jobs."""
+    with get_database().session() as db:
+        docs = jobs.list_all(db)
+    if json:
+        print_json(docs)
+    else:
+        print_table("jobs", ["name", "command", "values"],
+                    [(d.name, d.command, " ".join(f"{k}={v}" if v else k for k, v in d.values.items()))
+                     for d in docs])
+
+
+@app.command("delete")
+def delete(name: str, cascade: CascadeOption = False) -> None:
+    """Delete a job."""
+    with get_database().session() as db:
+        jobs.delete(db, name, cascade=cascade)
+    say(f"deleted job {name!r}")

@@ -1,0 +1,48 @@
+"""How the CLI talks: tables and colour on a terminal, JSON with ``--json``, errors on stderr."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from rich.console import Console
+from rich.table import Table
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(_plain(data), indent=2, ensure_ascii=False, default=str) + "\n")
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    rows = list(rows)
+    if not rows:
+        console.print(f"no {title or 'items'}" if title else "nothing to show")
+        return
+    table = Table(*columns, title=title, title_justify="left", show_lines=False)
+    for row in rows:
+        table.add_row(*("" if c is None else str(c) for c in row))
+    console.print(table)
+
+
+def say(message: str) -> None:
+    console.print(message, markup=False)
+
+
+def warn(message: str) -> None:
+    errors.print(message, markup=False)

@@ -1,0 +1,1 @@
+"""Value types, argv rendering, the database models and their migrations."""

@@ -1,0 +1,218 @@
+"""The OTO document (spec/document.md): one shape per resource, shared by import, export and the API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import PurePosixPath
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from oto.domain.valuetypes import STYLES, normalize_value_type
+
+DOCUMENT_VERSION = 1
+
+
+def make_tag(name: str, version: str) -> str:
+    return f"{name} - {version}"
+
+
+def _no_blank(value: str, what: str) -> str:
+    if not value.strip():
+        raise ValueError(f"{what} cannot be empty")
+    if "\x00" in value:
+        raise ValueError(f"{what} cannot contain a NUL character")
+    return value
+
+
+class Item(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class ExecutableDoc(Item):
+    name: str
+    version: str
+    path: str
+    description: str = ""
+    task_queue: str = ""
+
+    @field_validator("name", "version")
+    @classmethod
+    def _named(cls, value: str) -> str:
+        value = _no_blank(value, "a name or version").strip()
+        if " - " in value:
+            raise ValueError("cannot contain ' - ' (it separates name and version in a tag)")
+        return value
+
+    @field_validator("path")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        _no_blank(value, "the path")
+        if not PurePosixPath(value).is_absolute():
+            raise ValueError(f"the path must be absolute, not {value!r}")
+        return value
+
+    @property
+    def tag(self) -> str:
+        return make_tag(self.name, self.version)
+
+
+class ParameterDoc(Item):
+    flag: str
+    executable_tag: str
+    description: str = ""
+    requires_root: bool = False
+    requires_value: bool = False
+    value_type: str = "bool"
+    require_ids: list[str] = Field(default_factory=list)
+    interfer_ids: list[str] = Field(default_factory=list)
+    before: list[str] = Field(default_factory=list)
+    position: int | None = None
+    scale: str | None = None
+    repeatable: bool = False
+    choices: list[str] = Field(default_factory=list)
+    style: str = "separate"
+    secret: bool = False
+
+    @field_validator("flag")
+    @classmethod
+    def _flag(cls, value: str) -> str:
+        _no_blank(value, "a flag")
+        if value != value.strip():
+            raise ValueError(f"a flag cannot start or end with spaces: {value!r}")
+        return value
+
+    @field_validator("value_type")
+    @classmethod
+    def _value_type(cls, value: str) -> str:
+        return normalize_value_type(value)
+
+    @field_validator("style")
+    @classmethod
+    def _style(cls, value: str) -> str:
+        if value not in STYLES:
+            raise ValueError(f"unknown style {value!r} (known: {', '.join(STYLES)})")
+        return value
+
+    @field_validator("position")
+    @classmethod
+    def _position(cls, value: int | None) -> int | None:
+        if value is not None and value < 0:
+            raise ValueError("a position counts from 0 and cannot be negative")
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ParameterDoc:
+        if self.value_type == "bool" and self.requires_value:
+            raise ValueError("value type bool takes no value, but requires_value is true")
+        if self.value_type != "bool" and not self.requires_value:
+            # The seed catalogs leave requires_value implied by the type.
+            self.requires_value = True
+        if self.value_type == "enum" and not self.choices:
+            raise ValueError("value type enum needs a non-empty list of choices")
+        if self.choices and self.value_type != "enum":
+            raise ValueError(f"choices only apply to value type enum, not {self.value_type}")
+        if self.style == "positional" and not self.requires_value:
+            raise ValueError("a positional parameter must take a value")
+        return self
+
+    def to_document(self) -> dict[str, Any]:
+        data = self.model_dump(include={
+            "flag", "executable_tag", "description", "requires_root", "requires_value", "value_type",
+            "require_ids", "interfer_ids",
+        })
+        defaults = ParameterDoc.model_fields
+        for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret"):
+            value = getattr(self, key)
+            default = defaults[key].get_default(call_default_factory=True)
+            if value != default:
+                data[key] = value
+        return data
+
+
+class CommandDoc(Item):
+    name: str
+    executable_tag: str
+    description: str = ""
+    requires_root: bool = False
+    parameters: list[str]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _no_blank(value, "a name")
+
+
+Value = str | list[str] | None
+
+
+class JobDoc(Item):
+    name: str
+    command: str
+    description: str = ""
+    values: dict[str, Value] = Field(default_factory=dict)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _no_blank(value, "a name")
+
+
+class StepDoc(Item):
+    id: str
+    job: str
+    after: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _no_blank(value, "a step id")
+
+
+class RoutineDoc(Item):
+    name: str
+    description: str = ""
+    steps: list[StepDoc]
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _no_blank(value, "a name")
+
+
+class ScheduleDoc(Item):
+    name: str
+    job: str | None = None
+    routine: str | None = None
+    cron: str | None = None
+    timezone: str = "UTC"
+    every: str | None = None
+    offset: str | None = None
+    overlap: str = "skip"
+    catchup_window: str | None = None
+    jitter: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    paused: bool = False
+    note: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _no_blank(value, "a name")
+
+    @model_validator(mode="after")
+    def _one_target_one_spec(self) -> ScheduleDoc:
+        if (self.job is None) == (self.routine is None):
+            raise ValueError("a schedule names exactly one of job or routine")
+        if (self.cron is None) == (self.every is None):
+            raise ValueError("a schedule has exactly one of cron or every")
+        return self
+
+    def to_document(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name}
+        for key, value in self.model_dump(mode="json", exclude={"name"}).items():
+            default = ScheduleDoc.model_fields[key].get_default(call_default_factory=True)
+            if value != default and value is not None:
+                data[key] = value
+        return data

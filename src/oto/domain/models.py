@@ -1,0 +1,191 @@
+"""The tables of OTO's catalog and run history (SQLAlchemy 2.0, typed).
+
+Rules between parameters are stored as lists of flags of the same executable: flags are the
+natural keys users and documents speak in, and the flag matching engine takes them as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+class Executable(Base):
+    __tablename__ = "executables"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(100))
+    tag: Mapped[str] = mapped_column(String(310), unique=True)
+    path: Mapped[str] = mapped_column(String(4096))
+    description: Mapped[str] = mapped_column(Text, default="")
+    task_queue: Mapped[str] = mapped_column(String(200))
+    # A fresh random token whenever a parameter changes: the key of cached compiled schemas,
+    # unique across processes and databases, so no cache ever serves stale rules.
+    rules_revision: Mapped[str] = mapped_column(String(32), default="")
+
+    parameters: Mapped[list[Parameter]] = relationship(
+        back_populates="executable", order_by="Parameter.id", cascade="all, delete-orphan"
+    )
+
+
+class Parameter(Base):
+    __tablename__ = "parameters"
+    __table_args__ = (UniqueConstraint("executable_id", "flag"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    executable_id: Mapped[int] = mapped_column(ForeignKey("executables.id", ondelete="CASCADE"), index=True)
+    flag: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    requires_root: Mapped[bool] = mapped_column(default=False)
+    requires_value: Mapped[bool] = mapped_column(default=False)
+    value_type: Mapped[str] = mapped_column(String(20), default="bool")
+    style: Mapped[str] = mapped_column(String(20), default="separate")
+    choices: Mapped[list[str]] = mapped_column(default=list)
+    repeatable: Mapped[bool] = mapped_column(default=False)
+    secret: Mapped[bool] = mapped_column(default=False)
+    requires: Mapped[list[str]] = mapped_column(default=list)
+    conflicts: Mapped[list[str]] = mapped_column(default=list)
+    before: Mapped[list[str]] = mapped_column(default=list)
+    position: Mapped[int | None] = mapped_column(default=None)
+    scale: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    executable: Mapped[Executable] = relationship(back_populates="parameters")
+
+
+class Command(Base):
+    __tablename__ = "commands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    executable_id: Mapped[int] = mapped_column(ForeignKey("executables.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    requires_root: Mapped[bool] = mapped_column(default=False)
+
+    executable: Mapped[Executable] = relationship()
+    items: Mapped[list[CommandParameter]] = relationship(
+        order_by="CommandParameter.index", cascade="all, delete-orphan"
+    )
+
+
+class CommandParameter(Base):
+    """One place in a command's ordered flag list (a repeatable flag may take several)."""
+
+    __tablename__ = "command_parameters"
+
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id", ondelete="CASCADE"), primary_key=True)
+    index: Mapped[int] = mapped_column(primary_key=True)
+    parameter_id: Mapped[int] = mapped_column(ForeignKey("parameters.id"), index=True)
+
+    parameter: Mapped[Parameter] = relationship()
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    command_id: Mapped[int] = mapped_column(ForeignKey("commands.id"), index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    # flag -> value ("" for a flag that takes none; a list for a repeated flag)
+    values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    command: Mapped[Command] = relationship()
+
+
+class Routine(Base):
+    __tablename__ = "routines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    steps: Mapped[list[RoutineStep]] = relationship(order_by="RoutineStep.index", cascade="all, delete-orphan")
+
+
+class RoutineStep(Base):
+    __tablename__ = "routine_steps"
+    __table_args__ = (UniqueConstraint("routine_id", "step_id"),)
+
+    routine_id: Mapped[int] = mapped_column(ForeignKey("routines.id", ondelete="CASCADE"), primary_key=True)
+    index: Mapped[int] = mapped_column(primary_key=True)
+    step_id: Mapped[str] = mapped_column(String(200))
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
+    after: Mapped[list[str]] = mapped_column(default=list)
+
+    job: Mapped[Job] = relationship()
+
+
+class Schedule(Base):
+    __tablename__ = "schedules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), index=True, default=None)
+    routine_id: Mapped[int | None] = mapped_column(ForeignKey("routines.id"), index=True, default=None)
+    cron: Mapped[str | None] = mapped_column(String(200), default=None)
+    timezone: Mapped[str] = mapped_column(String(100), default="UTC")
+    every: Mapped[str | None] = mapped_column(String(50), default=None)
+    offset: Mapped[str | None] = mapped_column(String(50), default=None)
+    start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    overlap: Mapped[str] = mapped_column(String(20), default="skip")
+    catchup_window: Mapped[str | None] = mapped_column(String(50), default=None)
+    jitter: Mapped[str | None] = mapped_column(String(50), default=None)
+    paused: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    job: Mapped[Job | None] = relationship()
+    routine: Mapped[Routine | None] = relationship()
+
+
+class Run(Base):
+    """One execution of a job, of a routine, or of one step of a routine run.
+
+    The run id is also the id of its Temporal workflow (for jobs and routines).
+    """
+
+    __tablename__ = "runs"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))  # job | routine | step
+    job_name: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
+    routine_name: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id"), index=True, default=None)
+    step_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    trigger: Mapped[str] = mapped_column(String(300), default="cli", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    argv: Mapped[list[str]] = mapped_column(default=list)
+    workdir: Mapped[str] = mapped_column(String(4096), default="")
+    task_queue: Mapped[str] = mapped_column(String(200), default="")
+    exit_code: Mapped[int | None] = mapped_column(default=None)
+    worker: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    stdout: Mapped[str] = mapped_column(Text, default="")
+    stderr: Mapped[str] = mapped_column(Text, default="")
+    artifacts: Mapped[list[Any]] = mapped_column(default=list)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    scope: Mapped[str] = mapped_column(String(10))
+    prefix: Mapped[str] = mapped_column(String(20), index=True)
+    key_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)

@@ -1,0 +1,178 @@
+"""The precomputed form of a schema that ``check`` runs against.
+
+Built once per schema change (lazily) so that a check costs about the size
+of the combination:
+
+* every flag gets an integer index (declaration order);
+* every flag's transitive requires-closure is one Python int bitset, computed
+  on the SCC condensation so cycles cost nothing extra;
+* conflicts, positions, befores and scale groups become small per-index maps
+  holding only the flags that have such rules, so a check touches nothing
+  for a flag without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from .rules import Rules
+
+
+def iter_bits(mask: int) -> Iterator[int]:
+    """Indices of set bits, ascending.
+
+    Scans the binary string in C instead of peeling bits off a 10,000-bit
+    int, which would cost a bigint operation per bit.
+    """
+    if mask <= 0:
+        return
+    text = bin(mask)[:1:-1]
+    i = text.find("1")
+    while i >= 0:
+        yield i
+        i = text.find("1", i + 1)
+
+
+def tarjan(adj: tuple[tuple[int, ...], ...]) -> tuple[list[int], list[tuple[int, ...]]]:
+    """Strongly connected components, iterative (no recursion limit).
+
+    SCCs come out in reverse topological order: a component is emitted only
+    after every component it requires, which is the order closures need.
+    """
+    n = len(adj)
+    order = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    comp = [-1] * n
+    stack: list[int] = []
+    sccs: list[tuple[int, ...]] = []
+    counter = 0
+    for root in range(n):
+        if order[root] != -1:
+            continue
+        order[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work: list[tuple[int, int]] = [(root, 0)]
+        while work:
+            v, pos = work[-1]
+            succ = adj[v]
+            if pos < len(succ):
+                work[-1] = (v, pos + 1)
+                w = succ[pos]
+                if order[w] == -1:
+                    order[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, 0))
+                elif on_stack[w] and order[w] < low[v]:
+                    low[v] = order[w]
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == order[v]:
+                cid = len(sccs)
+                members: list[int] = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp[w] = cid
+                    members.append(w)
+                    if w == v:
+                        break
+                members.sort()
+                sccs.append(tuple(members))
+    return comp, sccs
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """Immutable snapshot; a schema copy may share it until either side changes."""
+
+    names: tuple[str, ...]
+    index: dict[str, int]
+    adj: tuple[tuple[int, ...], ...]
+    comp: tuple[int, ...]
+    sccs: tuple[tuple[int, ...], ...]
+    closure: tuple[int, ...]
+    conflicts: dict[int, frozenset[int]]
+    positions: dict[int, tuple[int, ...]]
+    before: dict[int, tuple[int, ...]]
+    scale_of: dict[int, tuple[int, ...]]
+    scale_names: tuple[str, ...]
+    scale_members: tuple[tuple[int, ...], ...]
+    special: frozenset[int]
+    repeatable: frozenset[int]
+
+    def decode(self, mask: int) -> list[str]:
+        names = self.names
+        return [names[i] for i in iter_bits(mask)]
+
+
+def compile_rules(rules: Rules) -> Compiled:
+    names = tuple(rules.flags)
+    index = {f: i for i, f in enumerate(names)}
+    adj = tuple(
+        tuple(index[b] for b in rules.requires.get(f, ())) for f in names
+    )
+    comp_list, scc_list = tarjan(adj)
+
+    comp_closure = [0] * len(scc_list)
+    for cid, members in enumerate(scc_list):
+        mask = 0
+        for v in members:
+            mask |= 1 << v
+        seen = {cid}
+        for v in members:
+            for w in adj[v]:
+                d = comp_list[w]
+                if d not in seen:
+                    seen.add(d)
+                    mask |= comp_closure[d]
+        comp_closure[cid] = mask
+    closure = tuple(comp_closure[c] for c in comp_list)
+
+    conflicts = {
+        index[a]: frozenset(index[b] for b in others)
+        for a, others in rules.conflicts.items()
+        if others
+    }
+    positions = {
+        index[f]: tuple(sorted(idx)) for f, idx in rules.positions.items() if idx
+    }
+    before = {
+        index[a]: tuple(index[b] for b in bs) for a, bs in rules.before.items() if bs
+    }
+    scale_names = tuple(rules.scales)
+    scale_members = tuple(
+        tuple(index[f] for f in members) for members in rules.scales.values()
+    )
+    groups: dict[int, list[int]] = {}
+    for gid, members_idx in enumerate(scale_members):
+        for v in members_idx:
+            groups.setdefault(v, []).append(gid)
+    scale_of = {v: tuple(gids) for v, gids in groups.items()}
+    special = frozenset(positions) | frozenset(before) | frozenset(scale_of)
+
+    return Compiled(
+        names=names,
+        index=index,
+        adj=adj,
+        comp=tuple(comp_list),
+        sccs=tuple(scc_list),
+        closure=closure,
+        conflicts=conflicts,
+        positions=positions,
+        before=before,
+        scale_of=scale_of,
+        scale_names=scale_names,
+        scale_members=scale_members,
+        special=special,
+        repeatable=frozenset(index[f] for f in rules.repeatable),
+    )

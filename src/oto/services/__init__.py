@@ -1,0 +1,1 @@
+"""The one Python API of OTO: every interface calls these modules, and all validation lives here."""

@@ -1,0 +1,123 @@
+"""Connecting to the catalog database, sessions, and the schema version check.
+
+SQLite is the zero-set-up default: the CLI, the API and the workers are separate processes
+sharing one file, so it runs in WAL mode with a generous busy timeout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from oto.errors import SchemaOutdated, Unavailable
+from oto.settings import get_settings
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "domain" / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+def _alembic_config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(_alembic_config()).get_current_head()
+
+
+class Database:
+    """An engine and its sessions; one per process and database URL."""
+
+    def __init__(self, url: str, **engine_options: Any) -> None:
+        self.url = url
+        self.engine = make_engine(url, **engine_options)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._checked = False
+
+    def upgrade(self) -> None:
+        """Create or upgrade the schema to the newest migration (``oto init``)."""
+        config = _alembic_config()
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, "head")
+        except OperationalError as error:
+            raise Unavailable(f"cannot reach the database at {self.safe_url}: {error.orig}") from error
+        self._checked = True
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+
+    def check_schema(self) -> None:
+        """Refuse to work on a missing or out-of-date schema, once per process."""
+        if self._checked:
+            return
+        try:
+            current = self.current_revision()
+        except OperationalError as error:
+            raise Unavailable(f"cannot reach the database at {self.safe_url}: {error.orig}") from error
+        if current != head_revision():
+            state = "has no OTO schema" if current is None else "has an out-of-date schema"
+            raise SchemaOutdated(f"the database {self.safe_url} {state}: run `oto init`")
+        self._checked = True
+
+    @property
+    def safe_url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back (nothing written) on error."""
+        self.check_schema()
+        with self._sessions() as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+@cache
+def _database_for(url: str) -> Database:
+    return Database(url)
+
+
+def get_database() -> Database:
+    """The database named by the settings, shared by the whole process."""
+    return _database_for(get_settings().database_url)

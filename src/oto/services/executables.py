@@ -1,0 +1,93 @@
+"""Executables: the programs OTO may run. Only what is registered here ever runs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oto.domain.documents import ExecutableDoc, make_tag
+from oto.domain.models import Command, Executable
+from oto.errors import AlreadyExists, InUse
+from oto.services import lookups, schemas
+from oto.services.schemas import new_revision
+from oto.services.validation import invalid
+from oto.settings import get_settings
+
+
+def to_doc(exe: Executable) -> ExecutableDoc:
+    return ExecutableDoc(
+        name=exe.name, version=exe.version, path=exe.path, description=exe.description,
+        task_queue=exe.task_queue,
+    )
+
+
+def _new_doc(data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
+    try:
+        doc = data if isinstance(data, ExecutableDoc) else ExecutableDoc.model_validate(data)
+    except ValidationError as error:
+        raise invalid("executable", error) from None
+    if not doc.task_queue:
+        doc = doc.model_copy(update={"task_queue": get_settings().task_queue})
+    return doc
+
+
+def add(db: Session, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
+    doc = _new_doc(data)
+    if db.scalar(select(Executable.id).where(Executable.tag == doc.tag)) is not None:
+        raise AlreadyExists(f"executable {doc.tag!r} already exists")
+    exe = Executable(
+        name=doc.name, version=doc.version, tag=doc.tag, path=doc.path, description=doc.description,
+        task_queue=doc.task_queue, rules_revision=new_revision(),
+    )
+    db.add(exe)
+    db.flush()
+    return to_doc(exe)
+
+
+def get(db: Session, tag: str) -> ExecutableDoc:
+    return to_doc(lookups.executable(db, tag))
+
+
+def list_all(db: Session) -> list[ExecutableDoc]:
+    return [to_doc(e) for e in db.scalars(select(Executable).order_by(Executable.tag))]
+
+
+def update(db: Session, tag: str, changes: dict[str, Any]) -> ExecutableDoc:
+    """Change path, description or task queue; name and version make the tag and stay fixed."""
+    exe = lookups.executable(db, tag)
+    fixed = {"name", "version"} & {k for k, v in changes.items() if v != getattr(exe, k)}
+    if fixed:
+        raise invalid("executable", f"{' and '.join(sorted(fixed))} cannot change (they form the tag)")
+    merged = to_doc(exe).model_dump() | {k: v for k, v in changes.items() if v is not None}
+    doc = _new_doc(merged)
+    exe.path, exe.description, exe.task_queue = doc.path, doc.description, doc.task_queue
+    db.flush()
+    return to_doc(exe)
+
+
+def delete(db: Session, tag: str, *, cascade: bool = False) -> None:
+    """Delete an executable with its parameters; its commands (and their jobs) only with cascade."""
+    from oto.services import commands
+
+    exe = lookups.executable(db, tag)
+    users = list(db.scalars(select(Command.name).where(Command.executable_id == exe.id).order_by(Command.name)))
+    if users and not cascade:
+        raise InUse(
+            f"executable {tag!r} is used by commands {', '.join(users)}; delete them first or use cascade",
+            details=[{"kind": "command", "name": n} for n in users],
+        )
+    for name in users:
+        commands.delete(db, name, cascade=True)
+    schemas.forget(exe.rules_revision)
+    db.delete(exe)
+    db.flush()
+
+
+def count(db: Session) -> int:
+    return db.scalar(select(func.count()).select_from(Executable)) or 0
+
+
+__all__ = ["add", "count", "delete", "get", "list_all", "make_tag", "to_doc", "update"]

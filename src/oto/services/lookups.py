@@ -1,0 +1,52 @@
+"""Finding catalog records by their natural keys, with the NotFound a user should see."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oto.domain.models import Command, Executable, Job, Parameter, Routine, Schedule
+from oto.errors import NotFound
+
+
+def executable(db: Session, tag: str) -> Executable:
+    found = db.scalar(select(Executable).where(Executable.tag == tag))
+    if found is None:
+        raise NotFound(f"no executable {tag!r} (tags look like 'openssl - 3.5.3'; see `oto executable list`)")
+    return found
+
+
+def parameter(db: Session, tag: str, flag: str) -> Parameter:
+    exe = executable(db, tag)
+    found = db.scalar(select(Parameter).where(Parameter.executable_id == exe.id, Parameter.flag == flag))
+    if found is None:
+        raise NotFound(f"{flag} is not a parameter of {tag}")
+    return found
+
+
+def command(db: Session, name: str) -> Command:
+    found = db.scalar(select(Command).where(Command.name == name))
+    if found is None:
+        raise NotFound(f"no command {name!r}")
+    return found
+
+
+def job(db: Session, name: str) -> Job:
+    found = db.scalar(select(Job).where(Job.name == name))
+    if found is None:
+        raise NotFound(f"no job {name!r}")
+    return found
+
+
+def routine(db: Session, name: str) -> Routine:
+    found = db.scalar(select(Routine).where(Routine.name == name))
+    if found is None:
+        raise NotFound(f"no routine {name!r}")
+    return found
+
+
+def schedule(db: Session, name: str) -> Schedule:
+    found = db.scalar(select(Schedule).where(Schedule.name == name))
+    if found is None:
+        raise NotFound(f"no schedule {name!r}")
+    return found

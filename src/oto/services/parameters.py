@@ -1,0 +1,200 @@
+"""Parameters of an executable and their flag matching rules.
+
+Every change goes through :func:`save`, which checks that the rules name real flags and that
+the executable's whole schema stays consistent before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oto.domain.documents import ParameterDoc
+from oto.domain.models import Command, CommandParameter, Executable, Parameter
+from oto.errors import AlreadyExists, InUse, InvalidInput, Refused
+from oto.services import lookups, schemas
+from oto.services.schemas import new_revision
+from oto.services.validation import invalid
+
+_FIELDS = (
+    "description", "requires_root", "requires_value", "value_type", "style", "choices", "repeatable",
+    "secret", "before", "position", "scale",
+)
+
+
+def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
+    return ParameterDoc.model_construct(
+        flag=p.flag, executable_tag=tag or p.executable.tag, description=p.description,
+        requires_root=p.requires_root, requires_value=p.requires_value, value_type=p.value_type,
+        require_ids=list(p.requires), interfer_ids=list(p.conflicts), before=list(p.before),
+        position=p.position, scale=p.scale, repeatable=p.repeatable, choices=list(p.choices),
+        style=p.style, secret=p.secret,
+    )
+
+
+def parse(data: ParameterDoc | dict[str, Any], where: str = "parameter") -> ParameterDoc:
+    if isinstance(data, ParameterDoc):
+        return data
+    try:
+        return ParameterDoc.model_validate(data)
+    except ValidationError as error:
+        raise invalid(where, error) from None
+
+
+def label(doc: ParameterDoc) -> str:
+    return f"{doc.flag} of {doc.executable_tag}"
+
+
+def _same(p: Parameter, doc: ParameterDoc) -> bool:
+    return to_doc(p, doc.executable_tag).to_document() == doc.to_document()
+
+
+def save(
+    db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]], *, replace: bool
+) -> dict[str, int]:
+    """Insert or update parameters of one executable, all or nothing.
+
+    ``docs`` pairs each parameter with where it came from (for messages). Rules may name flags
+    given later in ``docs``. With ``replace=False`` an existing flag is an error. Returns counts
+    of created, updated and unchanged parameters.
+    """
+    existing = {p.flag: p for p in exe.parameters}
+    seen: dict[str, str] = {}
+    for where, doc in docs:
+        if doc.flag in seen:
+            raise InvalidInput(f"{where} ({label(doc)}): the flag is given twice (also at {seen[doc.flag]})")
+        seen[doc.flag] = where
+        if not replace and doc.flag in existing:
+            raise AlreadyExists(f"{where} ({label(doc)}): the parameter already exists")
+    flags = set(existing) | set(seen)
+    for where, doc in docs:
+        for rule, names in (("require_ids", doc.require_ids), ("interfer_ids", doc.interfer_ids),
+                            ("before", doc.before)):
+            for name in names:
+                if name not in flags:
+                    raise InvalidInput(
+                        f"{where} ({label(doc)}): {rule} names {name}, which is not a parameter of {exe.tag}"
+                    )
+
+    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    changed: list[tuple[str, ParameterDoc]] = []
+    for where, doc in docs:
+        current = existing.get(doc.flag)
+        if current is None:
+            counts["created"] += 1
+            changed.append((where, doc))
+        elif _same(current, doc):
+            counts["unchanged"] += 1
+        else:
+            counts["updated"] += 1
+            changed.append((where, doc))
+    if not changed:
+        return counts
+
+    for _, doc in changed:
+        record = existing.get(doc.flag)
+        if record is None:
+            record = Parameter(flag=doc.flag)
+            exe.parameters.append(record)
+        record.requires = list(doc.require_ids)
+        record.conflicts = list(doc.interfer_ids)
+        for field in _FIELDS:
+            setattr(record, field, getattr(doc, field))
+
+    schema = schemas.build(exe.tag, exe.parameters)
+    where = changed[0][0] if len(changed) == 1 else ""
+    schemas.refuse_if_inconsistent(exe.tag, schema.validate(), where)
+    _recheck_commands(db, exe, schema)
+    exe.rules_revision = new_revision()
+    db.flush()
+    return counts
+
+
+def _recheck_commands(db: Session, exe: Executable, schema: Any) -> None:
+    """Refuse a rule change that would make a saved command invalid."""
+    for cmd in db.scalars(select(Command).where(Command.executable_id == exe.id).order_by(Command.name)):
+        result = schema.check([item.parameter.flag for item in cmd.items])
+        if not result.ok:
+            messages = "; ".join(v.message for v in result.violations)
+            raise Refused(
+                f"the change would break command {cmd.name!r}: {messages}",
+                details=[v.to_dict() for v in result.violations],
+            )
+
+
+def add(db: Session, data: ParameterDoc | dict[str, Any]) -> ParameterDoc:
+    doc = parse(data)
+    exe = lookups.executable(db, doc.executable_tag)
+    save(db, exe, [("parameter", doc)], replace=False)
+    return get(db, doc.executable_tag, doc.flag)
+
+
+def get(db: Session, tag: str, flag: str) -> ParameterDoc:
+    return to_doc(lookups.parameter(db, tag, flag), tag)
+
+
+def list_all(db: Session, tag: str) -> list[ParameterDoc]:
+    exe = lookups.executable(db, tag)
+    return [to_doc(p, tag) for p in exe.parameters]
+
+
+def update(db: Session, tag: str, flag: str, changes: dict[str, Any]) -> ParameterDoc:
+    current = lookups.parameter(db, tag, flag)
+    merged = to_doc(current, tag).model_dump() | changes | {"executable_tag": tag, "flag": flag}
+    doc = parse(merged, f"parameter {flag} of {tag}")
+    save(db, current.executable, [(f"parameter {flag}", doc)], replace=True)
+    _recheck_jobs(db, current)
+    return get(db, tag, flag)
+
+
+def _recheck_jobs(db: Session, param: Parameter) -> None:
+    from oto.services import jobs
+
+    for job in jobs.using_parameter(db, param.id):
+        jobs.check_values(job.command, job.values, where=f"the change would break job {job.name!r}")
+
+
+def users(db: Session, param: Parameter) -> tuple[list[str], list[str]]:
+    """Commands that use a parameter, and other parameters whose rules name it."""
+    commands = sorted(set(db.scalars(
+        select(Command.name).join(CommandParameter).where(CommandParameter.parameter_id == param.id)
+    )))
+    rules = sorted(
+        p.flag for p in param.executable.parameters
+        if p.id != param.id and param.flag in (*p.requires, *p.conflicts, *p.before)
+    )
+    return commands, rules
+
+
+def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
+    """Delete a parameter; commands using it and rules naming it are removed too only with cascade."""
+    from oto.services import commands as command_service
+
+    param = lookups.parameter(db, tag, flag)
+    used_by, named_by = users(db, param)
+    if (used_by or named_by) and not cascade:
+        parts = []
+        if used_by:
+            parts.append(f"commands {', '.join(used_by)}")
+        if named_by:
+            parts.append(f"the rules of {', '.join(named_by)}")
+        raise InUse(
+            f"{flag} of {tag} is used by {' and '.join(parts)}; remove those first or use cascade",
+            details=[{"kind": "command", "name": n} for n in used_by]
+            + [{"kind": "parameter", "name": n} for n in named_by],
+        )
+    for name in used_by:
+        command_service.delete(db, name, cascade=True)
+    exe = param.executable
+    for p in exe.parameters:
+        if p.id != param.id:
+            p.requires = [f for f in p.requires if f != flag]
+            p.conflicts = [f for f in p.conflicts if f != flag]
+            p.before = [f for f in p.before if f != flag]
+    exe.parameters.remove(param)
+    exe.rules_revision = new_revision()
+    db.flush()

@@ -1,0 +1,139 @@
+"""Routines: a named DAG of steps, each running a job after the steps it names."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oto.domain.documents import RoutineDoc, StepDoc
+from oto.domain.models import Job, Routine, RoutineStep, Schedule
+from oto.errors import AlreadyExists, InUse, InvalidInput
+from oto.services import lookups
+from oto.services.validation import invalid
+
+
+def find_cycle(steps: list[StepDoc]) -> list[str] | None:
+    """One cycle of the ``after`` graph as ``[a, b, ..., a]``, or None for a DAG."""
+    after = {s.id: s.after for s in steps}
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for root in after:
+        if state.get(root):
+            continue
+        path: list[str] = []
+        stack: list[tuple[str, int]] = [(root, 0)]
+        while stack:
+            node, i = stack.pop()
+            if i == 0:
+                state[node] = 1
+                path.append(node)
+            deps = after.get(node, [])
+            if i < len(deps):
+                stack.append((node, i + 1))
+                nxt = deps[i]
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):] + [nxt]
+                    return list(reversed(cycle))
+                if not state.get(nxt):
+                    stack.append((nxt, 0))
+            else:
+                state[node] = 2
+                path.pop()
+    return None
+
+
+def validate_steps(doc: RoutineDoc, job_names: set[str], where: str) -> None:
+    if not doc.steps:
+        raise InvalidInput(f"{where} ({doc.name}): a routine needs at least one step")
+    ids: set[str] = set()
+    for i, step in enumerate(doc.steps):
+        if step.id in ids:
+            raise InvalidInput(f"{where} ({doc.name}): steps[{i}] repeats the step id {step.id!r}")
+        ids.add(step.id)
+        if step.job not in job_names:
+            raise InvalidInput(f"{where} ({doc.name}): steps[{i}] ({step.id}) runs unknown job {step.job!r}")
+    for i, step in enumerate(doc.steps):
+        for dep in step.after:
+            if dep not in ids:
+                raise InvalidInput(f"{where} ({doc.name}): steps[{i}] ({step.id}) runs after unknown step {dep!r}")
+            if dep == step.id:
+                raise InvalidInput(f"{where} ({doc.name}): steps[{i}] ({step.id}) runs after itself")
+    cycle = find_cycle(doc.steps)
+    if cycle:
+        raise InvalidInput(f"{where} ({doc.name}): the steps form a cycle: {' -> '.join(cycle)}")
+
+
+def to_doc(routine: Routine) -> RoutineDoc:
+    return RoutineDoc.model_construct(
+        name=routine.name, description=routine.description,
+        steps=[StepDoc.model_construct(id=s.step_id, job=s.job.name, after=list(s.after)) for s in routine.steps],
+    )
+
+
+def parse(data: RoutineDoc | dict[str, Any], where: str = "routine") -> RoutineDoc:
+    if isinstance(data, RoutineDoc):
+        return data
+    try:
+        return RoutineDoc.model_validate(data)
+    except ValidationError as error:
+        raise invalid(where, error) from None
+
+
+def save(db: Session, doc: RoutineDoc, where: str, *, replace: bool) -> str:
+    names = {s.job for s in doc.steps}
+    jobs = {j.name: j for j in db.scalars(select(Job).where(Job.name.in_(names)))}
+    validate_steps(doc, set(jobs), where)
+    current = db.scalar(select(Routine).where(Routine.name == doc.name))
+    if current is not None and not replace:
+        raise AlreadyExists(f"{where}: routine {doc.name!r} already exists")
+    if current is not None and to_doc(current).model_dump() == doc.model_dump():
+        return "unchanged"
+    routine = current or Routine(name=doc.name)
+    routine.description = doc.description
+    routine.steps = []
+    db.flush()
+    routine.steps = [
+        RoutineStep(index=i, step_id=s.id, job=jobs[s.job], after=list(s.after)) for i, s in enumerate(doc.steps)
+    ]
+    if current is None:
+        db.add(routine)
+    db.flush()
+    return "updated" if current is not None else "created"
+
+
+def add(db: Session, data: RoutineDoc | dict[str, Any]) -> RoutineDoc:
+    doc = parse(data)
+    save(db, doc, "routine", replace=False)
+    return get(db, doc.name)
+
+
+def update(db: Session, name: str, changes: dict[str, Any]) -> RoutineDoc:
+    current = lookups.routine(db, name)
+    doc = parse(to_doc(current).model_dump() | changes | {"name": name})
+    save(db, doc, "routine", replace=True)
+    return get(db, name)
+
+
+def get(db: Session, name: str) -> RoutineDoc:
+    return to_doc(lookups.routine(db, name))
+
+
+def list_all(db: Session) -> list[RoutineDoc]:
+    return [to_doc(r) for r in db.scalars(select(Routine).order_by(Routine.name))]
+
+
+def delete(db: Session, name: str, *, cascade: bool = False) -> None:
+    routine = lookups.routine(db, name)
+    schedules = list(db.scalars(select(Schedule).where(Schedule.routine_id == routine.id).order_by(Schedule.name)))
+    if schedules and not cascade:
+        names = ", ".join(s.name for s in schedules)
+        raise InUse(
+            f"routine {name!r} is used by schedules {names}; delete them first or use cascade",
+            details=[{"kind": "schedule", "name": s.name} for s in schedules],
+        )
+    for schedule in schedules:
+        db.delete(schedule)
+    db.delete(routine)
+    db.flush()

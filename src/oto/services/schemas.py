@@ -1,0 +1,76 @@
+"""One compiled flag matching schema per executable, rebuilt only when its parameters change.
+
+The cache is keyed by the executable's ``rules_revision``, a random token every parameter change
+renews, so a process never checks against rules another process (or database) has since changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+import uuid
+from threading import Lock
+
+from oto.domain.models import Executable, Parameter
+from oto.errors import Refused
+from oto.fme import Problem, Schema
+
+_CACHE_SIZE = 256
+_cache: dict[str, Schema] = {}
+_lock = Lock()
+
+
+def new_revision() -> str:
+    return uuid.uuid4().hex
+
+
+def build(tag: str, parameters: Iterable[Parameter]) -> Schema:
+    """A schema holding the flags and rules of these parameters (all of one executable)."""
+    schema = Schema(name=tag)
+    params = list(parameters)
+    for p in params:
+        schema.add_flag(p.flag, repeatable=p.repeatable)
+    scales: dict[str, list[str]] = {}
+    for p in params:
+        for other in p.requires:
+            schema.require(p.flag, other)
+        for other in p.conflicts:
+            schema.conflict(p.flag, other)
+        for other in p.before:
+            schema.before(p.flag, other)
+        if p.position is not None:
+            schema.position(p.flag, p.position)
+        if p.scale:
+            scales.setdefault(p.scale, []).append(p.flag)
+    for name, members in scales.items():
+        schema.scale(name, members)
+    return schema
+
+
+def for_executable(executable: Executable) -> Schema:
+    """The cached schema of an executable; compiled again only after its rules changed."""
+    key = executable.rules_revision
+    with _lock:
+        cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    schema = build(executable.tag, executable.parameters)
+    with _lock:
+        if len(_cache) >= _CACHE_SIZE:
+            _cache.pop(next(iter(_cache)))
+        _cache[key] = schema
+    return schema
+
+
+def forget(revision: str) -> None:
+    with _lock:
+        _cache.pop(revision, None)
+
+
+def refuse_if_inconsistent(tag: str, problems: list[Problem], where: str = "") -> None:
+    if problems:
+        lines = "; ".join(p.message for p in problems)
+        prefix = f"{where}: " if where else ""
+        raise Refused(
+            f"{prefix}the rules of {tag} would be inconsistent: {lines}",
+            details=[p.to_dict() for p in problems],
+        )

@@ -1,0 +1,45 @@
+"""All of OTO's settings, read once from the environment (prefix ``OTO_``) or a ``.env`` file."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OTO_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".oto")
+    database_url: str = ""
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "oto"
+    api_host: str = "127.0.0.1"
+    api_port: int = 1515
+    allow_sudo: bool = False
+    # A run without its own timeout is stopped after this many seconds.
+    run_timeout: float = 3600.0
+    # Between SIGTERM and SIGKILL when a run is stopped.
+    kill_grace: float = 5.0
+    # How many steps of one routine run at once.
+    routine_concurrency: int = 8
+    metrics_port: int | None = None
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.home / 'oto.db'}"
+        return self
+
+    @property
+    def runs_dir(self) -> Path:
+        return self.home / "runs"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the env."""
+    return Settings()

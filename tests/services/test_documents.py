@@ -1,0 +1,161 @@
+"""Import and export of OTO documents (spec/document.md), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from oto.errors import InvalidInput, NotFound, Refused
+from oto.services import documents
+from oto.services.database import Database
+from tests.conftest import DATA, seed_path
+from tests.services.helpers import OPENSSL, TAG, genrsa_document, load, param, snapshot
+
+NMAP = {"name": "nmap", "version": "7.98", "path": "/usr/bin/nmap"}
+MASSCAN = {"name": "masscan", "version": "1.3.9", "path": "/usr/bin/masscan"}
+
+
+def seeds() -> list[Any]:
+    return [json.loads(seed_path(f"{n}.json").read_text()) for n in ("openssl", "nmap", "masscan")]
+
+
+def test_seed_catalogs_import_once_their_executables_exist(database: Database) -> None:
+    load(database, {"oto": 1, "executables": [OPENSSL, NMAP, MASSCAN]})
+    reports = [load(database, seed) for seed in seeds()]
+    assert [r.counts["parameters"]["created"] for r in reports] == [35, 60, 35]
+
+
+def test_seed_round_trip_is_byte_identical(database: Database, sqlite_database: Database) -> None:
+    load(database, {"oto": 1, "executables": [OPENSSL, NMAP, MASSCAN]})
+    for seed in seeds():
+        load(database, seed)
+    load(database, genrsa_document() | {"executables": [], "parameters": [param("-pass", value_type="string")]})
+    first = snapshot(database)
+    load(sqlite_database, json.loads(first))
+    second = snapshot(sqlite_database)
+    assert first == second
+    # and back again into the parametrized backend's own kind of database
+    assert json.loads(first)["parameters"][0]["executable_tag"] == "masscan - 1.3.9"
+
+
+def test_a_seed_list_without_its_executable_names_the_missing_tag(database: Database) -> None:
+    with pytest.raises(InvalidInput) as raised:
+        load(database, seeds()[1])
+    assert str(raised.value).startswith("parameters[0] (-iL of nmap - 7.98): no executable 'nmap - 7.98'")
+    assert snapshot(database) == snapshot(database)
+    with database.session() as db:
+        assert documents.export_document(db)["executables"] == []
+
+
+def test_import_is_idempotent(database: Database) -> None:
+    first = load(database, genrsa_document())
+    assert first.created == 1 + 6 + 1 + 1
+    before = snapshot(database)
+    second = load(database, genrsa_document())
+    assert second.created == 0 and second.updated == 0
+    assert second.counts["parameters"]["unchanged"] == 6
+    assert snapshot(database) == before
+
+
+def test_rules_may_name_flags_listed_later(database: Database) -> None:
+    doc = {"oto": 1, "executables": [OPENSSL],
+           "parameters": [param("a", require_ids=["b"]), param("b", interfer_ids=["c"]), param("c")]}
+    assert load(database, doc).counts["parameters"]["created"] == 3
+
+
+@pytest.mark.parametrize(
+    ("parameters", "kind"),
+    [
+        ([param("a", require_ids=["b"]), param("b", interfer_ids=["a"])], "unsatisfiable"),
+        ([param("a", require_ids=["b"]), param("b", require_ids=["a"])], "cycle"),
+    ],
+)
+def test_inconsistent_rules_are_refused_with_the_engines_problems(
+    database: Database, parameters: list[dict[str, Any]], kind: str
+) -> None:
+    load(database, {"oto": 1, "executables": [OPENSSL]})
+    before = snapshot(database)
+    with pytest.raises(Refused) as raised:
+        load(database, {"oto": 1, "parameters": parameters})
+    assert kind in {p["kind"] for p in raised.value.details}
+    assert "the rules of openssl - 3.5.3 would be inconsistent" in str(raised.value)
+    assert snapshot(database) == before
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        ({"executables": []}, 'oto: this is not an OTO document of version 1 (expected "oto": 1)'),
+        ({"oto": 1, "tasks": []}, "tasks: is not a part of an OTO document"),
+        ({"oto": 1, "executables": [OPENSSL | {"path": "openssl"}]},
+         "executables[0] (openssl): path: the path must be absolute, not 'openssl'"),
+        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", value_type="colour")]},
+         "parameters[0] (-n of openssl - 3.5.3): value_type: unknown value type 'colour'"),
+        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", require_ids=["-zz"])]},
+         "parameters[0] (-n of openssl - 3.5.3): require_ids names -zz, which is not a parameter of openssl - 3.5.3"),
+        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n"), param("-n")]},
+         "parameters[1] (-n of openssl - 3.5.3): the flag is given twice (also at parameters[0])"),
+        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", colour="red")]},
+         "parameters[0] (-n of openssl - 3.5.3): colour: is not a known field"),
+        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-e", value_type="enum")]},
+         "parameters[0] (-e of openssl - 3.5.3): value type enum needs a non-empty list of choices"),
+    ],
+)
+def test_bad_documents_are_refused_and_write_nothing(
+    database: Database, document: dict[str, Any], message: str
+) -> None:
+    before = snapshot(database)
+    with pytest.raises(InvalidInput) as raised:
+        load(database, document)
+    assert str(raised.value).startswith(message)
+    assert snapshot(database) == before
+
+
+def test_a_bad_job_late_in_the_document_rolls_everything_back(database: Database) -> None:
+    doc = genrsa_document()
+    doc["jobs"][0]["values"]["-out"] = ""
+    with pytest.raises(InvalidInput) as raised:
+        load(database, doc)
+    assert str(raised.value) == "jobs[0] (GenRSA-2048): -out (path) a path cannot be empty"
+    with database.session() as db:
+        assert documents.export_document(db)["executables"] == []
+
+
+def test_a_command_with_an_unknown_executable_says_where(database: Database) -> None:
+    doc = {"oto": 1, "commands": [{"name": "x", "executable_tag": "nope - 1", "parameters": []}]}
+    with pytest.raises(NotFound) as raised:
+        load(database, doc)
+    assert str(raised.value).startswith("commands[0] (x): no executable 'nope - 1'")
+
+
+def test_secret_values_are_masked_in_exports(database: Database) -> None:
+    doc = genrsa_document()
+    doc["commands"].append({"name": "Enc", "executable_tag": TAG, "parameters": ["genpkey", "-pass"]})
+    doc["jobs"].append({"name": "Enc-1", "command": "Enc", "values": {"genpkey": "", "-pass": "hunter2"}})
+    load(database, doc)
+    text = snapshot(database)
+    assert "hunter2" not in text
+    assert '"-pass": "***"' in text
+    # re-importing the export keeps the real secret
+    load(database, json.loads(text))
+    from oto.services import jobs
+
+    with database.session() as db:
+        assert jobs.argv(db, "Enc-1", reveal=True)[-1] == "hunter2"
+
+
+def test_the_projects_own_catalogs_import_and_are_canonical(database: Database) -> None:
+    for name in ("openssl", "nmap", "masscan"):
+        load(database, json.loads((DATA / f"{name}.json").read_text()))
+    with database.session() as db:
+        exported = documents.export_document(db)
+    assert {e["name"] for e in exported["executables"]} == {"openssl", "nmap", "masscan"}
+    assert [j["name"] for j in exported["jobs"]][:1] == ["CheckKey-key"]
+    from oto.services import jobs
+
+    with database.session() as db:
+        assert jobs.argv(db, "GenRSA-2048") == [
+            "/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "key.pem",
+        ]
