@@ -46,7 +46,10 @@ def genrsa_document() -> dict[str, Any]:
             {"name": "GenRSA", "executable_tag": TAG, "parameters": ["genpkey", "-algorithm", "-pkeyopt", "-out"]},
         ],
         "jobs": [
-            {"name": "GenRSA-2048", "command": "GenRSA",
-             "values": {"genpkey": "", "-algorithm": "RSA", "-pkeyopt": "rsa_keygen_bits:2048", "-out": "key.pem"}},
+            {
+                "name": "GenRSA-2048",
+                "command": "GenRSA",
+                "values": {"genpkey": "", "-algorithm": "RSA", "-pkeyopt": "rsa_keygen_bits:2048", "-out": "key.pem"},
+            },
         ],
     }

@@ -60,8 +60,11 @@ def test_import_is_idempotent(database: Database) -> None:
 
 
 def test_rules_may_name_flags_listed_later(database: Database) -> None:
-    doc = {"oto": 1, "executables": [OPENSSL],
-           "parameters": [param("a", require_ids=["b"]), param("b", interfer_ids=["c"]), param("c")]}
+    doc = {
+        "oto": 1,
+        "executables": [OPENSSL],
+        "parameters": [param("a", require_ids=["b"]), param("b", interfer_ids=["c"]), param("c")],
+    }
     assert load(database, doc).counts["parameters"]["created"] == 3
 
 
@@ -89,18 +92,30 @@ def test_inconsistent_rules_are_refused_with_the_engines_problems(
     [
         ({"executables": []}, 'oto: this is not an OTO document of version 1 (expected "oto": 1)'),
         ({"oto": 1, "tasks": []}, "tasks: is not a part of an OTO document"),
-        ({"oto": 1, "executables": [OPENSSL | {"path": "openssl"}]},
-         "executables[0] (openssl): path: the path must be absolute, not 'openssl'"),
-        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", value_type="colour")]},
-         "parameters[0] (-n of openssl - 3.5.3): value_type: unknown value type 'colour'"),
-        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", require_ids=["-zz"])]},
-         "parameters[0] (-n of openssl - 3.5.3): require_ids names -zz, which is not a parameter of openssl - 3.5.3"),
-        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n"), param("-n")]},
-         "parameters[1] (-n of openssl - 3.5.3): the flag is given twice (also at parameters[0])"),
-        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", colour="red")]},
-         "parameters[0] (-n of openssl - 3.5.3): colour: is not a known field"),
-        ({"oto": 1, "executables": [OPENSSL], "parameters": [param("-e", value_type="enum")]},
-         "parameters[0] (-e of openssl - 3.5.3): value type enum needs a non-empty list of choices"),
+        (
+            {"oto": 1, "executables": [OPENSSL | {"path": "openssl"}]},
+            "executables[0] (openssl): path: the path must be absolute, not 'openssl'",
+        ),
+        (
+            {"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", value_type="colour")]},
+            "parameters[0] (-n of openssl - 3.5.3): value_type: unknown value type 'colour'",
+        ),
+        (
+            {"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", require_ids=["-zz"])]},
+            "parameters[0] (-n of openssl - 3.5.3): require_ids names -zz, which is not a parameter of openssl - 3.5.3",
+        ),
+        (
+            {"oto": 1, "executables": [OPENSSL], "parameters": [param("-n"), param("-n")]},
+            "parameters[1] (-n of openssl - 3.5.3): the flag is given twice (also at parameters[0])",
+        ),
+        (
+            {"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", colour="red")]},
+            "parameters[0] (-n of openssl - 3.5.3): colour: is not a known field",
+        ),
+        (
+            {"oto": 1, "executables": [OPENSSL], "parameters": [param("-e", value_type="enum")]},
+            "parameters[0] (-e of openssl - 3.5.3): value type enum needs a non-empty list of choices",
+        ),
     ],
 )
 def test_bad_documents_are_refused_and_write_nothing(
@@ -157,5 +172,12 @@ def test_the_projects_own_catalogs_import_and_are_canonical(database: Database) 
 
     with database.session() as db:
         assert jobs.argv(db, "GenRSA-2048") == [
-            "/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "key.pem",
+            "/usr/bin/openssl",
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "key.pem",
         ]

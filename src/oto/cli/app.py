@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-import click
 import typer
 
 from oto.cli import commands, documents, executables, jobs, parameters, schemas
@@ -56,25 +55,22 @@ _extend()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns (and, as a script, exits with) 0 ok, 1 refused or failed, 2 bad input."""
+    """Run the CLI: exit 0 ok, 1 refused or failed, 2 bad usage or bad input; errors in one sentence."""
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
     try:
-        result = app(args=args, prog_name="oto", standalone_mode=False)
-        code = result if isinstance(result, int) else 0
+        app(args=args, prog_name="oto", standalone_mode=True)
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except OtoError as error:
         if debug:
             raise
         sys.stderr.write(f"Error: {error.message}\n")
         code = error.exit_code
-    except click.exceptions.Exit as done:
-        code = done.exit_code
-    except click.ClickException as error:
-        error.show()
-        code = 2 if error.exit_code == 2 else error.exit_code
-    except (click.exceptions.Abort, KeyboardInterrupt):
+    except KeyboardInterrupt:
         sys.stderr.write("Interrupted\n")
         code = 130
     if argv is None:

@@ -14,7 +14,7 @@ from oto.services.database import get_database
 
 app = typer.Typer(help="Sets of an executable's flags the flag matching engine accepts.", no_args_is_help=True)
 
-Executable = Annotated[str, typer.Option("--executable", "-e", help='The executable tag, e.g. "nmap - 7.98".')]
+Executable = Annotated[str, typer.Option("--executable", help='The executable tag, e.g. "nmap - 7.98".')]
 Flags = Annotated[list[str] | None, typer.Argument(help="The flags, in order (use -- before them if one clashes).")]
 
 
@@ -33,27 +33,31 @@ def add(
     description: str = "",
     root: Annotated[bool, typer.Option("--root", help="The command must run as root.")] = False,
     json: JsonOption = False,
-) -> int:
+) -> None:
     """Save a command; refused (exit 1) with the engine's violations when the flags don't match."""
-    data = {"name": name, "executable_tag": executable, "parameters": flags or [], "description": description,
-            "requires_root": root}
+    data = {
+        "name": name,
+        "executable_tag": executable,
+        "parameters": flags or [],
+        "description": description,
+        "requires_root": root,
+    }
     try:
         with get_database().session() as db:
             doc = commands.add(db, data)
     except Refused as refusal:
         if json:
             print_json({"ok": False, "error": refusal.message, "violations": refusal.details})
-            return 1
+            raise typer.Exit(1) from None
         raise
     if json:
         print_json(doc)
     else:
         say(f"added command {doc.name!r}: {' '.join(doc.parameters)}")
-    return 0
 
 
 @app.command("check", context_settings=FLAGS_CONTEXT)
-def check(executable: Executable, flags: Flags = None, json: JsonOption = False) -> int:
+def check(executable: Executable, flags: Flags = None, json: JsonOption = False) -> None:
     """Check flags against the engine: exit 0 valid, 1 invalid, each violation on a line."""
     with get_database().session() as db:
         verdict = commands.check(db, executable, flags or [])
@@ -63,12 +67,13 @@ def check(executable: Executable, flags: Flags = None, json: JsonOption = False)
         say("valid")
     else:
         _show_refusal(verdict.messages, verdict.completion)
-    return 0 if verdict.ok else 1
+    if not verdict.ok:
+        raise typer.Exit(1)
 
 
 @app.command("list")
 def list_(
-    executable: Annotated[str | None, typer.Option("--executable", "-e", help="Only this executable's.")] = None,
+    executable: Annotated[str | None, typer.Option("--executable", help="Only this executable's.")] = None,
     json: JsonOption = False,
 ) -> None:
     """List commands."""
@@ -77,9 +82,14 @@ def list_(
     if json:
         print_json(docs)
     else:
-        print_table("commands", ["name", "executable", "flags", "root", "description"],
-                    [(d.name, d.executable_tag, " ".join(d.parameters), "yes" if d.requires_root else "",
-                      d.description) for d in docs])
+        print_table(
+            "commands",
+            ["name", "executable", "flags", "root", "description"],
+            [
+                (d.name, d.executable_tag, " ".join(d.parameters), "yes" if d.requires_root else "", d.description)
+                for d in docs
+            ],
+        )
 
 
 @app.command("delete")

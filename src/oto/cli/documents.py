@@ -48,9 +48,14 @@ def import_(
         print_json({str(p): r.to_dict() for p, r in reports})
         return
     for path, report in reports:
-        rows = [(kind, c["created"], c["updated"], c["unchanged"]) for kind, c in report.counts.items() if any(c.values())]
-        print_table(f"{path}: {report.created} created, {report.updated} updated",
-                    ["kind", "created", "updated", "unchanged"], rows)
+        rows = [
+            (kind, c["created"], c["updated"], c["unchanged"]) for kind, c in report.counts.items() if any(c.values())
+        ]
+        print_table(
+            f"{path}: {report.created} created, {report.updated} updated",
+            ["kind", "created", "updated", "unchanged"],
+            rows,
+        )
 
 
 def export(

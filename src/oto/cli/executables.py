@@ -42,8 +42,11 @@ def list_(json: JsonOption = False) -> None:
     if json:
         print_json([d.model_dump() | {"tag": d.tag} for d in docs])
     else:
-        print_table("executables", ["tag", "path", "task queue", "description"],
-                    [(d.tag, d.path, d.task_queue, d.description) for d in docs])
+        print_table(
+            "executables",
+            ["tag", "path", "task queue", "description"],
+            [(d.tag, d.path, d.task_queue, d.description) for d in docs],
+        )
 
 
 @app.command("delete")

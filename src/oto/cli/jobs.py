@@ -35,7 +35,7 @@ def parse_sets(sets: list[str]) -> dict[str, Value]:
 @app.command("add")
 def add(
     name: str,
-    command: Annotated[str, typer.Option("--command", "-c", help="The command this job runs.")],
+    command: Annotated[str, typer.Option("--command", help="The command this job runs.")],
     set_: Annotated[
         list[str] | None, typer.Option("--set", metavar="FLAG=VALUE", help="A value (FLAG alone for a switch).")
     ] = None,
@@ -44,8 +44,9 @@ def add(
 ) -> None:
     """Add a job: a value for each flag of the command that takes one."""
     with get_database().session() as db:
-        doc = jobs.add(db, {"name": name, "command": command, "values": parse_sets(set_ or []),
-                            "description": description})
+        doc = jobs.add(
+            db, {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description}
+        )
     if json:
         print_json(doc)
     else:
@@ -73,9 +74,11 @@ def list_(json: JsonOption = False) -> None:
     if json:
         print_json(docs)
     else:
-        print_table("jobs", ["name", "command", "values"],
-                    [(d.name, d.command, " ".join(f"{k}={v}" if v else k for k, v in d.values.items()))
-                     for d in docs])
+        print_table(
+            "jobs",
+            ["name", "command", "values"],
+            [(d.name, d.command, " ".join(f"{k} {v}" if v else k for k, v in d.values.items())) for d in docs],
+        )
 
 
 @app.command("delete")

@@ -21,16 +21,26 @@ def add(
     tag: Annotated[str, typer.Argument(help='The executable, e.g. "nmap - 7.98".')],
     flag: str,
     description: str = "",
-    value_type: Annotated[str, typer.Option(help="string, int, float, path, ip, port, tuple, bool, duration, enum")] = "",
+    value_type: Annotated[
+        str, typer.Option(help="string, int, float, path, ip, port, tuple, bool, duration, enum")
+    ] = "",
     requires_value: bool = False,
     requires_root: bool = False,
-    require: Annotated[list[str] | None, typer.Option("--require", metavar="FLAG", help="A flag this one needs.")] = None,
-    conflict: Annotated[list[str] | None, typer.Option("--conflict", metavar="FLAG", help="A flag it excludes.")] = None,
-    before: Annotated[list[str] | None, typer.Option("--before", metavar="FLAG", help="A flag it must precede.")] = None,
+    require: Annotated[
+        list[str] | None, typer.Option("--require", metavar="FLAG", help="A flag this one needs.")
+    ] = None,
+    conflict: Annotated[
+        list[str] | None, typer.Option("--conflict", metavar="FLAG", help="A flag it excludes.")
+    ] = None,
+    before: Annotated[
+        list[str] | None, typer.Option("--before", metavar="FLAG", help="A flag it must precede.")
+    ] = None,
     position: Annotated[int | None, typer.Option(help="The index it must stand at.")] = None,
     scale: Annotated[str | None, typer.Option(help="A group of which at most one flag is used.")] = None,
     choice: Annotated[list[str] | None, typer.Option("--choice", help="An allowed value (enum).")] = None,
-    style: Annotated[str, typer.Option(help="separate (-o v), equals (--o=v), attached (-ov), positional")] = "separate",
+    style: Annotated[
+        str, typer.Option(help="separate (-o v), equals (--o=v), attached (-ov), positional")
+    ] = "separate",
     repeatable: bool = False,
     secret: Annotated[bool, typer.Option(help="Mask its values in logs, the API and exports.")] = False,
     json: JsonOption = False,
@@ -38,11 +48,21 @@ def add(
     """Add a parameter; refused when its rules would make the executable's schema inconsistent."""
     vt = value_type or ("string" if requires_value else "bool")
     data = {
-        "flag": flag, "executable_tag": tag, "description": description, "value_type": vt,
-        "requires_value": requires_value or vt != "bool", "requires_root": requires_root,
-        "require_ids": require or [], "interfer_ids": conflict or [], "before": before or [],
-        "position": position, "scale": scale, "choices": choice or [], "style": style,
-        "repeatable": repeatable, "secret": secret,
+        "flag": flag,
+        "executable_tag": tag,
+        "description": description,
+        "value_type": vt,
+        "requires_value": requires_value or vt != "bool",
+        "requires_root": requires_root,
+        "require_ids": require or [],
+        "interfer_ids": conflict or [],
+        "before": before or [],
+        "position": position,
+        "scale": scale,
+        "choices": choice or [],
+        "style": style,
+        "repeatable": repeatable,
+        "secret": secret,
     }
     with get_database().session() as db:
         doc = parameters.add(db, data)

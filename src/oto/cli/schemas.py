@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -15,13 +15,13 @@ from oto.services.database import get_database
 app = typer.Typer(help="Check and draw the rules of an executable.", no_args_is_help=True)
 
 
-class GraphFormat(str, Enum):
+class GraphFormat(StrEnum):
     dot = "dot"
     mermaid = "mermaid"
 
 
 @app.command("check")
-def check(tag: str, json: JsonOption = False) -> int:
+def check(tag: str, json: JsonOption = False) -> None:
     """List the schema's problems (cycles, self references, unsatisfiable flags); exit 1 if any."""
     with get_database().session() as db:
         problems = catalog_schemas.problems(db, tag)
@@ -32,7 +32,8 @@ def check(tag: str, json: JsonOption = False) -> int:
             say(f"{p['kind']}: {p['message']}")
     else:
         say(f"the rules of {tag} are consistent")
-    return 1 if problems else 0
+    if problems:
+        raise typer.Exit(1)
 
 
 @app.command("graph")

@@ -117,10 +117,18 @@ class ParameterDoc(Item):
         return self
 
     def to_document(self) -> dict[str, Any]:
-        data = self.model_dump(include={
-            "flag", "executable_tag", "description", "requires_root", "requires_value", "value_type",
-            "require_ids", "interfer_ids",
-        })
+        data = self.model_dump(
+            include={
+                "flag",
+                "executable_tag",
+                "description",
+                "requires_root",
+                "requires_value",
+                "value_type",
+                "require_ids",
+                "interfer_ids",
+            }
+        )
         defaults = ParameterDoc.model_fields
         for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret"):
             value = getattr(self, key)

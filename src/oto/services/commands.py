@@ -54,8 +54,11 @@ def _verdict(exe: Executable, flags: list[str]) -> Verdict:
 
 def to_doc(cmd: Command) -> CommandDoc:
     return CommandDoc.model_construct(
-        name=cmd.name, executable_tag=cmd.executable.tag, description=cmd.description,
-        requires_root=cmd.requires_root, parameters=[item.parameter.flag for item in cmd.items],
+        name=cmd.name,
+        executable_tag=cmd.executable.tag,
+        description=cmd.description,
+        requires_root=cmd.requires_root,
+        parameters=[item.parameter.flag for item in cmd.items],
     )
 
 

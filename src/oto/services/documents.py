@@ -152,9 +152,7 @@ def export_document(db: Session) -> dict[str, Any]:
         "commands": [commands.to_doc(c).model_dump() for c in db.scalars(select(Command).order_by(Command.name))],
         "jobs": [jobs.to_doc(j).model_dump() for j in db.scalars(select(Job).order_by(Job.name))],
         "routines": [routines.to_doc(r).model_dump() for r in db.scalars(select(Routine).order_by(Routine.name))],
-        "schedules": [
-            schedules.to_doc(s).to_document() for s in db.scalars(select(Schedule).order_by(Schedule.name))
-        ],
+        "schedules": [schedules.to_doc(s).to_document() for s in db.scalars(select(Schedule).order_by(Schedule.name))],
     }
 
 
@@ -167,4 +165,6 @@ def loads(text: str, source: str = "document") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})") from None
+        raise InvalidInput(
+            f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
+        ) from None

@@ -19,7 +19,10 @@ from oto.settings import get_settings
 
 def to_doc(exe: Executable) -> ExecutableDoc:
     return ExecutableDoc(
-        name=exe.name, version=exe.version, path=exe.path, description=exe.description,
+        name=exe.name,
+        version=exe.version,
+        path=exe.path,
+        description=exe.description,
         task_queue=exe.task_queue,
     )
 
@@ -39,8 +42,13 @@ def add(db: Session, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
     if db.scalar(select(Executable.id).where(Executable.tag == doc.tag)) is not None:
         raise AlreadyExists(f"executable {doc.tag!r} already exists")
     exe = Executable(
-        name=doc.name, version=doc.version, tag=doc.tag, path=doc.path, description=doc.description,
-        task_queue=doc.task_queue, rules_revision=new_revision(),
+        name=doc.name,
+        version=doc.version,
+        tag=doc.tag,
+        path=doc.path,
+        description=doc.description,
+        task_queue=doc.task_queue,
+        rules_revision=new_revision(),
     )
     db.add(exe)
     db.flush()

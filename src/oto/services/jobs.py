@@ -106,9 +106,7 @@ def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
         for item in job.command.items:
             if item.parameter.secret and values.get(item.parameter.flag):
                 values[item.parameter.flag] = "***"
-    return JobDoc.model_construct(
-        name=job.name, command=job.command.name, description=job.description, values=values
-    )
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
 
 
 def parse(data: JobDoc | dict[str, Any], where: str = "job") -> JobDoc:
@@ -169,10 +167,8 @@ def list_all(db: Session, command: str | None = None, *, offset: int = 0, limit:
 
 
 def using_parameter(db: Session, parameter_id: int) -> list[Job]:
-    return list(db.scalars(
-        select(Job).join(Command).join(CommandParameter).where(CommandParameter.parameter_id == parameter_id)
-        .distinct().order_by(Job.name)
-    ))
+    users = select(CommandParameter.command_id).where(CommandParameter.parameter_id == parameter_id)
+    return list(db.scalars(select(Job).where(Job.command_id.in_(users)).order_by(Job.name)))
 
 
 def users(db: Session, job: Job) -> tuple[list[str], list[str]]:

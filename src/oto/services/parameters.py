@@ -21,18 +21,37 @@ from oto.services.schemas import new_revision
 from oto.services.validation import invalid
 
 _FIELDS = (
-    "description", "requires_root", "requires_value", "value_type", "style", "choices", "repeatable",
-    "secret", "before", "position", "scale",
+    "description",
+    "requires_root",
+    "requires_value",
+    "value_type",
+    "style",
+    "choices",
+    "repeatable",
+    "secret",
+    "before",
+    "position",
+    "scale",
 )
 
 
 def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
     return ParameterDoc.model_construct(
-        flag=p.flag, executable_tag=tag or p.executable.tag, description=p.description,
-        requires_root=p.requires_root, requires_value=p.requires_value, value_type=p.value_type,
-        require_ids=list(p.requires), interfer_ids=list(p.conflicts), before=list(p.before),
-        position=p.position, scale=p.scale, repeatable=p.repeatable, choices=list(p.choices),
-        style=p.style, secret=p.secret,
+        flag=p.flag,
+        executable_tag=tag or p.executable.tag,
+        description=p.description,
+        requires_root=p.requires_root,
+        requires_value=p.requires_value,
+        value_type=p.value_type,
+        require_ids=list(p.requires),
+        interfer_ids=list(p.conflicts),
+        before=list(p.before),
+        position=p.position,
+        scale=p.scale,
+        repeatable=p.repeatable,
+        choices=list(p.choices),
+        style=p.style,
+        secret=p.secret,
     )
 
 
@@ -53,9 +72,7 @@ def _same(p: Parameter, doc: ParameterDoc) -> bool:
     return to_doc(p, doc.executable_tag).to_document() == doc.to_document()
 
 
-def save(
-    db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]], *, replace: bool
-) -> dict[str, int]:
+def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]], *, replace: bool) -> dict[str, int]:
     """Insert or update parameters of one executable, all or nothing.
 
     ``docs`` pairs each parameter with where it came from (for messages). Rules may name flags
@@ -72,8 +89,11 @@ def save(
             raise AlreadyExists(f"{where} ({label(doc)}): the parameter already exists")
     flags = set(existing) | set(seen)
     for where, doc in docs:
-        for rule, names in (("require_ids", doc.require_ids), ("interfer_ids", doc.interfer_ids),
-                            ("before", doc.before)):
+        for rule, names in (
+            ("require_ids", doc.require_ids),
+            ("interfer_ids", doc.interfer_ids),
+            ("before", doc.before),
+        ):
             for name in names:
                 if name not in flags:
                     raise InvalidInput(
@@ -160,11 +180,12 @@ def _recheck_jobs(db: Session, param: Parameter) -> None:
 
 def users(db: Session, param: Parameter) -> tuple[list[str], list[str]]:
     """Commands that use a parameter, and other parameters whose rules name it."""
-    commands = sorted(set(db.scalars(
-        select(Command.name).join(CommandParameter).where(CommandParameter.parameter_id == param.id)
-    )))
+    commands = sorted(
+        set(db.scalars(select(Command.name).join(CommandParameter).where(CommandParameter.parameter_id == param.id)))
+    )
     rules = sorted(
-        p.flag for p in param.executable.parameters
+        p.flag
+        for p in param.executable.parameters
         if p.id != param.id and param.flag in (*p.requires, *p.conflicts, *p.before)
     )
     return commands, rules

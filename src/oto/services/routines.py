@@ -16,7 +16,7 @@ from oto.services.validation import invalid
 
 
 def find_cycle(steps: list[StepDoc]) -> list[str] | None:
-    """One cycle of the ``after`` graph as ``[a, b, ..., a]``, or None for a DAG."""
+    """One cycle of the ``after`` graph as ``[a, b, ..., a]`` (a runs after b ...), or None for a DAG."""
     after = {s.id: s.after for s in steps}
     state: dict[str, int] = {}  # 1 = on the current path, 2 = done
     for root in after:
@@ -34,8 +34,7 @@ def find_cycle(steps: list[StepDoc]) -> list[str] | None:
                 stack.append((node, i + 1))
                 nxt = deps[i]
                 if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
-                    return list(reversed(cycle))
+                    return [*path[path.index(nxt) :], nxt]
                 if not state.get(nxt):
                     stack.append((nxt, 0))
             else:
@@ -62,12 +61,15 @@ def validate_steps(doc: RoutineDoc, job_names: set[str], where: str) -> None:
                 raise InvalidInput(f"{where} ({doc.name}): steps[{i}] ({step.id}) runs after itself")
     cycle = find_cycle(doc.steps)
     if cycle:
-        raise InvalidInput(f"{where} ({doc.name}): the steps form a cycle: {' -> '.join(cycle)}")
+        raise InvalidInput(
+            f"{where} ({doc.name}): the steps form a cycle (each runs after the next): {' -> '.join(cycle)}"
+        )
 
 
 def to_doc(routine: Routine) -> RoutineDoc:
     return RoutineDoc.model_construct(
-        name=routine.name, description=routine.description,
+        name=routine.name,
+        description=routine.description,
         steps=[StepDoc.model_construct(id=s.step_id, job=s.job.name, after=list(s.after)) for s in routine.steps],
     )
 

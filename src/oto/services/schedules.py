@@ -26,7 +26,9 @@ def check_spec(doc: ScheduleDoc, where: str) -> None:
     if doc.cron is not None:
         fields = doc.cron.split()
         if len(fields) != 5 or not croniter.is_valid(doc.cron):
-            raise InvalidInput(f"{label}: {doc.cron!r} is not a 5-field cron expression (minute hour day month weekday)")
+            raise InvalidInput(
+                f"{label}: {doc.cron!r} is not a 5-field cron expression (minute hour day month weekday)"
+            )
     try:
         ZoneInfo(doc.timezone)
     except (ZoneInfoNotFoundError, ValueError):
@@ -49,9 +51,20 @@ def check_spec(doc: ScheduleDoc, where: str) -> None:
 
 def to_doc(s: Schedule) -> ScheduleDoc:
     return ScheduleDoc.model_construct(
-        name=s.name, job=s.job.name if s.job else None, routine=s.routine.name if s.routine else None,
-        cron=s.cron, timezone=s.timezone, every=s.every, offset=s.offset, overlap=s.overlap,
-        catchup_window=s.catchup_window, jitter=s.jitter, start=s.start, end=s.end, paused=s.paused, note=s.note,
+        name=s.name,
+        job=s.job.name if s.job else None,
+        routine=s.routine.name if s.routine else None,
+        cron=s.cron,
+        timezone=s.timezone,
+        every=s.every,
+        offset=s.offset,
+        overlap=s.overlap,
+        catchup_window=s.catchup_window,
+        jitter=s.jitter,
+        start=s.start,
+        end=s.end,
+        paused=s.paused,
+        note=s.note,
     )
 
 
@@ -75,8 +88,19 @@ def save(db: Session, doc: ScheduleDoc, where: str, *, replace: bool) -> str:
         return "unchanged"
     record = current or Schedule(name=doc.name)
     record.job, record.routine = job, routine
-    for key in ("cron", "timezone", "every", "offset", "overlap", "catchup_window", "jitter", "start", "end",
-                "paused", "note"):
+    for key in (
+        "cron",
+        "timezone",
+        "every",
+        "offset",
+        "overlap",
+        "catchup_window",
+        "jitter",
+        "start",
+        "end",
+        "paused",
+        "note",
+    ):
         setattr(record, key, getattr(doc, key))
     if current is None:
         db.add(record)

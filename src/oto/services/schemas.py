@@ -6,8 +6,8 @@ renews, so a process never checks against rules another process (or database) ha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 import uuid
+from collections.abc import Iterable
 from threading import Lock
 
 from oto.domain.models import Executable, Parameter

@@ -1,0 +1,177 @@
+"""Every error the API returns is an RFC 9457 problem (``application/problem+json``).
+
+OtoError already carries its HTTP status and title; this module only renders it, and turns the
+failures that reach the API from elsewhere (request parsing, the database) into the same shape,
+so a client never sees a traceback and bad input never becomes a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from starlette.exceptions import HTTPException
+from starlette.status import HTTP_422_UNPROCESSABLE_CONTENT
+
+from oto.errors import OtoError, Refused
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = logging.getLogger("oto.api")
+
+
+class Violation(BaseModel):
+    """One reason of the flag matching engine (a violation of a command, or a schema problem)."""
+
+    kind: str
+    flags: list[str]
+    message: str
+
+
+class FieldError(BaseModel):
+    location: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with OTO's extensions where they apply."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    violations: list[Violation] | None = None
+    used_by: list[dict[str, str]] | None = None
+    errors: list[FieldError] | None = None
+
+
+def problem_type(slug: str) -> str:
+    return f"urn:oto:problem:{slug}"
+
+
+def _slug(error: OtoError) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", type(error).__name__).lower()
+
+
+def problem(
+    request: Request, status: int, title: str, detail: str, *, slug: str | None = None, **extensions: Any
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": problem_type(slug) if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    body.update({k: v for k, v in extensions.items() if v is not None})
+    headers = {"WWW-Authenticate": 'Bearer realm="oto"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _oto_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, OtoError)
+    extensions: dict[str, Any] = {}
+    if isinstance(error, Refused):
+        extensions["violations"] = error.details
+    elif error.http_status == 409 and error.details:
+        extensions["used_by"] = [{str(k): str(v) for k, v in d.items()} for d in error.details]
+    return problem(request, error.http_status, error.title, error.message, slug=_slug(error), **extensions)
+
+
+def _location(loc: Any) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        FieldError(location=_location(e.get("loc", ())), message=str(e.get("msg", "invalid")).removeprefix("Value error, "))
+        for e in error.errors()
+    ]
+    first = errors[0] if errors else FieldError(location="", message="the request is invalid")
+    detail = f"{first.location}: {first.message}" if first.location else first.message
+    return problem(request, HTTP_422_UNPROCESSABLE_CONTENT, "Invalid input", detail, slug="invalid-input",
+                   errors=[e.model_dump() for e in errors])
+
+
+def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, HTTPException)
+    from http import HTTPStatus
+
+    try:
+        title = HTTPStatus(error.status_code).phrase
+    except ValueError:
+        title = "Error"
+    detail = error.detail if isinstance(error.detail, str) else title
+    if error.status_code == 404 and detail == "Not Found":
+        detail = f"there is nothing at {request.url.path}"
+    response = problem(request, error.status_code, title, detail)
+    for key, value in (error.headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _bad_value(request: Request, error: Exception) -> JSONResponse:
+    """Values the database cannot hold: too long, a NUL character, an out-of-range number."""
+    log.info("refused a value the database cannot store: %s", type(error).__name__)
+    return problem(
+        request, HTTP_422_UNPROCESSABLE_CONTENT, "Invalid input",
+        "a value cannot be stored: it is too long, too large, holds a NUL character or is not valid Unicode",
+        slug="invalid-input",
+    )
+
+
+def _conflict(request: Request, error: Exception) -> JSONResponse:
+    """Two writers raced on the same natural key; the loser is told it already exists."""
+    return problem(request, 409, "Already exists", "it was created at the same time by another request; "
+                   "read it again", slug="already-exists")
+
+
+def _database_down(request: Request, error: Exception) -> JSONResponse:
+    log.warning("database error: %s", error)
+    return problem(request, 503, "Service unavailable", "the database does not answer", slug="unavailable")
+
+
+def _server_error(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    return problem(request, 500, "Internal Server Error", "an unexpected error happened; it was logged")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(OtoError, _oto_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(DataError, _bad_value)
+    app.add_exception_handler(UnicodeEncodeError, _bad_value)
+    app.add_exception_handler(OverflowError, _bad_value)
+    app.add_exception_handler(IntegrityError, _conflict)
+    app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(Exception, _server_error)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may return."""
+    descriptions = {
+        401: "No API key, or an unknown or revoked one",
+        403: "The key's scope does not allow this",
+        404: "No such resource",
+        409: "Already exists, or still in use",
+        422: "Invalid input, or refused by the flag matching engine (with violations)",
+        503: "The database or Temporal does not answer",
+    }
+    return {
+        status: {
+            "description": descriptions[status],
+            "model": Problem,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

@@ -1,0 +1,83 @@
+"""Paged, filtered listings of the catalog, counted and cut in SQL so large catalogs stay cheap."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, RoutineDoc, ScheduleDoc
+from oto.domain.models import Command, Executable, Job, Routine, RoutineStep, Schedule
+from oto.errors import InvalidInput
+from oto.services import commands, executables, jobs, lookups, routines, schedules
+
+T = TypeVar("T")
+MAX_LIMIT = 1000
+# Far beyond any catalog, yet small enough for every database's integer type.
+MAX_OFFSET = 2**31 - 1
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+def check_window(offset: int, limit: int) -> None:
+    if not 0 <= offset <= MAX_OFFSET:
+        raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET}, not {offset}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+
+
+def _page(
+    db: Session, query: Select[Any], order: Any, render: Callable[[Any], T], offset: int, limit: int
+) -> Page[T]:
+    check_window(offset, limit)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.scalars(query.order_by(order).offset(offset).limit(limit))
+    return Page([render(r) for r in rows], total, offset, limit)
+
+
+def executable_page(db: Session, *, offset: int = 0, limit: int = 100) -> Page[ExecutableDoc]:
+    return _page(db, select(Executable), Executable.tag, executables.to_doc, offset, limit)
+
+
+def command_page(
+    db: Session, *, executable_tag: str | None = None, offset: int = 0, limit: int = 100
+) -> Page[CommandDoc]:
+    query = select(Command)
+    if executable_tag is not None:
+        query = query.where(Command.executable_id == lookups.executable(db, executable_tag).id)
+    return _page(db, query, Command.name, commands.to_doc, offset, limit)
+
+
+def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
+    query = select(Job)
+    if command is not None:
+        query = query.where(Job.command_id == lookups.command(db, command).id)
+    return _page(db, query, Job.name, jobs.to_doc, offset, limit)
+
+
+def routine_page(db: Session, *, job: str | None = None, offset: int = 0, limit: int = 100) -> Page[RoutineDoc]:
+    query = select(Routine)
+    if job is not None:
+        step_of_job = select(RoutineStep.routine_id).where(RoutineStep.job_id == lookups.job(db, job).id)
+        query = query.where(Routine.id.in_(step_of_job))
+    return _page(db, query, Routine.name, routines.to_doc, offset, limit)
+
+
+def schedule_page(
+    db: Session, *, job: str | None = None, routine: str | None = None, offset: int = 0, limit: int = 100
+) -> Page[ScheduleDoc]:
+    query = select(Schedule)
+    if job is not None:
+        query = query.where(Schedule.job_id == lookups.job(db, job).id)
+    if routine is not None:
+        query = query.where(Schedule.routine_id == lookups.routine(db, routine).id)
+    return _page(db, query, Schedule.name, schedules.to_doc, offset, limit)

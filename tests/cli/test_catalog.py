@@ -1,0 +1,189 @@
+"""The catalog verbs of the CLI, from a user's side: output, errors and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.cli.conftest import Oto
+from tests.conftest import DATA, seed_path
+
+TAG = "openssl - 3.5.3"
+
+
+def test_a_fresh_database_must_be_initialized_first(oto: Oto) -> None:
+    result = oto("executable", "list")
+    assert result.code == 2
+    assert result.err.startswith("Error: the database sqlite:///")
+    assert result.err.rstrip().endswith("has no OTO schema: run `oto init`")
+    assert "Traceback" not in result.err
+
+
+def test_init_is_repeatable(oto: Oto) -> None:
+    assert oto("init").code == 0
+    again = oto("init", "--json")
+    assert again.code == 0
+    assert json.loads(again.out)["revision"] == "0001"
+
+
+def test_five_minute_tour(initialized: Oto) -> None:
+    oto = initialized
+    assert oto("import", str(DATA / "openssl.json")).code == 0
+    check = oto("command", "check", "--executable", TAG, "genpkey", "-pkeyopt")
+    assert check.code == 1
+    assert "-pkeyopt requires -algorithm, which is missing" in check.out
+    assert "with what is missing added: genpkey -pkeyopt -algorithm" in check.out
+    assert oto("command", "check", "--executable", TAG, "genpkey", "-algorithm", "-pkeyopt").code == 0
+    added = oto("command", "add", "Gen", "--executable", TAG, "genpkey", "-algorithm", "-pkeyopt", "-out")
+    assert added.code == 0, added.err
+    job = oto(
+        "job",
+        "add",
+        "Gen-4096",
+        "--command",
+        "Gen",
+        "--set",
+        "genpkey",
+        "--set",
+        "-algorithm=RSA",
+        "--set",
+        "-pkeyopt=rsa_keygen_bits:4096",
+        "--set",
+        "-out=my key.pem",
+    )
+    assert job.code == 0, job.err
+    argv = oto("job", "argv", "Gen-4096", "--json")
+    assert json.loads(argv.out) == [
+        "/usr/bin/openssl",
+        "genpkey",
+        "-algorithm",
+        "RSA",
+        "-pkeyopt",
+        "rsa_keygen_bits:4096",
+        "-out",
+        "my key.pem",
+    ]
+    assert oto("job", "argv", "Gen-4096").out.strip().endswith("-out 'my key.pem'")
+    listed = json.loads(oto("job", "list", "--json").out)
+    assert [j["name"] for j in listed] == ["CheckKey-key", "ExtractPub-key", "Gen-4096", "GenRSA-2048"]
+
+
+def test_command_check_json(initialized: Oto) -> None:
+    oto = initialized
+    oto("import", str(DATA / "nmap.json"))
+    result = oto("command", "check", "--executable", "nmap - 7.98", "--json", "-n", "-R", "--version-intensity")
+    assert result.code == 1
+    verdict = json.loads(result.out)
+    kinds = sorted((v["kind"], tuple(v["flags"])) for v in verdict["violations"])
+    assert kinds == [("conflict", ("-n", "-R")), ("missing_requirement", ("--version-intensity", "-sV"))]
+    assert verdict["completion"] is None
+
+
+def test_refused_command_exits_1_and_writes_nothing(initialized: Oto) -> None:
+    oto = initialized
+    oto("import", str(DATA / "nmap.json"))
+    result = oto("command", "add", "bad", "--executable", "nmap - 7.98", "-n", "-R")
+    assert result.code == 1
+    assert result.err == "Error: command (bad): -n conflicts with -R\n"
+    assert json.loads(oto("command", "list", "--json").out) == []
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ("executable", "add", "ls", "1", "bin/ls"),
+            "Error: executable: path: the path must be absolute, not 'bin/ls'\n",
+        ),
+        (("parameter", "add", "nope - 1", "-x"), "Error: no executable 'nope - 1'"),
+        (
+            ("parameter", "add", TAG, "-zz", "--value-type", "colour"),
+            "Error: parameter: value_type: unknown value type",
+        ),
+        (
+            ("job", "add", "j", "--command", "GenRSA", "--set", "-bogus=1"),
+            "Error: job (j): -bogus is not a flag of command 'GenRSA'\n",
+        ),
+        (
+            ("job", "add", "j", "--command", "GenRSA", "--set", "genpkey=x"),
+            "Error: job (j): genpkey (bool) takes no value, but 'x' was given\n",
+        ),
+        (
+            ("job", "add", "j", "--command", "GenRSA", "--set", "genpkey", "--set", "-algorithm=RSA"),
+            "Error: job (j): -pkeyopt (string) needs a value",
+        ),
+        (("job", "argv", "nope"), "Error: no job 'nope'\n"),
+        (("import", "/nonexistent.json"), "Error: cannot read /nonexistent.json"),
+    ],
+)
+def test_bad_input_is_one_sentence_and_exit_2(initialized: Oto, args: tuple[str, ...], message: str) -> None:
+    oto = initialized
+    oto("import", str(DATA / "openssl.json"))
+    before = oto("export").out
+    result = oto(*args)
+    assert result.code == 2, result
+    assert result.err.startswith(message)
+    assert result.err.count("\n") == 1
+    assert "Traceback" not in result.err
+    assert oto("export").out == before
+
+
+def test_import_of_a_bad_file_names_the_file_and_item(initialized: Oto, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"oto": 1, "executables": [{"name": "x", "version": "1"}]}')
+    result = initialized("import", str(bad))
+    assert result.code == 2
+    assert result.err == f"Error: {bad}: executables[0] (x): path: is missing\n"
+    broken = tmp_path / "broken.json"
+    broken.write_text("{")
+    assert initialized("import", str(broken)).err.startswith(f"Error: {broken}: not valid JSON")
+
+
+def test_seed_lists_import_after_their_executables(initialized: Oto) -> None:
+    oto = initialized
+    assert oto("executable", "add", "nmap", "7.98", "/usr/bin/nmap").code == 0
+    result = oto("import", "--json", str(seed_path("nmap.json")))
+    assert result.code == 0, result.err
+    assert json.loads(result.out)[str(seed_path("nmap.json"))]["created"] == 60
+    params = json.loads(oto("parameter", "list", "nmap - 7.98", "--json").out)
+    assert len(params) == 60
+
+
+def test_export_import_round_trip_through_files(initialized: Oto, tmp_path: Path) -> None:
+    oto = initialized
+    for name in ("openssl", "nmap", "masscan"):
+        assert oto("import", str(DATA / f"{name}.json")).code == 0
+    out = tmp_path / "all.json"
+    assert oto("export", "--output", str(out)).code == 0
+    assert out.read_text() == oto("export").out
+
+
+def test_parameter_rules_and_schema_views(initialized: Oto) -> None:
+    oto = initialized
+    oto("executable", "add", "tool", "1", "/bin/echo")
+    assert oto("parameter", "add", "tool - 1", "-a").code == 0
+    assert oto("parameter", "add", "tool - 1", "-b", "--require", "-a").code == 0
+    refused = oto("parameter", "add", "tool - 1", "-c", "--require", "-b", "--conflict", "-a")
+    assert refused.code == 1
+    assert refused.err.startswith("Error: parameter: the rules of tool - 1 would be inconsistent: ")
+    assert oto("schema", "check", "tool - 1").code == 0
+    graph = oto("schema", "graph", "tool - 1", "--format", "mermaid")
+    assert graph.code == 0
+    assert "-b" in graph.out and "-a" in graph.out
+    dot = oto("schema", "graph", "tool - 1")
+    assert dot.out.startswith("digraph")
+
+
+def test_delete_in_use_is_refused_unless_cascade(initialized: Oto) -> None:
+    oto = initialized
+    oto("import", str(DATA / "openssl.json"))
+    refused = oto("command", "delete", "GenRSA")
+    assert refused.code == 2
+    assert refused.err == "Error: command 'GenRSA' is used by jobs GenRSA-2048; delete them first or use cascade\n"
+    param = oto("parameter", "delete", TAG, "-out")
+    assert param.err.startswith("Error: -out of openssl - 3.5.3 is used by commands ExtractPub, GenRSA")
+    assert oto("command", "delete", "GenRSA", "--cascade").code == 0
+    jobs = [j["name"] for j in json.loads(oto("job", "list", "--json").out)]
+    assert "GenRSA-2048" not in jobs
