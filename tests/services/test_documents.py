@@ -181,3 +181,11 @@ def test_the_projects_own_catalogs_import_and_are_canonical(database: Database) 
             "-out",
             "key.pem",
         ]
+
+
+@pytest.mark.parametrize("name", ["openssl", "nmap", "masscan"])
+def test_the_shipped_catalogs_are_in_export_form(sqlite_database: Database, name: str) -> None:
+    text = (DATA / f"{name}.json").read_text()
+    load(sqlite_database, json.loads(text))
+    exported = json.loads(snapshot(sqlite_database))
+    assert documents.dumps({k: v for k, v in exported.items() if v or k == "oto"}) == text

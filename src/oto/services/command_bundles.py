@@ -51,7 +51,7 @@ def _new_parameters(db: Session, tag: str, items: list[ParameterDoc | dict[str, 
     for i, item in enumerate(items):
         where = f"new_parameters[{i}]"
         data = item.model_dump() if isinstance(item, ParameterDoc) else dict(item)
-        given = data.get("executable_tag", tag)
+        given = data.get("executable_tag") or tag
         if given != tag:
             raise InvalidInput(f"{where}: belongs to {given!r}, not to the command's executable {tag!r}")
         doc = parameters.parse(data | {"executable_tag": tag}, where)

@@ -9,10 +9,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, RoutineDoc, ScheduleDoc
-from oto.domain.models import Command, Executable, Job, Routine, RoutineStep, Schedule
+from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, ParameterDoc, RoutineDoc, ScheduleDoc
+from oto.domain.models import Command, Executable, Job, Parameter, Routine, RoutineStep, Schedule
 from oto.errors import InvalidInput
-from oto.services import commands, executables, jobs, lookups, routines, schedules
+from oto.services import commands, executables, jobs, lookups, parameters, routines, schedules
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -46,6 +46,12 @@ def _page(
 
 def executable_page(db: Session, *, offset: int = 0, limit: int = 100) -> Page[ExecutableDoc]:
     return _page(db, select(Executable), Executable.tag, executables.to_doc, offset, limit)
+
+
+def parameter_page(db: Session, tag: str, *, offset: int = 0, limit: int = 100) -> Page[ParameterDoc]:
+    """An executable's parameters in the order they were added (the order of its document)."""
+    query = select(Parameter).where(Parameter.executable_id == lookups.executable(db, tag).id)
+    return _page(db, query, Parameter.id, lambda p: parameters.to_doc(p, tag), offset, limit)
 
 
 def command_page(

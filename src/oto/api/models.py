@@ -1,0 +1,190 @@
+"""Request and response shapes the API adds around the document shapes of ``oto.domain.documents``.
+
+Create bodies reuse the document shapes as they are; change bodies list the fields that may
+change, all optional. The checks themselves stay in the services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from oto.api.problems import Violation
+from oto.domain.documents import ExecutableDoc, StepDoc, Value
+
+T = TypeVar("T")
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class ExecutableOut(BaseModel):
+    tag: str
+    name: str
+    version: str
+    path: str
+    description: str
+    task_queue: str
+
+    @classmethod
+    def of(cls, doc: ExecutableDoc) -> ExecutableOut:
+        return cls(tag=doc.tag, **doc.model_dump())
+
+
+class ExecutableChanges(Body):
+    path: str | None = None
+    description: str | None = None
+    task_queue: str | None = None
+
+
+class NewParameter(Body):
+    """A parameter of the executable named in the URL (or of the command's executable)."""
+
+    flag: str
+    executable_tag: str | None = None
+    description: str = ""
+    requires_root: bool = False
+    requires_value: bool = False
+    value_type: str = "bool"
+    require_ids: list[str] = Field(default_factory=list)
+    interfer_ids: list[str] = Field(default_factory=list)
+    before: list[str] = Field(default_factory=list)
+    position: int | None = None
+    scale: str | None = None
+    repeatable: bool = False
+    choices: list[str] = Field(default_factory=list)
+    style: str = "separate"
+    secret: bool = False
+
+
+class ParameterChanges(Body):
+    description: str | None = None
+    requires_root: bool | None = None
+    requires_value: bool | None = None
+    value_type: str | None = None
+    require_ids: list[str] | None = None
+    interfer_ids: list[str] | None = None
+    before: list[str] | None = None
+    position: int | None = None
+    scale: str | None = None
+    repeatable: bool | None = None
+    choices: list[str] | None = None
+    style: str | None = None
+    secret: bool | None = None
+
+
+class CommandIn(Body):
+    """A command; it may bring its executable and new parameters along (one transaction)."""
+
+    name: str
+    executable_tag: str = ""
+    description: str = ""
+    requires_root: bool = False
+    parameters: list[str]
+    executable: ExecutableDoc | None = Field(
+        default=None, description="Registered first unless an identical executable exists"
+    )
+    new_parameters: list[NewParameter] = Field(
+        default_factory=list, description="Parameters added to the executable before the command"
+    )
+
+
+class CommandChanges(Body):
+    executable_tag: str | None = None
+    description: str | None = None
+    requires_root: bool | None = None
+    parameters: list[str] | None = None
+
+
+class JobChanges(Body):
+    command: str | None = None
+    description: str | None = None
+    values: dict[str, Value] | None = None
+
+
+class RoutineChanges(Body):
+    description: str | None = None
+    steps: list[StepDoc] | None = None
+
+
+class ScheduleChanges(Body):
+    job: str | None = None
+    routine: str | None = None
+    cron: str | None = None
+    timezone: str | None = None
+    every: str | None = None
+    offset: str | None = None
+    overlap: str | None = None
+    catchup_window: str | None = None
+    jitter: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    paused: bool | None = None
+    note: str | None = None
+
+
+class PauseRequest(Body):
+    note: str = ""
+
+
+class CheckRequest(Body):
+    flags: list[str]
+
+
+class VerdictOut(BaseModel):
+    ok: bool
+    violations: list[Violation]
+    completion: list[str] | None = Field(description="The flag list with what is missing added, when that fixes it")
+
+
+class SchemaProblems(BaseModel):
+    ok: bool
+    problems: list[Violation]
+
+
+class ImportReportOut(BaseModel):
+    created: int
+    updated: int
+    kinds: dict[str, dict[str, int]]
+
+
+class ValueTypeOut(BaseModel):
+    name: str
+    description: str
+    example: str
+
+
+class KeyCreate(Body):
+    name: str
+    scope: str = "read"
+
+
+class KeyOut(BaseModel):
+    name: str
+    scope: str
+    prefix: str
+    active: bool
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class NewKeyOut(BaseModel):
+    name: str
+    scope: str
+    key: str = Field(description="Shown this once; only its hash is stored")
+
+
+def changes(body: BaseModel) -> dict[str, Any]:
+    """Only the fields the client sent, for a partial update."""
+    return body.model_dump(exclude_unset=True)
