@@ -80,9 +80,9 @@ class Database:
         with self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
-    def check_schema(self) -> None:
-        """Refuse to work on a missing or out-of-date schema, once per process."""
-        if self._checked:
+    def check_schema(self, *, again: bool = False) -> None:
+        """Refuse to work on a missing or out-of-date schema; checked once per process unless ``again``."""
+        if self._checked and not again:
             return
         try:
             current = self.current_revision()
