@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from itertools import pairwise
 
 import pytest
 
 from oto.fme import Schema
 
-NASTY = ['with space', 'q"uote', "back\\slash", "é€😀", "", "new\nline", "#35;", "<b>", "`x`", "%%"]
+NASTY = ["with space", 'q"uote', "back\\slash", "é€😀", "", "new\nline", "#35;", "<b>", "`x`", "%%"]
 
 
 def sample() -> Schema:
@@ -50,14 +51,14 @@ def test_mermaid_structure() -> None:
 @pytest.mark.parametrize("fmt", ["dot", "mermaid"])
 def test_nasty_flags_stay_inside_their_quotes(fmt: str) -> None:
     s = Schema()
-    for a, b in zip(NASTY, NASTY[1:], strict=False):
+    for a, b in pairwise(NASTY):
         s.require(a, b)
     s.conflict(NASTY[0], NASTY[-1])
     s.scale('sc"ale', NASTY[:3])
     out = s.graph(fmt)
     # every line holds balanced, unescaped quotes and no raw newline leaked in
     for line in out.splitlines():
-        unescaped = re.sub(r'\\.', "", line) if fmt == "dot" else line
+        unescaped = re.sub(r"\\.", "", line) if fmt == "dot" else line
         assert unescaped.count('"') % 2 == 0, line
     assert len(out.splitlines()) == len(s.graph(fmt).splitlines())
     if fmt == "dot":

@@ -177,9 +177,7 @@ def test_duplicate_and_repeatable() -> None:
     s = Schema()
     s.add_flag("-v")
     s.add_flag("-d", repeatable=True)
-    assert only(s.check(["-v", "-v"])) == Violation(
-        "duplicate", ("-v",), "-v is given 2 times but is not repeatable"
-    )
+    assert only(s.check(["-v", "-v"])) == Violation("duplicate", ("-v",), "-v is given 2 times but is not repeatable")
     assert only(s.check(["-v", "-d", "-v", "-v"])).message == "-v is given 3 times but is not repeatable"
     assert s.check(["-d", "-d", "-d"]).ok
 
@@ -198,9 +196,7 @@ def test_repeatable_is_sticky() -> None:
 def test_unknown_flag_messages() -> None:
     s = Schema()
     s.add_flag("a")
-    assert only(s.check(["-zz"])) == Violation(
-        "unknown_flag", ("-zz",), "-zz is not a parameter of this executable"
-    )
+    assert only(s.check(["-zz"])) == Violation("unknown_flag", ("-zz",), "-zz is not a parameter of this executable")
     named = Schema(name="nmap - 7.98")
     assert only(named.check(["-zz"])).message == "-zz is not a flag of nmap - 7.98"
 
@@ -425,7 +421,11 @@ def test_validate_position_clash_with_itself_message() -> None:
     s.position("r", 0)
     s.require("q", "r")
     assert s.validate() == [
-        Problem("unsatisfiable", ("q", "q", "r"), "q can never be used: it requires r, which must be at position 0 like q")
+        Problem(
+            "unsatisfiable",
+            ("q", "q", "r"),
+            "q can never be used: it requires r, which must be at position 0 like q",
+        )
     ]
 
 

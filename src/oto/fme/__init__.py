@@ -1,7 +1,9 @@
 """FME, the flag matching engine: which flag combinations make a valid command.
 
-Pure Python, no I/O.  The contract is ``docs``/spec ``fme.md``; everything a
-caller needs is re-exported here.
+Pure Python, stdlib only, no I/O, so the CLI, the API, the dashboard and the
+persistence layer can all share one engine and its exact messages.  The
+public contract is the FME spec (``fme.md``); everything a caller needs is
+re-exported here.
 """
 
 from .results import (

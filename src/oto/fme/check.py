@@ -9,22 +9,17 @@ only for what is actually wrong.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable
 
 from .compiled import Compiled, iter_bits
 from .results import CheckResult, FMEError, Violation
+from .rules import check_flag
 
 
 def unknown_message(flag: str, schema_name: str | None) -> str:
     if schema_name is None:
         return f"{flag} is not a parameter of this executable"
     return f"{flag} is not a flag of {schema_name}"
-
-
-def chain_message(chain: tuple[str, ...]) -> str:
-    text = f"{chain[0]} requires {chain[1]}"
-    for flag in chain[2:]:
-        text += f", which requires {flag}"
-    return text + ", which is missing"
 
 
 def scale_message(members: tuple[str, ...], scale: str) -> str:
@@ -35,58 +30,56 @@ def _missing(c: Compiled, first: dict[int, int], closure: int) -> list[Violation
     """One violation per missing flag, each with a shortest chain.
 
     A single BFS seeded with every present flag (in combination order) gives
-    shortest chains from the nearest present flag; it stops as soon as every
-    missing flag has been reached, so it never leaves the closure.
+    shortest chains from the nearest present flag.  Every flag it reaches
+    outside the combination is missing, so it stops once it has reached as
+    many as the closure says are missing: it never leaves the closure.
+    Chains and messages extend their parent's, so each costs one step.
     """
-    present = 0
-    for i in first:
-        present |= 1 << i
-    remaining = (closure & ~present).bit_count()
-    parent: dict[int, int] = dict.fromkeys(first, -1)
-    queue = list(first)
-    found: list[int] = []
+    names = c.names
     adj = c.adj
+    remaining = closure.bit_count() - len(first)
+    chains: dict[int, tuple[str, ...]] = {i: (names[i],) for i in first}
+    texts: dict[int, str] = {}
+    out: list[Violation] = []
+    queue = list(first)
     head = 0
     while remaining and head < len(queue):
         v = queue[head]
         head += 1
         for w in adj[v]:
-            if w not in parent:
-                parent[w] = v
+            if w not in chains:
+                name = names[w]
+                chain = chains[w] = chains[v] + (name,)
+                up = texts.get(v)
+                text = texts[w] = f"{names[v]} requires {name}" if up is None else f"{up}, which requires {name}"
                 queue.append(w)
-                found.append(w)
+                out.append(Violation("missing_requirement", chain, text + ", which is missing"))
                 remaining -= 1
-    names = c.names
-    out: list[Violation] = []
-    for m in found:
-        path = [m]
-        v = parent[m]
-        while v != -1:
-            path.append(v)
-            v = parent[v]
-        chain = tuple(names[i] for i in reversed(path))
-        out.append(Violation("missing_requirement", chain, chain_message(chain)))
     return out
 
 
 def _conflicts(c: Compiled, first: dict[int, int]) -> list[Violation]:
+    """Conflicting pairs of present flags, each once, in combination order.
+
+    Most flags of a large schema have some conflict, so the common case is
+    "none of them present": one C-level ``isdisjoint`` per flag decides it.
+    """
+    present = set(first)
+    conflicts = c.conflicts
     hits: list[tuple[int, int, int, int]] = []
-    for i in c.conflicts.keys() & first.keys():
-        fi = first[i]
-        for j in c.conflicts[i]:
-            fj = first.get(j)
-            if fj is not None and fj > fi:
-                hits.append((fi, fj, i, j))
+    for i in c.conflicted.intersection(present):
+        others = conflicts[i]
+        if not others.isdisjoint(present):
+            fi = first[i]
+            for j in others.intersection(present):
+                fj = first[j]
+                if fj > fi:
+                    hits.append((fi, fj, i, j))
+    if not hits:
+        return []
     hits.sort()
     names = c.names
-    return [
-        Violation(
-            "conflict",
-            (names[i], names[j]),
-            f"{names[i]} conflicts with {names[j]}",
-        )
-        for _, _, i, j in hits
-    ]
+    return [Violation("conflict", (names[i], names[j]), f"{names[i]} conflicts with {names[j]}") for _, _, i, j in hits]
 
 
 def _scales(c: Compiled, first: dict[int, int], flags: list[int]) -> list[Violation]:
@@ -98,48 +91,48 @@ def _scales(c: Compiled, first: dict[int, int], flags: list[int]) -> list[Violat
     for g, members in present.items():
         if len(members) > 1:
             members.sort(key=first.__getitem__)
-            found.append(
-                (first[members[0]], g, tuple(c.names[i] for i in members))
-            )
+            found.append((first[members[0]], g, tuple(c.names[i] for i in members)))
     found.sort()
-    return [
-        Violation("scale", members, scale_message(members, c.scale_names[g]))
-        for _, g, members in found
-    ]
+    return [Violation("scale", members, scale_message(members, c.scale_names[g])) for _, g, members in found]
 
 
-def check(c: Compiled, seq: list[str], schema_name: str | None) -> CheckResult:
+def check(c: Compiled, flags: Iterable[str], schema_name: str | None) -> CheckResult:
+    """The hot path: one dict lookup and one bitset OR per flag, then a popcount.
+
+    Types are checked only for flags the schema does not know (a known flag
+    is a str by construction), so a valid combination pays for nothing else.
+    """
+    if isinstance(flags, str):
+        raise TypeError("a combination is a sequence of flags, not a single str")
     index = c.index
     closure = c.closure
     first: dict[int, int] = {}
     unknown: dict[str, None] = {}
     repeats: list[tuple[int, int]] = []
     cl = 0
-    for pos, flag in enumerate(seq):
+    for pos, flag in enumerate(flags):
         i = index.get(flag)
         if i is None:
-            unknown[flag] = None
+            unknown[check_flag(flag)] = None
         elif i in first:
             repeats.append((i, pos))
         else:
             first[i] = pos
             cl |= closure[i]
 
-    out: list[Violation] = [
-        Violation("unknown_flag", (f,), unknown_message(f, schema_name)) for f in unknown
-    ]
+    out: list[Violation] = (
+        [Violation("unknown_flag", (f,), unknown_message(f, schema_name)) for f in unknown] if unknown else []
+    )
     if cl.bit_count() != len(first):
         out.extend(_missing(c, first, cl))
-    if c.conflicts:
+    if c.conflicted:
         out.extend(_conflicts(c, first))
     if c.special or repeats:
         out.extend(_rest(c, first, repeats))
     return CheckResult(out)
 
 
-def _rest(
-    c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]]
-) -> list[Violation]:
+def _rest(c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]]) -> list[Violation]:
     """Position, order, scale and duplicate violations, in that order."""
     names = c.names
     more: dict[int, list[int]] = {}
@@ -153,9 +146,7 @@ def _rest(
         if rule is None:
             continue
         occurrences = [first[i], *more.get(i, ())]
-        bad = next(
-            ((r, at) for at in occurrences for r in rule if r != at), None
-        )
+        bad = next(((r, at) for at in occurrences for r in rule if r != at), None)
         if bad is not None:
             out.append(
                 Violation(
@@ -177,8 +168,7 @@ def _rest(
                 broken.append((first[a], fb, a, b))
     broken.sort()
     out.extend(
-        Violation("order", (names[a], names[b]), f"{names[a]} must come before {names[b]}")
-        for _, _, a, b in broken
+        Violation("order", (names[a], names[b]), f"{names[a]} must come before {names[b]}") for _, _, a, b in broken
     )
 
     if c.scale_of:
@@ -225,7 +215,8 @@ def _requirers_first(c: Compiled, added: list[int]) -> list[int]:
             if d != comp[v] and d in members and d not in succ[comp[v]]:
                 succ[comp[v]].add(d)
                 indegree[d] += 1
-    ready = [(group[0], cid) for cid, group in members.items() if not indegree[cid]]
+    rank = c.rank
+    ready = [(rank[group[0]], cid) for cid, group in members.items() if not indegree[cid]]
     heapq.heapify(ready)
     out: list[int] = []
     while ready:
@@ -234,7 +225,7 @@ def _requirers_first(c: Compiled, added: list[int]) -> list[int]:
         for d in succ[cid]:
             indegree[d] -= 1
             if not indegree[d]:
-                heapq.heappush(ready, (members[d][0], d))
+                heapq.heappush(ready, (rank[members[d][0]], d))
     return out
 
 

@@ -3,7 +3,7 @@
 Built once per schema change (lazily) so that a check costs about the size
 of the combination:
 
-* every flag gets an integer index (declaration order);
+* every flag gets an integer index (dependency order, see ``Compiled``);
 * every flag's transitive requires-closure is one Python int bitset, computed
   on the SCC condensation so cycles cost nothing extra;
 * conflicts, positions, befores and scale groups become small per-index maps
@@ -93,15 +93,26 @@ def tarjan(adj: tuple[tuple[int, ...], ...]) -> tuple[list[int], list[tuple[int,
 
 @dataclass(frozen=True, slots=True)
 class Compiled:
-    """Immutable snapshot; a schema copy may share it until either side changes."""
+    """Immutable snapshot; a schema copy may share it until either side changes.
+
+    Flags are numbered in dependency order (Tarjan's emission order: a flag
+    after everything it requires, one SCC's members together, by declaration
+    inside it).  A closure then only sets bits at or below its own flag's
+    number, so flags with few dependencies get short ints and a check ORs
+    short ints.  ``rank`` gives back declaration order wherever output order
+    must follow it.
+    """
 
     names: tuple[str, ...]
     index: dict[str, int]
+    rank: tuple[int, ...]
+    by_rank: tuple[int, ...]
     adj: tuple[tuple[int, ...], ...]
     comp: tuple[int, ...]
     sccs: tuple[tuple[int, ...], ...]
     closure: tuple[int, ...]
     conflicts: dict[int, frozenset[int]]
+    conflicted: frozenset[int]
     positions: dict[int, tuple[int, ...]]
     before: dict[int, tuple[int, ...]]
     scale_of: dict[int, tuple[int, ...]]
@@ -116,43 +127,41 @@ class Compiled:
 
 
 def compile_rules(rules: Rules) -> Compiled:
-    names = tuple(rules.flags)
-    index = {f: i for i, f in enumerate(names)}
-    adj = tuple(
-        tuple(index[b] for b in rules.requires.get(f, ())) for f in names
-    )
-    comp_list, scc_list = tarjan(adj)
+    declared = tuple(rules.flags)
+    decl = {f: i for i, f in enumerate(declared)}
+    decl_adj = tuple(tuple(decl[b] for b in rules.requires.get(f, ())) for f in declared)
+    decl_comp, decl_sccs = tarjan(decl_adj)
 
-    comp_closure = [0] * len(scc_list)
-    for cid, members in enumerate(scc_list):
+    by_rank_list = [0] * len(declared)
+    order = [d for members in decl_sccs for d in members]
+    for pos, d in enumerate(order):
+        by_rank_list[d] = pos
+    names = tuple(declared[d] for d in order)
+    index = {f: i for i, f in enumerate(names)}
+    adj = tuple(tuple(by_rank_list[w] for w in decl_adj[d]) for d in order)
+    comp = tuple(decl_comp[d] for d in order)
+    sccs = tuple(tuple(by_rank_list[d] for d in members) for members in decl_sccs)
+
+    comp_closure = [0] * len(sccs)
+    for cid, members in enumerate(sccs):
         mask = 0
         for v in members:
             mask |= 1 << v
         seen = {cid}
         for v in members:
             for w in adj[v]:
-                d = comp_list[w]
-                if d not in seen:
-                    seen.add(d)
-                    mask |= comp_closure[d]
+                c = comp[w]
+                if c not in seen:
+                    seen.add(c)
+                    mask |= comp_closure[c]
         comp_closure[cid] = mask
-    closure = tuple(comp_closure[c] for c in comp_list)
+    closure = tuple(comp_closure[c] for c in comp)
 
-    conflicts = {
-        index[a]: frozenset(index[b] for b in others)
-        for a, others in rules.conflicts.items()
-        if others
-    }
-    positions = {
-        index[f]: tuple(sorted(idx)) for f, idx in rules.positions.items() if idx
-    }
-    before = {
-        index[a]: tuple(index[b] for b in bs) for a, bs in rules.before.items() if bs
-    }
+    conflicts = {index[a]: frozenset(index[b] for b in others) for a, others in rules.conflicts.items() if others}
+    positions = {index[f]: tuple(sorted(idx)) for f, idx in rules.positions.items() if idx}
+    before = {index[a]: tuple(index[b] for b in bs) for a, bs in rules.before.items() if bs}
     scale_names = tuple(rules.scales)
-    scale_members = tuple(
-        tuple(index[f] for f in members) for members in rules.scales.values()
-    )
+    scale_members = tuple(tuple(index[f] for f in members) for members in rules.scales.values())
     groups: dict[int, list[int]] = {}
     for gid, members_idx in enumerate(scale_members):
         for v in members_idx:
@@ -163,11 +172,14 @@ def compile_rules(rules: Rules) -> Compiled:
     return Compiled(
         names=names,
         index=index,
+        rank=tuple(order),
+        by_rank=tuple(by_rank_list),
         adj=adj,
-        comp=tuple(comp_list),
-        sccs=tuple(scc_list),
+        comp=comp,
+        sccs=sccs,
         closure=closure,
         conflicts=conflicts,
+        conflicted=frozenset(conflicts),
         positions=positions,
         before=before,
         scale_of=scale_of,

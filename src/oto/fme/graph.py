@@ -52,9 +52,7 @@ def _edges(rules: Rules) -> tuple[list[tuple[str, str]], list[tuple[str, str]], 
     order = {f: i for i, f in enumerate(rules.flags)}
     requires = [(a, b) for a, bs in rules.requires.items() for b in bs]
     requires += [(a, a) for a in rules.self_requires]
-    conflicts = [
-        (a, b) for a, bs in rules.conflicts.items() for b in bs if order[a] < order[b]
-    ]
+    conflicts = [(a, b) for a, bs in rules.conflicts.items() for b in bs if order[a] < order[b]]
     conflicts += [(a, a) for a in rules.self_conflicts]
     before = [(a, b) for a, bs in rules.before.items() for b in bs]
     return requires, conflicts, before
@@ -80,14 +78,8 @@ def to_dot(rules: Rules, name: str | None) -> str:
         lines.append("  }")
     requires, conflicts, before = _edges(rules)
     lines += [f"  {ids[a]} -> {ids[b]};" for a, b in requires]
-    lines += [
-        f"  {ids[a]} -> {ids[b]} [style=dashed, dir=none, color=red, constraint=false];"
-        for a, b in conflicts
-    ]
-    lines += [
-        f'  {ids[a]} -> {ids[b]} [style=dotted, label="before", constraint=false];'
-        for a, b in before
-    ]
+    lines += [f"  {ids[a]} -> {ids[b]} [style=dashed, dir=none, color=red, constraint=false];" for a, b in conflicts]
+    lines += [f'  {ids[a]} -> {ids[b]} [style=dotted, label="before", constraint=false];' for a, b in before]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

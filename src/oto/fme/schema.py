@@ -35,7 +35,7 @@ class FlagRules:
 
 
 class Schema:
-    """The flags of one executable and the rules between them (see docs/fme.md).
+    """The flags of one executable and the rules between them (the FME contract).
 
     Semantics chosen where the contract leaves room:
 
@@ -45,6 +45,10 @@ class Schema:
     * ``before(a, a)`` is accepted and ignored (it is not a contract
       ``self_reference``); ``require(a, a)`` and ``conflict(a, a)`` are kept
       only to be reported by ``validate``.
+
+    Questions compile lazily and never mutate shared state beyond swapping in
+    a fresh compiled snapshot, so a built schema can serve checks from several
+    threads; rule changes themselves are not synchronised.
     """
 
     __slots__ = ("_compiled", "_problems", "_rules", "name")
@@ -201,9 +205,10 @@ class Schema:
         missing_requirement, conflict, position, order, scale, duplicate),
         each group in order of appearance in ``flags``.  An unknown flag is
         reported once however often it appears, and never as a duplicate.
-        ``before(a, b)`` is broken when any ``b`` stands before any ``a``.
+        ``before(a, b)`` is broken when any ``b`` stands before any ``a``; a
+        repeated flag with a position rule must stand there every time.
         """
-        return _check.check(self._ready(), check_flags(flags), self.name)
+        return _check.check(self._ready(), flags, self.name)
 
     def closure(self, flags: Iterable[str]) -> set[str]:
         """``flags`` plus every flag they require, transitively (cycles included)."""

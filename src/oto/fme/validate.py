@@ -16,17 +16,14 @@ from .rules import Rules
 
 def _self_references(rules: Rules) -> list[Problem]:
     out = [Problem("self_reference", (f,), f"{f} requires itself") for f in rules.self_requires]
-    out.extend(
-        Problem("self_reference", (f,), f"{f} conflicts with itself")
-        for f in rules.self_conflicts
-    )
+    out.extend(Problem("self_reference", (f,), f"{f} conflicts with itself") for f in rules.self_conflicts)
     return out
 
 
 def _cycles(c: Compiled) -> list[Problem]:
     """One concrete cycle per non-trivial SCC, the shortest through its first flag."""
     out: list[Problem] = []
-    for cid, members in sorted(enumerate(c.sccs), key=lambda item: item[1][0]):
+    for cid, members in sorted(enumerate(c.sccs), key=lambda item: c.rank[item[1][0]]):
         if len(members) < 2:
             continue
         start = members[0]
@@ -48,9 +45,7 @@ def _cycles(c: Compiled) -> list[Problem]:
             if path:
                 break
         cycle = tuple(c.names[i] for i in reversed(path))
-        text = f"{cycle[0]} requires {cycle[1]}" + "".join(
-            f", which requires {f}" for f in cycle[2:]
-        )
+        text = f"{cycle[0]} requires {cycle[1]}" + "".join(f", which requires {f}" for f in cycle[2:])
         out.append(Problem("cycle", cycle, f"requirements form a cycle: {text}"))
     return out
 
@@ -137,7 +132,7 @@ def _unsatisfiable(c: Compiled) -> list[Problem]:
         bad_scc[cid] = bool(mask & c.closure[members[0]])
 
     out: list[Problem] = []
-    for f in range(len(c.names)):
+    for f in c.by_rank:
         if not bad_scc[c.comp[f]]:
             continue
         cl = c.closure[f]
@@ -148,6 +143,8 @@ def _unsatisfiable(c: Compiled) -> list[Problem]:
                 break
         else:  # pragma: no cover - bad_scc guarantees a hit
             continue
+        if c.rank[x] > c.rank[y]:
+            x, y = y, x
         out.append(
             Problem(
                 "unsatisfiable",
