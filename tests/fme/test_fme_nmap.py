@@ -15,7 +15,7 @@ SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "nmap.json"
 @pytest.fixture(scope="module")
 def nmap() -> Schema:
     if not SEED.exists():
-        pytest.skip(f"seed catalog not found at {SEED}")
+        pytest.fail(f"seed catalog not found at {SEED}: the seeds live in shared/ beside the project")
     params = json.loads(SEED.read_text(encoding="utf-8"))
     schema = Schema(name=params[0]["executable_tag"])
     for p in params:

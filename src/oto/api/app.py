@@ -9,7 +9,6 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from oto.api import problems
-from oto.api.probes import temporal_status
 from oto.api.routes import (
     apikeys,
     commands,
@@ -19,9 +18,12 @@ from oto.api.routes import (
     jobs,
     parameters,
     routines,
+    runs,
     schedules,
     valuetypes,
 )
+from oto.api.temporal import Connect, default_connect, probe_for
+from oto.dashboard import mount as mount_dashboard
 from oto.services.database import Database, get_database
 from oto.services.health import Status
 
@@ -29,8 +31,10 @@ API_PREFIX = "/api/v1"
 Probe = Callable[[], Awaitable[Status]]
 
 
-def create_app(database: Database | None = None, *, temporal_probe: Probe | None = None) -> FastAPI:
-    """The API over ``database`` (the configured one by default); tests pass their own."""
+def create_app(
+    database: Database | None = None, *, temporal: Connect | None = None, temporal_probe: Probe | None = None
+) -> FastAPI:
+    """The API over ``database`` and the Temporal ``temporal`` connects to (the configured ones by default)."""
     app = FastAPI(
         title="OTO",
         version="1",
@@ -39,11 +43,14 @@ def create_app(database: Database | None = None, *, temporal_probe: Probe | None
         redoc_url=None,
     )
     app.state.database = database or get_database()
-    app.state.temporal_probe = temporal_probe or temporal_status
+    app.state.temporal = temporal or default_connect
+    app.state.temporal_probe = temporal_probe or probe_for(app.state.temporal)
     problems.install(app)
     app.include_router(health.router)
-    for module in (executables, parameters, commands, jobs, routines, schedules, documents, valuetypes, apikeys):
+    for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
+                   apikeys):
         app.include_router(module.router, prefix=API_PREFIX)
+    mount_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 
@@ -54,10 +61,15 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         return app.openapi_schema
     schema = get_openapi(title=app.title, version=app.version, summary=app.summary, routes=app.routes)
     problem_content = {problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for path in schema.get("paths", {}).values():
-        for operation in path.values():
-            for status, response in operation.get("responses", {}).items():
-                if status.isdigit() and int(status) >= 400 and not status.startswith("503") or status == "422":
+    for path, operations in schema.get("paths", {}).items():
+        for operation in operations.values():
+            answers = operation.setdefault("responses", {})
+            # Any route may meet an unknown query parameter (422); any /api/v1 route a database that is down.
+            answers.setdefault("422", {"description": "Invalid input"})
+            if path.startswith(API_PREFIX):
+                answers.setdefault("503", {"description": "The database or Temporal does not answer"})
+            for status, response in answers.items():
+                if status.isdigit() and int(status) >= 400 and (path.startswith(API_PREFIX) or status == "422"):
                     response["content"] = problem_content
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for unused in ("HTTPValidationError", "ValidationError"):

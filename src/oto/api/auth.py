@@ -7,7 +7,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from oto.api.deps import database_of
+from oto.api.deps import database_of, reject_unknown_query
+from oto.dashboard import session as dashboard_session
 from oto.services import apikeys
 from oto.services.apikeys import KeyInfo, Unauthorized
 
@@ -22,11 +23,14 @@ def _authenticate(needed: str) -> Any:
     def dependency(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
     ) -> KeyInfo:
-        if credentials is None:
+        if credentials is None and dashboard_session.current(request) is None:
             raise Unauthorized("this needs an API key: send the header Authorization: Bearer <key>")
         with database_of(request).session() as db:
-            info = apikeys.authenticate(db, credentials.credentials)
+            info = (apikeys.authenticate(db, credentials.credentials) if credentials is not None
+                    else dashboard_session.authenticate(db, request))  # the dashboard's browser calls
         apikeys.require(info, needed)
+        # Checked once the caller is known, so an anonymous request gets its 401 first.
+        reject_unknown_query(request)
         return info
 
     dependency.__name__ = f"require_{needed}"
@@ -39,3 +43,7 @@ READ = Depends(_authenticate("read"))
 RUN = Depends(_authenticate("run"))
 # Changing the catalog, schedules and keys.
 ADMIN = Depends(_authenticate("admin"))
+# A route that needs scope run and the key itself (its name marks the runs it starts).
+RunKey = Annotated[KeyInfo, RUN]
+# Ad-hoc runs choose any flags and values of an executable: as much power as defining a job.
+AdminKey = Annotated[KeyInfo, ADMIN]

@@ -188,3 +188,45 @@ class NewKeyOut(BaseModel):
 def changes(body: BaseModel) -> dict[str, Any]:
     """Only the fields the client sent, for a partial update."""
     return body.model_dump(exclude_unset=True)
+
+
+class RunSummary(BaseModel):
+    """A run as listings show it (no output)."""
+
+    run_id: str
+    kind: str
+    status: str
+    job: str | None
+    routine: str | None
+    step: str | None
+    parent_id: str | None
+    trigger: str
+    exit_code: int | None
+    argv: list[str] = Field(description="As it runs, secret values masked")
+    workdir: str
+    task_queue: str
+    worker: str | None
+    attempts: int
+    created_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration: float | None
+    error: str | None
+    timeout: float | None
+
+
+class RunDetail(RunSummary):
+    """A run in full; a routine run with its steps, in routine order."""
+
+    stdout: str
+    stderr: str
+    artifacts: list[dict[str, Any]]
+    steps: list[RunDetail] | None = None
+
+
+class AdHocRun(Body):
+    """An executable's flags (in order) and their values, run once after the same checks as a job."""
+
+    executable_tag: str
+    parameters: list[str]
+    values: dict[str, Value] = Field(default_factory=dict)

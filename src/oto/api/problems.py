@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.status import HTTP_422_UNPROCESSABLE_CONTENT
 
 from oto.errors import OtoError, Refused
@@ -90,10 +91,14 @@ def _location(loc: Any) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _message(text: Any) -> str:
+    return str(text).removeprefix("Value error, ")
+
+
 def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
     errors = [
-        FieldError(location=_location(e.get("loc", ())), message=str(e.get("msg", "invalid")).removeprefix("Value error, "))
+        FieldError(location=_location(e.get("loc", ())), message=_message(e.get("msg", "invalid")))
         for e in error.errors()
     ]
     first = errors[0] if errors else FieldError(location="", message="the request is invalid")
@@ -104,6 +109,10 @@ def _invalid_request(request: Request, error: Exception) -> JSONResponse:
 
 def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    if error.status_code == 400:
+        # FastAPI's answer to a body it cannot decode; to OTO that is invalid input like any other.
+        return problem(request, HTTP_422_UNPROCESSABLE_CONTENT, "Invalid input",
+                       "body: cannot be read as JSON (is it UTF-8?)", slug="invalid-input")
     from http import HTTPStatus
 
     try:
@@ -116,7 +125,19 @@ def _http_error(request: Request, error: Exception) -> JSONResponse:
     response = problem(request, error.status_code, title, detail)
     for key, value in (error.headers or {}).items():
         response.headers[key] = value
+    if error.status_code == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (Starlette names only the first route's)."""
+    allowed = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = dict(request.scope) | {"method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in request.app.router.routes):
+            allowed.append(method)
+    return allowed
 
 
 def _bad_value(request: Request, error: Exception) -> JSONResponse:
@@ -157,8 +178,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _server_error)
 
 
-def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problems a route may return."""
+def responses(*statuses: int, ok_media_type: str | None = None) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the problems a route may return (and its 200 when it is not a JSON model)."""
     descriptions = {
         401: "No API key, or an unknown or revoked one",
         403: "The key's scope does not allow this",
@@ -167,7 +188,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         422: "Invalid input, or refused by the flag matching engine (with violations)",
         503: "The database or Temporal does not answer",
     }
-    return {
+    entries: dict[int | str, dict[str, Any]] = {
         status: {
             "description": descriptions[status],
             "model": Problem,
@@ -175,3 +196,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         }
         for status in statuses
     }
+    if ok_media_type is not None:
+        schema = {"type": "object"} if ok_media_type == "application/json" else {"type": "string"}
+        entries[200] = {"content": {ok_media_type: {"schema": schema}}}
+    return entries

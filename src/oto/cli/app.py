@@ -43,7 +43,7 @@ def _extend() -> None:
                 raise
             continue
         app.add_typer(group.app, name=name)
-    for module in ("oto.cli.services",):
+    for module in ("oto.cli.services", "oto.cli.serve"):
         try:
             importlib.import_module(module).register(app)
         except ModuleNotFoundError as error:

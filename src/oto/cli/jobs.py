@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -64,6 +64,35 @@ def argv(name: str, json: JsonOption = False) -> None:
         import shlex
 
         say(shlex.join(items))
+
+
+@app.command("run")
+def run(
+    name: str,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
+                    ] = False,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop this run after SECONDS (it ends timed_out).", metavar="SECONDS")
+    ] = None,
+    json: JsonOption = False,
+) -> None:
+    """Start the job on Temporal and print its run id (a worker of its task queue runs it)."""
+    from oto.cli import runs as run_views
+    from oto.engine import client as engine
+
+    async def go() -> dict[str, Any]:
+        run_id = await engine.submit_job(name, timeout=timeout)  # checks the input before asking Temporal
+        if not wait:
+            return {"run_id": run_id, "status": "queued"}
+        return await run_views.follow(run_id, await engine.connect(), progress=not json)
+
+    result = engine.run_sync(go())
+    if wait:
+        run_views.report(result, json)
+    elif json:
+        print_json(result)
+    else:
+        say(result["run_id"])
 
 
 @app.command("list")

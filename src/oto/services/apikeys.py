@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from oto.domain.models import ApiKey
 from oto.errors import AlreadyExists, InvalidInput, NotFound, OtoError
 from oto.services.database import Database
+from oto.settings import get_settings
 
 SCOPES = ("read", "run", "admin")
 KEY_PREFIX = "oto"
@@ -196,12 +197,17 @@ def require(info: KeyInfo, needed: str) -> None:
         raise Forbidden(f"the API key {info.name!r} has scope {info.scope}; this needs scope {needed}")
 
 
-def ensure_local_admin_key(database: Database, path: Path) -> tuple[Path, bool]:
-    """An admin key for ``oto dev``, written to ``path`` (mode 0600) the first time.
+def local_admin_key_path() -> Path:
+    return get_settings().home / "admin.key"
+
+
+def ensure_local_admin_key(database: Database, path: Path | None = None) -> tuple[Path, bool]:
+    """An admin key for ``oto dev``, written to ``path`` (``$OTO_HOME/admin.key``, mode 0600) the first time.
 
     Returns the path and whether a new key was made. When the file is lost or holds a key that no
     longer works, the ``local-admin`` key is issued again, so the file always holds a working key.
     """
+    path = path or local_admin_key_path()
     if path.exists():
         with database.session() as db:
             try:

@@ -44,9 +44,9 @@ def _executable(db: Session, data: ExecutableDoc | dict[str, Any]) -> str:
 
 
 def _new_parameters(db: Session, tag: str, items: list[ParameterDoc | dict[str, Any]]) -> None:
-    """Add parameters; one identical to a stored one is accepted, a different one is refused."""
+    """Add parameters; a flag already stored is reused when it agrees with every field given."""
     exe = lookups.executable(db, tag)
-    stored = {p.flag: parameters.to_doc(p, tag).to_document() for p in exe.parameters}
+    stored = {p.flag: parameters.to_doc(p, tag) for p in exe.parameters}
     fresh: list[tuple[str, ParameterDoc]] = []
     for i, item in enumerate(items):
         where = f"new_parameters[{i}]"
@@ -55,11 +55,15 @@ def _new_parameters(db: Session, tag: str, items: list[ParameterDoc | dict[str, 
         if given != tag:
             raise InvalidInput(f"{where}: belongs to {given!r}, not to the command's executable {tag!r}")
         doc = parameters.parse(data | {"executable_tag": tag}, where)
-        if doc.flag in stored:
-            if stored[doc.flag] != doc.to_document():
-                raise AlreadyExists(f"{where} ({parameters.label(doc)}): the parameter exists with other settings")
+        current = stored.get(doc.flag)
+        if current is None:
+            fresh.append((where, doc))
             continue
-        fresh.append((where, doc))
+        differs = sorted(k for k in data if k != "executable_tag" and getattr(doc, k) != getattr(current, k))
+        if differs:
+            raise AlreadyExists(
+                f"{where} ({parameters.label(doc)}): the parameter exists with another {', '.join(differs)}"
+            )
     if fresh:
         parameters.save(db, exe, fresh, replace=False)
 
@@ -80,9 +84,9 @@ def add(
                 f"command: executable_tag {data['executable_tag']!r} does not match the executable given ({tag!r})"
             )
         data["executable_tag"] = tag
+    given = data.get("executable_tag")
+    if not isinstance(given, str) or not given:
+        raise InvalidInput("command: executable_tag is missing (give it, or the executable itself)")
     if new_parameters:
-        tag = data.get("executable_tag")
-        if not isinstance(tag, str) or not tag:
-            raise InvalidInput("command: executable_tag is missing (or give the executable)")
-        _new_parameters(db, tag, new_parameters)
+        _new_parameters(db, given, new_parameters)
     return commands.add(db, data)

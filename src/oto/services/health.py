@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from oto.errors import OtoError
@@ -18,11 +17,9 @@ class Status:
 
 
 def database_status(database: Database) -> Status:
-    """Up when the database answers a query and holds the current schema."""
+    """Up when the database answers and holds the current schema (asked afresh every time)."""
     try:
-        with database.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        database.check_schema()
+        database.check_schema(again=True)
     except OtoError as error:
         return Status(False, error.message)
     except SQLAlchemyError as error:

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, ParameterDoc, RoutineDoc, ScheduleDoc
-from oto.domain.models import Command, Executable, Job, Parameter, Routine, RoutineStep, Schedule
+from oto.domain.models import Command, CommandParameter, Executable, Job, Parameter, Routine, RoutineStep, Schedule
 from oto.errors import InvalidInput
 from oto.services import commands, executables, jobs, lookups, parameters, routines, schedules
 
@@ -64,7 +64,10 @@ def command_page(
 
 
 def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
-    query = select(Job)
+    # The masking in to_doc reads each job's command and its parameters: load them up front.
+    query = select(Job).options(
+        selectinload(Job.command).selectinload(Command.items).selectinload(CommandParameter.parameter)
+    )
     if command is not None:
         query = query.where(Job.command_id == lookups.command(db, command).id)
     return _page(db, query, Job.name, jobs.to_doc, offset, limit)

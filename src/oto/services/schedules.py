@@ -1,52 +1,164 @@
-"""Schedules in OTO's catalog: validated here, mirrored to Temporal Schedules by the engine."""
+"""Schedules in OTO's catalog: validated here, mirrored to Temporal Schedules by the engine.
+
+Everything a schedule may hold is checked here, before anything is written in the database or on
+Temporal, so that Temporal never refuses (or silently bends) a spec OTO accepted: cron
+expressions use Temporal's dialect (5 fields; numbers, names, ``*``, ranges, lists and steps; a
+day of month and a weekday both restrict, like Temporal), intervals are at least 1 s, the
+catch-up window at least Temporal's 10 s. ``next_fire_times`` computes the fire times the way
+Temporal does (a local time that does not exist is skipped, a repeated one fires at its second
+occurrence), without asking Temporal.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
 from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from oto.domain.documents import ScheduleDoc
-from oto.domain.models import Job, Routine, Schedule
+from oto.domain.models import Job, Routine, Run, Schedule
 from oto.domain.valuetypes import parse_duration
-from oto.errors import AlreadyExists, InvalidInput
-from oto.services import lookups
+from oto.errors import AlreadyExists, InvalidInput, NotFound
+from oto.services import lookups, runs
 from oto.services.validation import invalid
 
 OVERLAP_POLICIES = ("skip", "buffer_one", "allow_all", "cancel_other")
+# Temporal raises a shorter catch-up window to this without saying so.
+MIN_CATCHUP_WINDOW = 10.0
+MIN_EVERY = 1.0
+TRIGGER_PREFIX = "schedule:"
+# How many recent runs of a schedule a retried fire looks through for the run it already made.
+RETRY_LOOKBACK = 100
+
+_CRON_FIELDS = (
+    # name, low, high, names
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    ("weekday", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+_CRON_ITEM = re.compile(r"^(?:\*|([0-9]+|[a-z]{3})(?:-([0-9]+|[a-z]{3}))?)(?:/([0-9]+))?$")
+
+
+def trigger_of(name: str) -> str:
+    """The trigger recorded on every run a schedule starts: ``schedule:<name>``."""
+    return f"{TRIGGER_PREFIX}{name}"
+
+
+def _label(where: str, name: str) -> str:
+    if where.endswith("]"):  # an item of a document: schedules[3] (nightly)
+        return f"{where} ({name})"
+    if where == "schedule":
+        return f"schedule {name!r}"
+    return where
+
+
+def _cron_value(text: str, field: str, low: int, high: int, names: tuple[str, ...]) -> int:
+    if text.isdigit():
+        value = int(text)
+    elif text in names:
+        value = names.index(text) + (1 if field == "month" else 0)
+    else:
+        raise ValueError(f"the {field} field has {text!r}, which is not a number or a name")
+    if not low <= value <= high:
+        raise ValueError(f"the {field} field has {value}, out of {low}-{high}")
+    return value
+
+
+def _check_cron_field(text: str, field: str, low: int, high: int, names: tuple[str, ...]) -> None:
+    for item in text.split(","):
+        match = _CRON_ITEM.match(item.lower())
+        if not match:
+            raise ValueError(
+                f"the {field} field has {item!r} (use *, numbers, names, ranges a-b, lists a,b and steps /n)"
+            )
+        first, last, step = match.groups()
+        if first is not None:
+            start = _cron_value(first, field, low, high, names)
+            if last is not None and _cron_value(last, field, low, high, names) < start:
+                raise ValueError(f"the {field} field has the range {item!r}, which ends before it starts")
+        if step is not None and int(step) == 0:
+            raise ValueError(f"the {field} field has a step of 0")
+
+
+def check_cron(expression: str) -> str | None:
+    """Why ``expression`` is not a cron expression OTO and Temporal read alike, or None."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return "it needs 5 fields (minute hour day-of-month month weekday)"
+    try:
+        for text, (field, low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+            _check_cron_field(text, field, low, high, names)
+    except ValueError as error:
+        return str(error)
+    if not croniter.is_valid(expression):
+        return "croniter cannot read it"
+    return None
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time as an aware UTC datetime; a naive one (SQLite hands those back) is taken as UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def normalized(doc: ScheduleDoc) -> ScheduleDoc:
+    """The same schedule with its start and end in UTC, as it is stored and exported."""
+    start, end = _utc(doc.start), _utc(doc.end)
+    if start == doc.start and end == doc.end and (start is None or start.tzinfo is UTC) and (
+            end is None or end.tzinfo is UTC):
+        return doc
+    return doc.model_copy(update={"start": start, "end": end})
 
 
 def check_spec(doc: ScheduleDoc, where: str) -> None:
     """Refuse a schedule spec Temporal would reject or misread, with the reason."""
-    label = f"{where} ({doc.name})"
+    label = _label(where, doc.name)
     if doc.cron is not None:
-        fields = doc.cron.split()
-        if len(fields) != 5 or not croniter.is_valid(doc.cron):
-            raise InvalidInput(
-                f"{label}: {doc.cron!r} is not a 5-field cron expression (minute hour day month weekday)"
-            )
+        problem = check_cron(doc.cron)
+        if problem is not None:
+            raise InvalidInput(f"{label}: {doc.cron!r} is not a valid cron expression: {problem}")
     try:
         ZoneInfo(doc.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise InvalidInput(f"{label}: {doc.timezone!r} is not a known time zone (e.g. UTC, Europe/Paris)") from None
+    seconds: dict[str, float] = {}
     for key in ("every", "offset", "catchup_window", "jitter"):
         text = getattr(doc, key)
         if text is None:
             continue
         try:
-            seconds = parse_duration(text)
+            seconds[key] = parse_duration(text)
         except ValueError as error:
             raise InvalidInput(f"{label}: {key} {error}") from None
-        if key == "every" and seconds < 1:
-            raise InvalidInput(f"{label}: every must be at least 1s, not {text}")
+    if "every" in seconds and seconds["every"] < MIN_EVERY:
+        raise InvalidInput(f"{label}: every must be at least 1s, not {doc.every}")
+    if "offset" in seconds:
+        if doc.every is None:
+            raise InvalidInput(f"{label}: an offset goes with every, not with a cron expression")
+        if seconds["offset"] >= seconds["every"]:
+            raise InvalidInput(f"{label}: the offset ({doc.offset}) must be shorter than every ({doc.every})")
+    if "catchup_window" in seconds and seconds["catchup_window"] < MIN_CATCHUP_WINDOW:
+        raise InvalidInput(
+            f"{label}: catchup_window must be at least 10s (Temporal's minimum), not {doc.catchup_window}"
+        )
+    if "jitter" in seconds and seconds["jitter"] <= 0:
+        raise InvalidInput(f"{label}: jitter must be more than 0s, not {doc.jitter}")
     if doc.overlap not in OVERLAP_POLICIES:
         raise InvalidInput(f"{label}: overlap must be one of {', '.join(OVERLAP_POLICIES)}, not {doc.overlap!r}")
-    if doc.start and doc.end and doc.end <= doc.start:
-        raise InvalidInput(f"{label}: the end ({doc.end.isoformat()}) is not after the start ({doc.start.isoformat()})")
+    start, end = _utc(doc.start), _utc(doc.end)
+    if start and end and end <= start:
+        raise InvalidInput(f"{label}: the end ({end.isoformat()}) is not after the start ({start.isoformat()})")
 
 
 def to_doc(s: Schedule) -> ScheduleDoc:
@@ -61,8 +173,8 @@ def to_doc(s: Schedule) -> ScheduleDoc:
         overlap=s.overlap,
         catchup_window=s.catchup_window,
         jitter=s.jitter,
-        start=s.start,
-        end=s.end,
+        start=_utc(s.start),
+        end=_utc(s.end),
         paused=s.paused,
         note=s.note,
     )
@@ -78,12 +190,18 @@ def parse(data: ScheduleDoc | dict[str, Any], where: str = "schedule") -> Schedu
 
 
 def save(db: Session, doc: ScheduleDoc, where: str, *, replace: bool) -> str:
+    """Write a schedule (flushed, not committed); refused with nothing written when anything is wrong."""
+    doc = normalized(doc)
     check_spec(doc, where)
-    job = lookups.job(db, doc.job) if doc.job else None
-    routine = lookups.routine(db, doc.routine) if doc.routine else None
+    label = _label(where, doc.name)
+    try:
+        job = lookups.job(db, doc.job) if doc.job else None
+        routine = lookups.routine(db, doc.routine) if doc.routine else None
+    except NotFound as error:
+        raise error.within(label) from None
     current = db.scalar(select(Schedule).where(Schedule.name == doc.name))
     if current is not None and not replace:
-        raise AlreadyExists(f"{where}: schedule {doc.name!r} already exists")
+        raise AlreadyExists(f"schedule {doc.name!r} already exists")
     if current is not None and to_doc(current).to_document() == doc.to_document():
         return "unchanged"
     record = current or Schedule(name=doc.name)
@@ -109,7 +227,8 @@ def save(db: Session, doc: ScheduleDoc, where: str, *, replace: bool) -> str:
 
 
 def add(db: Session, data: ScheduleDoc | dict[str, Any]) -> ScheduleDoc:
-    doc = parse(data)
+    name = data.get("name") if isinstance(data, dict) else data.name
+    doc = parse(data, f"schedule {name!r}" if isinstance(name, str) else "schedule")
     save(db, doc, "schedule", replace=False)
     return get(db, doc.name)
 
@@ -120,6 +239,10 @@ def get(db: Session, name: str) -> ScheduleDoc:
 
 def list_all(db: Session) -> list[ScheduleDoc]:
     return [to_doc(s) for s in db.scalars(select(Schedule).order_by(Schedule.name))]
+
+
+def names(db: Session) -> list[str]:
+    return list(db.scalars(select(Schedule.name).order_by(Schedule.name)))
 
 
 def set_paused(db: Session, name: str, paused: bool, note: str = "") -> ScheduleDoc:
@@ -136,3 +259,188 @@ def delete(db: Session, name: str) -> None:
 
 def targets(db: Session) -> tuple[set[str], set[str]]:
     return set(db.scalars(select(Job.name))), set(db.scalars(select(Routine.name)))
+
+
+# -- when it fires -------------------------------------------------------------------------------
+
+
+def _cron_times(doc: ScheduleDoc, after: datetime) -> Iterator[datetime]:
+    """Fire times of a cron schedule after ``after``, in UTC, as Temporal computes them.
+
+    Cron fields are wall-clock times in the schedule's zone: a time the zone skips (spring
+    forward) does not fire, and a time it repeats (fall back) fires once, at its second occurrence.
+    """
+    assert doc.cron is not None
+    zone = ZoneInfo(doc.timezone)
+    local = after.astimezone(zone).replace(tzinfo=None)
+    # back up an hour: a repeated hour's second occurrence is earlier in wall-clock time
+    times = croniter(doc.cron, local - timedelta(hours=1), day_or=False)
+    for _ in range(100_000):
+        try:
+            wall: datetime = times.get_next(datetime)
+        except Exception:  # croniter gives up on a date that never comes (30 February)
+            return
+        moment = wall.replace(tzinfo=zone, fold=1)
+        if moment.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != wall:
+            continue  # skipped by the zone
+        at = moment.astimezone(UTC)
+        if at > after:
+            yield at
+
+
+def _interval_times(doc: ScheduleDoc, after: datetime) -> Iterator[datetime]:
+    """Fire times of an interval schedule after ``after``: epoch + n * every + offset, like Temporal."""
+    assert doc.every is not None
+    micro = timedelta(microseconds=1)
+    every = round(parse_duration(doc.every) * 1_000_000)
+    offset = round(parse_duration(doc.offset) * 1_000_000) if doc.offset else 0
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    since = (after - epoch) // micro
+    n = (since - offset) // every + 1
+    while True:
+        yield epoch + (n * every + offset) * micro
+        n += 1
+
+
+def next_fire_times(doc: ScheduleDoc, count: int = 5, after: datetime | None = None) -> list[datetime]:
+    """The next ``count`` fire times (UTC, before jitter) after ``after`` (now), within start and end."""
+    after = _utc(after) or runs.now()
+    start, end = _utc(doc.start), _utc(doc.end)
+    if start is not None and start > after:
+        after = start - timedelta(microseconds=1)
+    times = _cron_times(doc, after) if doc.cron is not None else _interval_times(doc, after)
+    found: list[datetime] = []
+    for at in times:
+        if len(found) >= count or (end is not None and at > end):
+            break
+        found.append(at)
+    return found
+
+
+def fires_between(doc: ScheduleDoc, start: datetime, end: datetime, limit: int = 10_000) -> list[datetime]:
+    """The fire times in (start, end], at most ``limit`` (what a backfill of that range starts)."""
+    first, last = _utc(start) or start, _utc(end) or end
+    own_start, own_end = _utc(doc.start), _utc(doc.end)
+    found: list[datetime] = []
+    for at in _cron_times(doc, first) if doc.cron is not None else _interval_times(doc, first):
+        if at > last or len(found) >= limit:
+            break
+        if (own_start is None or at >= own_start) and (own_end is None or at <= own_end):
+            found.append(at)
+    return found
+
+
+def check_backfill(doc: ScheduleDoc, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+    """A backfill range in UTC; refused when it is empty or backwards."""
+    first, last = _utc(start), _utc(end)
+    assert first is not None and last is not None
+    if last <= first:
+        raise InvalidInput(
+            f"schedule {doc.name!r}: the backfill's end ({last.isoformat()}) is not after its start "
+            f"({first.isoformat()})"
+        )
+    return first, last
+
+
+# -- the runs it starts --------------------------------------------------------------------------
+
+
+def recent_runs(db: Session, name: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The newest runs a schedule started, newest first (as ``oto run list`` shows them)."""
+    return runs.list_runs(db, trigger=trigger_of(name), limit=limit)
+
+
+@dataclass(frozen=True)
+class ScheduledRun:
+    """The run a schedule's fire made: what the engine needs to start its workflow."""
+
+    run_id: str
+    kind: str  # job | routine
+    target: str
+    task_queue: str
+    timeout: float = 0.0
+    kill_grace: float = 0.0
+    plan: runs.RoutinePlan | None = None
+
+
+def _newest(db: Session, name: str, limit: int) -> list[Run]:
+    query = (
+        select(Run).options(defer(Run.stdout), defer(Run.stderr))
+        .where(Run.trigger == trigger_of(name), Run.parent_id.is_(None))
+        .order_by(Run.created_at.desc(), Run.id.desc()).limit(limit)
+    )
+    return list(db.scalars(query))
+
+
+def _fire_of(run: Run) -> str | None:
+    fire = (run.spec.get("schedule") or {}).get("fire")
+    return fire if isinstance(fire, str) else None
+
+
+def fire_runs(db: Session, name: str, limit: int = RETRY_LOOKBACK) -> dict[str, str]:
+    """The runs of a schedule's recent fires, newest first: fire (its workflow id) -> run id."""
+    return {fire: run.id for run in _newest(db, name, limit) if (fire := _fire_of(run)) is not None}
+
+
+def _already_made(db: Session, name: str, fire_id: str) -> Run | None:
+    for run in _newest(db, name, RETRY_LOOKBACK):
+        if _fire_of(run) == fire_id:
+            return run
+    return None
+
+
+def create_run(db: Session, name: str, fire_id: str, *, retry: bool = False) -> ScheduledRun:
+    """The queued run of one fire of schedule ``name``, recorded like ``oto job run`` / ``oto routine run``.
+
+    ``fire_id`` (the id of the fire's workflow) is kept in the run's spec, so a retried fire finds
+    the run it already made instead of making a second one.
+    """
+    schedule = db.scalar(select(Schedule).where(Schedule.name == name))
+    if schedule is None:
+        raise NotFound(
+            f"no schedule {name!r} in OTO's database, yet Temporal fired it: it was deleted behind Temporal's "
+            "back (`oto schedule sync --prune` deletes such schedules)"
+        )
+    made = _already_made(db, name, fire_id) if retry else None
+    if made is not None:
+        return _scheduled(db, made)
+    trigger = trigger_of(name)
+    plan: runs.RoutinePlan | None = None
+    if schedule.job is not None:
+        run = runs.create_job_run(db, schedule.job.name, trigger=trigger)
+    else:
+        assert schedule.routine is not None
+        plan = runs.create_routine_run(db, schedule.routine.name, trigger=trigger)
+        found = db.get(Run, plan.run_id)
+        assert found is not None
+        run = found
+    run.spec = {**run.spec, "schedule": {"name": name, "fire": fire_id}}
+    db.flush()
+    return _scheduled(db, run, plan)
+
+
+def _scheduled(db: Session, run: Run, plan: runs.RoutinePlan | None = None) -> ScheduledRun:
+    if run.kind == "job":
+        return ScheduledRun(run.id, "job", str(run.job_name), run.task_queue, float(run.spec["timeout"]),
+                            float(run.spec["kill_grace"]))
+    if plan is not None:
+        return ScheduledRun(run.id, "routine", str(run.routine_name), plan.queues[0], plan=plan)
+    # a retried fire: the plan again, from the records it made
+    steps = runs.load_steps(db, run.id)
+    index = {p.step_id: i for i, p in enumerate(steps)}
+    queues: list[str] = []
+    queue_of: list[int] = []
+    for pending in steps:
+        queue = pending.spec["task_queue"]
+        if queue not in queues:
+            queues.append(queue)
+        queue_of.append(queues.index(queue))
+    first = steps[0].spec if steps else {"kill_grace": 0.0}
+    plan = runs.RoutinePlan(
+        run_id=run.id, step_ids=[str(p.step_id) for p in steps], queues=queues, queue_of=queue_of,
+        after=[[index[a] for a in p.spec["step"]["after"]] for p in steps],
+        timeouts=[float(p.spec["timeout"]) for p in steps], kill_grace=float(first["kill_grace"]),
+        concurrency=int(run.spec.get("concurrency", 1)),
+    )
+    return ScheduledRun(run.id, "routine", str(run.routine_name), queues[0] if queues else run.task_queue,
+                        plan=plan)

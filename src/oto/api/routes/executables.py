@@ -71,7 +71,7 @@ def schema_problems(database: DatabaseDep, tag: Tag) -> SchemaProblems:
 
 @router.get(
     "/{tag}/graph", dependencies=[READ], response_class=PlainTextResponse,
-    responses={200: {"content": {"text/plain": {"schema": {"type": "string"}}}}} | responses(401, 403, 404, 422),
+    responses=responses(401, 403, 404, 422, ok_media_type="text/plain"),
 )
 def rules_graph(database: DatabaseDep, tag: Tag, fmt: GraphFormat = "dot") -> PlainTextResponse:
     """The rules as a Graphviz (dot) or Mermaid graph."""

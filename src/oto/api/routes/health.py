@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from oto.api.deps import database_of
+from oto.api.deps import database_of, reject_unknown_query
 from oto.services.health import Status, database_status
 
 router = APIRouter(tags=["health"])
@@ -28,7 +28,10 @@ def _check(status: Status) -> Check:
     return Check(ok=status.ok, detail=status.detail)
 
 
-@router.get("/health", response_model=Health, responses={503: {"model": Health, "description": "Something OTO needs is down"}})
+@router.get(
+    "/health", response_model=Health, dependencies=[Depends(reject_unknown_query)],
+    responses={503: {"model": Health, "description": "Something OTO needs is down"}},
+)
 async def health(request: Request) -> JSONResponse:
     database = await run_in_threadpool(database_status, database_of(request))
     temporal = await request.app.state.temporal_probe()

@@ -1,0 +1,159 @@
+"""Runs: start jobs, routines and ad-hoc combinations on Temporal, follow, list and cancel them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+from temporalio.client import Client
+
+from oto.api import sse
+from oto.api.auth import READ, AdminKey, RunKey
+from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
+from oto.api.models import AdHocRun, Page, RunDetail, RunSummary
+from oto.api.problems import responses
+from oto.api.temporal import connect_of
+from oto.engine import adhoc as adhoc_engine
+from oto.engine import client as engine_client
+from oto.engine.follow import follow
+from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs, schedules
+from oto.services.apikeys import KeyInfo
+from oto.services.database import Database
+
+router = APIRouter(tags=["runs"])
+
+Wait = Annotated[bool, Query(description="Answer when the run has ended (200), not when it is queued (202)")]
+Timeout = Annotated[float | None, Query(gt=0, le=365 * 86400, description="Stop this run after so many seconds")]
+STARTED = responses(401, 403, 404, 422, 503) | {
+    200: {"model": RunDetail, "description": "With wait: the run has ended"},
+    202: {"model": RunDetail, "description": "Queued"},
+}
+
+
+def _trigger(key: KeyInfo) -> str:
+    return f"api:{key.name}"
+
+
+def _read(database: Database, fn: Any, *args: Any) -> Any:
+    with database.session() as db:
+        return fn(db, *args)
+
+
+async def _answer(database: Database, client: Client, run_id: str, wait: bool, response: Response) -> RunDetail:
+    if wait:
+        view = await engine_client.wait(run_id, client=client, database=database)
+        response.status_code = 200
+    else:
+        view = await run_in_threadpool(_read, database, runs.get, run_id)
+        response.status_code = 202
+    return RunDetail.model_validate(view)
+
+
+@router.post("/jobs/{name}/runs", status_code=202, responses=STARTED)
+async def run_job(
+    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey,
+    wait: Wait = False, timeout: Timeout = None,
+) -> RunDetail:
+    """Start a job on Temporal: 202 with the queued run, or with ``wait`` 200 with its end."""
+    await run_in_threadpool(_read, database, jobs.resolve, name)  # 404 or 422 before Temporal is asked
+    client = await connect_of(request)
+    run_id = await engine_client.submit_job(name, trigger=_trigger(key), timeout=timeout, client=client,
+                                            database=database)
+    return await _answer(database, client, run_id, wait, response)
+
+
+@router.post("/routines/{name}/runs", status_code=202, responses=STARTED)
+async def run_routine(
+    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey, wait: Wait = False,
+) -> RunDetail:
+    """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end."""
+    await run_in_threadpool(_read, database, lookups.routine, name)
+    client = await connect_of(request)
+    run_id = await engine_client.submit_routine(name, trigger=_trigger(key), client=client, database=database)
+    return await _answer(database, client, run_id, wait, response)
+
+
+@router.post("/run", status_code=202, responses=STARTED)
+async def run_adhoc(
+    request: Request, response: Response, database: DatabaseDep, body: AdHocRun, key: AdminKey,
+    wait: Wait = False, timeout: Timeout = None,
+) -> RunDetail:
+    """Run an executable's flags with values once, after the engine's verdict and the value checks.
+
+    No command or job is saved. Refused with 422 and the engine's ``violations`` when the flags
+    do not match. It needs scope admin: choosing any flags and values is defining a job.
+    """
+    combination = adhoc.AdHoc(body.executable_tag, body.parameters, body.values)
+    await run_in_threadpool(_read, database, adhoc.resolve, combination)
+    client = await connect_of(request)
+    run_id = await adhoc_engine.submit(combination, trigger=_trigger(key), timeout=timeout, client=client,
+                                       database=database)
+    return await _answer(database, client, run_id, wait, response)
+
+
+@router.post("/schedules/{name}/trigger", status_code=202, responses=STARTED)
+async def trigger_schedule(
+    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey,
+) -> RunDetail:
+    """Run a schedule's job or routine now, once (its next planned time is unchanged)."""
+    doc = await run_in_threadpool(_read, database, schedules.get, name)
+    client = await connect_of(request)
+    trigger = f"schedule:{name} ({_trigger(key)})"
+    if doc.routine is not None:
+        run_id = await engine_client.submit_routine(doc.routine, trigger=trigger, client=client, database=database)
+    else:
+        run_id = await engine_client.submit_job(str(doc.job), trigger=trigger, client=client, database=database)
+    return await _answer(database, client, run_id, False, response)
+
+
+@router.get("/runs", dependencies=[READ], responses=responses(401, 403, 422))
+def list_runs(
+    database: DatabaseDep, status: NameFilter = None, job: NameFilter = None, routine: NameFilter = None,
+    trigger: NameFilter = None, kind: NameFilter = None, offset: Offset = 0, limit: Limit = 50,
+) -> Page[RunSummary]:
+    """Runs newest first, filtered by status, job, routine, trigger or kind (job, routine, step)."""
+    with database.session() as db:
+        page = run_pages.page(db, status=status, job=job, routine=routine, trigger=trigger, kind=kind,
+                              offset=offset, limit=limit)
+    return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=offset,
+                limit=limit)
+
+
+@router.get("/runs/{run_id}", dependencies=[READ], responses=responses(401, 403, 404, 422))
+def get_run(database: DatabaseDep, run_id: Name) -> RunDetail:
+    """A run with its argv, status, exit code, times, output and (for a routine) its steps."""
+    with database.session() as db:
+        return RunDetail.model_validate(runs.get(db, run_id))
+
+
+@router.post("/runs/{run_id}/cancel", status_code=202, responses=responses(401, 403, 404, 422, 503))
+async def cancel_run(request: Request, database: DatabaseDep, run_id: Name, key: RunKey) -> RunDetail:
+    """Ask Temporal to cancel a queued or running run; it ends ``cancelled`` once its processes are gone."""
+    client = await connect_of(request) if await _is_open(database, run_id) else None
+    await engine_client.cancel(run_id, client=client, database=database)
+    return RunDetail.model_validate(await run_in_threadpool(_read, database, runs.get, run_id))
+
+
+async def _is_open(database: Database, run_id: str) -> bool:
+    """Whether the run may still be cancelled (so Temporal is needed); NotFound for an unknown run."""
+    _, status, _ = await run_in_threadpool(_read, database, runs.status_of, run_id)
+    return status not in runs.FINAL
+
+
+@router.get(
+    "/runs/{run_id}/logs", dependencies=[READ], response_class=StreamingResponse,
+    responses=responses(401, 403, 404, 422, ok_media_type=sse.MEDIA_TYPE),
+)
+async def run_logs(database: DatabaseDep, run_id: Name) -> StreamingResponse:
+    """The run's stdout and stderr as server-sent events, live while it runs, to its end.
+
+    Events: ``status`` (the run or a step changed status), ``stdout`` and ``stderr`` (``text``
+    with the ``run_id`` and ``step`` it came from) and a last ``end`` with the final status.
+    """
+    await run_in_threadpool(_read, database, run_streams.state, run_id)  # a 404 before the stream starts
+    return StreamingResponse(
+        sse.stream(follow(database, run_id)), media_type=sse.MEDIA_TYPE,
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,80 @@
+"""``oto routine``: named DAGs of job steps, and running them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from oto.cli.common import JsonOption
+from oto.cli.output import print_json, print_table, say
+from oto.errors import InvalidInput
+from oto.services import routines
+from oto.services.database import get_database
+
+app = typer.Typer(help="Named DAGs of job steps, and running them.", no_args_is_help=True)
+
+
+def parse_step(text: str) -> dict[str, Any]:
+    """``ID=JOB[@DEP,DEP...]`` into a step."""
+    step_id, sep, rest = text.partition("=")
+    job, _, deps = rest.partition("@")
+    if not sep or not step_id or not job:
+        raise InvalidInput(f"--step {text!r}: give ID=JOB or ID=JOB@DEP,DEP")
+    return {"id": step_id, "job": job, "after": [d for d in deps.split(",") if d]}
+
+
+@app.command("add")
+def add(
+    name: str,
+    step: Annotated[list[str], typer.Option("--step", metavar="ID=JOB[@DEP,DEP...]",
+                                            help="A step running JOB after the steps DEP (repeat per step).")],
+    description: str = "",
+    json: JsonOption = False,
+) -> None:
+    """Add a routine; refused if its steps form a cycle or name an unknown job or step."""
+    with get_database().session() as db:
+        doc = routines.add(db, {"name": name, "description": description, "steps": [parse_step(s) for s in step]})
+    if json:
+        print_json(doc)
+    else:
+        say(f"added routine {doc.name!r} with {len(doc.steps)} steps")
+
+
+@app.command("run")
+def run(
+    name: str,
+    wait: Annotated[bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
+                    ] = False,
+    json: JsonOption = False,
+) -> None:
+    """Start the routine on Temporal and print its run id."""
+    from oto.cli import runs as run_views
+    from oto.engine import client as engine
+
+    async def go() -> dict[str, Any]:
+        run_id = await engine.submit_routine(name)  # checks the input before asking Temporal
+        if not wait:
+            return {"run_id": run_id, "status": "queued"}
+        return await run_views.follow(run_id, await engine.connect(), progress=not json)
+
+    result = engine.run_sync(go())
+    if wait:
+        run_views.report(result, json)
+    elif json:
+        print_json(result)
+    else:
+        say(result["run_id"])
+
+
+@app.command("list")
+def list_(json: JsonOption = False) -> None:
+    """List routines."""
+    with get_database().session() as db:
+        docs = routines.list_all(db)
+    if json:
+        print_json(docs)
+        return
+    print_table("routines", ["name", "steps", "description"],
+                [(d.name, " ".join(f"{s.id}={s.job}" + (f"@{','.join(s.after)}" if s.after else "") for s in d.steps),
+                  d.description) for d in docs])

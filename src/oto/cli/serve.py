@@ -1,0 +1,35 @@
+"""``oto serve``: the REST API (and the dashboard, when present) under uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oto.cli.output import say
+from oto.services.database import get_database
+from oto.settings import get_settings
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to listen on (default OTO_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default OTO_API_PORT).")] = None,
+    log_level: Annotated[str, typer.Option(help="uvicorn's log level.")] = "info",
+) -> None:
+    """Serve the REST API on OTO_API_HOST:OTO_API_PORT (127.0.0.1:1515); /openapi.json describes it."""
+    import uvicorn
+
+    from oto.api.app import create_app
+
+    settings = get_settings()
+    database = get_database()
+    database.check_schema()  # one clear sentence now rather than a 503 on every request
+    app = create_app(database)  # with the dashboard at / when this installation has it
+    bind_host, bind_port = host or settings.api_host, port or settings.api_port
+    say(f"OTO API on http://{bind_host}:{bind_port}/api/v1 (OpenAPI at /openapi.json, keys: `oto apikey create`)")
+    say(f"dashboard on http://{bind_host}:{bind_port}/")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, proxy_headers=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)

@@ -1,0 +1,22 @@
+"""The web dashboard: server-rendered pages over the services, a little JavaScript over the REST API.
+
+``mount(app)`` adds it to the API's application at ``/``, with its stylesheet and script under
+``/static``; nothing is fetched from anywhere else at run time.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+
+STATIC_PATH = "/static"
+
+
+def mount(app: FastAPI) -> None:
+    """Serve the dashboard from ``app`` (the API's application from ``oto.api.app.create_app``)."""
+    from oto.dashboard import pages_catalog, pages_home, pages_jobs, pages_runs, pages_schedules
+    from oto.dashboard.web import HERE
+
+    app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="dashboard-static")
+    for module in (pages_home, pages_catalog, pages_jobs, pages_runs, pages_schedules):
+        app.include_router(module.router)

@@ -1,0 +1,278 @@
+"""Pictures as inline SVG, laid out here in Python: no script and nothing fetched to draw them.
+
+A simple layered layout: each node stands in the column after everything that points at it
+(requires arrows, or the steps a step runs after), a scale group is a box of its members in one
+column, and columns are stacked top to bottom in declaration order. Good enough for the dozens of
+flags of a real catalog and the handful of steps of a routine.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from html import escape
+
+from oto.domain.documents import ParameterDoc, StepDoc
+
+CHAR_W = 7.8
+LINE_H = 16.0
+PAD_X = 10.0
+PAD_Y = 6.0
+COL_GAP = 64.0
+ROW_GAP = 14.0
+GROUP_PAD = 10.0
+GROUP_LABEL = 18.0
+GROUP_ROWS = 8
+MARGIN = 12.0
+
+# kind -> (stroke, dash, arrow marker or "")
+EDGE_STYLES: dict[str, tuple[str, str, str]] = {
+    "requires": ("#1f2937", "", "arrow"),
+    "after": ("#1f2937", "", "arrow"),
+    "conflict": ("#dc2626", "6 4", ""),
+    "before": ("#6b7280", "2 4", "arrow-muted"),
+}
+
+
+@dataclass
+class Node:
+    id: str
+    lines: list[str]
+    css: str = ""
+    x: float = 0.0
+    y: float = 0.0
+    w: float = 0.0
+    h: float = 0.0
+
+    def size(self) -> None:
+        self.w = max(60.0, max(len(line) for line in self.lines) * CHAR_W + 2 * PAD_X)
+        self.h = len(self.lines) * LINE_H + 2 * PAD_Y
+
+    @property
+    def cx(self) -> float:
+        return self.x + self.w / 2
+
+    @property
+    def cy(self) -> float:
+        return self.y + self.h / 2
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: str
+    dst: str
+    kind: str
+
+
+@dataclass
+class Group:
+    name: str
+    members: list[str]
+    x: float = 0.0
+    y: float = 0.0
+    w: float = 0.0
+    h: float = 0.0
+
+
+@dataclass
+class Diagram:
+    title: str
+    nodes: list[Node]
+    edges: list[Edge]
+    groups: list[Group] = field(default_factory=list)
+    ranked: list[tuple[str, str]] = field(default_factory=list)  # (a, b): b stands right of a
+
+
+def _ranks(diagram: Diagram) -> dict[str, int]:
+    rank = {n.id: 0 for n in diagram.nodes}
+    for _ in range(len(rank)):  # longest path; a cycle stops growing after len(rank) rounds
+        changed = False
+        for a, b in diagram.ranked:
+            if a in rank and b in rank and rank[b] < rank[a] + 1:
+                rank[b] = rank[a] + 1
+                changed = True
+        if not changed:
+            break
+    for group in diagram.groups:
+        level = min(rank[m] for m in group.members)
+        for m in group.members:
+            rank[m] = level
+    return rank
+
+
+def layout(diagram: Diagram) -> tuple[float, float]:
+    """Place every node and group; returns the picture's width and height."""
+    for node in diagram.nodes:
+        node.size()
+    by_id = {n.id: n for n in diagram.nodes}
+    group_of: dict[str, Group] = {}
+    for group in diagram.groups:
+        for m in group.members:
+            group_of.setdefault(m, group)
+    diagram.groups = [g for g in diagram.groups if any(group_of.get(m) is g for m in g.members)]
+    for group in diagram.groups:
+        group.members = [m for m in group.members if group_of.get(m) is group]
+    rank = _ranks(diagram)
+    columns: dict[int, list[Node | Group]] = {}
+    placed: set[int] = set()
+    for node in diagram.nodes:
+        owner = group_of.get(node.id)
+        if owner is None:
+            columns.setdefault(rank[node.id], []).append(node)
+        elif id(owner) not in placed:
+            placed.add(id(owner))
+            columns.setdefault(rank[node.id], []).append(owner)
+    x = MARGIN
+    height = 0.0
+    for level in sorted(columns):
+        y = MARGIN
+        width = 0.0
+        for block in columns[level]:
+            if isinstance(block, Node):
+                block.x, block.y = x, y
+                y += block.h + ROW_GAP
+                width = max(width, block.w)
+                continue
+            members = [by_id[m] for m in block.members]
+            cols = math.ceil(len(members) / GROUP_ROWS)
+            rows = math.ceil(len(members) / cols)
+            cell_w = max(m.w for m in members)
+            cell_h = max(m.h for m in members)
+            for i, member in enumerate(members):
+                member.w = cell_w
+                member.x = x + GROUP_PAD + (i // rows) * (cell_w + ROW_GAP)
+                member.y = y + GROUP_LABEL + GROUP_PAD + (i % rows) * (cell_h + ROW_GAP)
+            block.x, block.y = x, y
+            block.w = cols * cell_w + (cols - 1) * ROW_GAP + 2 * GROUP_PAD
+            block.h = GROUP_LABEL + rows * cell_h + (rows - 1) * ROW_GAP + 2 * GROUP_PAD
+            y += block.h + ROW_GAP
+            width = max(width, block.w)
+        x += width + COL_GAP
+        height = max(height, y)
+    return max(x - COL_GAP + MARGIN, 2 * MARGIN), max(height - ROW_GAP + MARGIN, 2 * MARGIN)
+
+
+def _clip(node: Node, tx: float, ty: float) -> tuple[float, float]:
+    """Where the line from the node's centre towards (tx, ty) leaves its box."""
+    dx, dy = tx - node.cx, ty - node.cy
+    if dx == 0 and dy == 0:
+        return node.cx, node.cy
+    scale = min(
+        (node.w / 2) / abs(dx) if dx else math.inf,
+        (node.h / 2) / abs(dy) if dy else math.inf,
+    )
+    return node.cx + dx * scale, node.cy + dy * scale
+
+
+def _arc(a: Node, b: Node, bend: float = 26.0) -> str:
+    """A gentle arc between two boxes, so a before rule never hides under a requires arrow."""
+    x1, y1 = _clip(a, b.cx, b.cy)
+    x2, y2 = _clip(b, a.cx, a.cy)
+    length = math.hypot(x2 - x1, y2 - y1) or 1.0
+    mx, my = (x1 + x2) / 2 - (y2 - y1) / length * bend, (y1 + y2) / 2 + (x2 - x1) / length * bend
+    return f"M{x1:.1f},{y1:.1f} Q{mx:.1f},{my:.1f} {x2:.1f},{y2:.1f}"
+
+
+def _path(a: Node, b: Node, kind: str) -> str:
+    if kind == "before":
+        return _arc(a, b)
+    if b.x > a.x + a.w:  # a later column: out of a's right side, into b's left side
+        x1, y1, x2, y2 = a.x + a.w, a.cy, b.x, b.cy
+        bend = (x2 - x1) / 2
+        return f"M{x1:.1f},{y1:.1f} C{x1 + bend:.1f},{y1:.1f} {x2 - bend:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+    if abs(a.x - b.x) < 1:  # the same column: a loop out to the right
+        x1, y1, x2, y2 = a.x + a.w, a.cy, b.x + b.w, b.cy
+        out = 30 + abs(y2 - y1) / 6
+        return f"M{x1:.1f},{y1:.1f} C{x1 + out:.1f},{y1:.1f} {x2 + out:.1f},{y2:.1f} {x2:.1f},{y2:.1f}"
+    x1, y1 = _clip(a, b.cx, b.cy)
+    x2, y2 = _clip(b, a.cx, a.cy)
+    return f"M{x1:.1f},{y1:.1f} L{x2:.1f},{y2:.1f}"
+
+
+def to_svg(diagram: Diagram, *, label: str) -> str:
+    """The diagram as one ``<svg>`` element with a title and description for screen readers."""
+    width, height = layout(diagram)
+    by_id = {n.id: n for n in diagram.nodes}
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="graph" role="img" aria-label="{escape(label)}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}">',
+        f"<title>{escape(diagram.title)}</title>",
+        "<defs>",
+        '<marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1f2937"/></marker>',
+        '<marker id="arrow-muted" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#6b7280"/></marker>',
+        "</defs>",
+    ]
+    for group in diagram.groups:
+        out.append(
+            f'<g class="group"><rect x="{group.x:.1f}" y="{group.y:.1f}" width="{group.w:.1f}" '
+            f'height="{group.h:.1f}" rx="8" fill="#eef2ff" stroke="#6366f1" stroke-dasharray="4 3"/>'
+            f'<text x="{group.x + GROUP_PAD:.1f}" y="{group.y + 14:.1f}" class="group-label">'
+            f"at most one of {escape(group.name)}</text></g>"
+        )
+    seen: set[tuple[str, str, str]] = set()
+    for edge in diagram.edges:
+        a, b = by_id.get(edge.src), by_id.get(edge.dst)
+        key = (min(edge.src, edge.dst), max(edge.src, edge.dst), edge.kind) if edge.kind == "conflict" else (
+            edge.src, edge.dst, edge.kind)
+        if a is None or b is None or key in seen:
+            continue
+        seen.add(key)
+        stroke, dash, marker = EDGE_STYLES[edge.kind]
+        attrs = f' stroke-dasharray="{dash}"' if dash else ""
+        attrs += f' marker-end="url(#{marker})"' if marker else ""
+        out.append(
+            f'<path class="edge {edge.kind}" data-from="{escape(edge.src)}" data-to="{escape(edge.dst)}" '
+            f'd="{_path(a, b, edge.kind)}" fill="none" stroke="{stroke}" stroke-width="1.5"{attrs}/>'
+        )
+    for node in diagram.nodes:
+        out.append(
+            f'<g class="node {escape(node.css)}" data-id="{escape(node.id)}"><rect x="{node.x:.1f}" '
+            f'y="{node.y:.1f}" width="{node.w:.1f}" height="{node.h:.1f}" rx="5"/>'
+        )
+        for i, line in enumerate(node.lines):
+            y = node.y + PAD_Y + LINE_H * (i + 0.75)
+            css = "main" if i == 0 else "sub"
+            out.append(f'<text x="{node.cx:.1f}" y="{y:.1f}" text-anchor="middle" class="{css}">{escape(line)}</text>')
+        out.append("</g>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def rules_diagram(tag: str, params: list[ParameterDoc]) -> Diagram | None:
+    """The flags that take part in a rule, with requires arrows, conflicts, before rules and scale groups.
+
+    None when no flag has a rule (there is nothing to draw).
+    """
+    edges = [Edge(p.flag, r, "requires") for p in params for r in p.require_ids]
+    edges += [Edge(p.flag, c, "conflict") for p in params for c in p.interfer_ids]
+    edges += [Edge(p.flag, b, "before") for p in params for b in p.before]
+    scales: dict[str, list[str]] = {}
+    for p in params:
+        if p.scale:
+            scales.setdefault(p.scale, []).append(p.flag)
+    involved = {e.src for e in edges} | {e.dst for e in edges} | {f for members in scales.values() for f in members}
+    if not involved:
+        return None
+    nodes = []
+    for p in params:
+        if p.flag in involved:
+            extra = f"position {p.position}" if p.position is not None else ""
+            nodes.append(Node(p.flag, [p.flag, extra] if extra else [p.flag]))
+    return Diagram(
+        title=f"The rules of {tag}",
+        nodes=nodes,
+        edges=edges,
+        groups=[Group(name, members) for name, members in scales.items()],
+        ranked=[(e.src, e.dst) for e in edges if e.kind == "requires"],
+    )
+
+
+def routine_diagram(name: str, steps: list[StepDoc], statuses: dict[str, str] | None = None) -> Diagram:
+    """A routine's steps, each in the column after the steps it runs after; status colours when given."""
+    statuses = statuses or {}
+    nodes = [Node(s.id, [s.id, s.job], css=f"status-{statuses[s.id]}" if s.id in statuses else "") for s in steps]
+    edges = [Edge(dep, s.id, "after") for s in steps for dep in s.after]
+    return Diagram(title=f"The steps of routine {name}", nodes=nodes, edges=edges,
+                   ranked=[(e.src, e.dst) for e in edges])

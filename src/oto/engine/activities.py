@@ -1,0 +1,403 @@
+"""The activities: the only code in OTO that spawns a job's process, and the writers of run records.
+
+A job run's first second is ``run_job_now``, a local activity on the worker that runs its
+workflow; a job still running then is followed by ``watch_job`` on that worker's own task queue,
+which heartbeats. A routine's steps run in batches (``run_steps``), one activity per segment.
+
+Every activity is idempotent with respect to the final record: runs are claimed, never run
+again once final, and every write is conditional. A retried attempt first kills the process
+groups a lost attempt left on this machine (named in its heartbeats or in the job's progress).
+A cancellation the user asked for ends a run ``cancelled``; any other (a worker stopping, an
+attempt Temporal gave up on) leaves the run to the next attempt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from oto.engine import contracts as c
+from oto.engine import process
+from oto.engine.dag import Dag
+from oto.errors import OtoError, Refused, Unavailable
+from oto.services import runs
+from oto.services.database import Database, get_database
+from oto.settings import get_settings
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+# Step records are written together, at most this often: commits, not processes, bound a
+# routine's throughput.
+FLUSH_EVERY = 0.1
+# A job handed over for watching is stopped if its watcher has not come by then.
+ADOPT_WITHIN = 3 * c.HEARTBEAT_TIMEOUT
+
+
+def worker_identity() -> str:
+    queue = activity.info().task_queue
+    return f"{os.getpid()}@{socket.gethostname()} ({queue})"
+
+
+def _cancel_requested() -> bool:
+    details = activity.cancellation_details()
+    return bool(details and details.cancel_requested)
+
+
+class Heartbeat:
+    """Heartbeats every second, naming the live process groups so a retry can reap them.
+
+    Nothing here runs per process: a routine starts hundreds of processes a second, and a
+    heartbeat or a read of /proc costs more than starting ``/bin/true``.
+    """
+
+    def __init__(self) -> None:
+        self.groups: dict[int, int | None] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def started(self, pid: int) -> None:
+        self.groups[pid] = None  # its start time is read at the next beat, if it still runs then
+
+    def ended(self, pid: int) -> None:
+        self.groups.pop(pid, None)
+
+    def beat(self) -> None:
+        for pid, ticks in list(self.groups.items()):
+            if ticks is None:
+                self.groups[pid] = process.start_ticks(pid)
+        groups = [[pid, ticks] for pid, ticks in self.groups.items() if ticks is not None]
+        activity.heartbeat({"host": process.HOST, "groups": groups})
+
+    async def _loop(self) -> None:
+        while True:  # the first beat after a second: a short job never pays for one
+            await asyncio.sleep(c.HEARTBEAT_EVERY)
+            self.beat()
+
+    def __enter__(self) -> Heartbeat:
+        details = activity.info().heartbeat_details
+        if details and isinstance(details[0], dict):
+            process.reap(str(details[0].get("host", "")), list(details[0].get("groups", [])))
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+class Recorder:
+    """Buffers step transitions and writes them in one transaction per flush."""
+
+    def __init__(self, write: Callable[[list[runs.Started], list[tuple[runs.Outcome, bool]]], Any]) -> None:
+        self._write = write
+        self._started: dict[str, runs.Started] = {}
+        self._finished: list[runs.Outcome] = []
+        self._task: asyncio.Task[None] | None = None
+
+    def started(self, record: runs.Started) -> None:
+        self._started[record.run_id] = record
+
+    def finished(self, outcome: runs.Outcome) -> None:
+        self._finished.append(outcome)
+
+    async def flush(self) -> None:
+        started, finished = self._started, self._finished
+        self._started, self._finished = {}, []
+        # a step that both started and ended since the last flush is written once, counting its attempt
+        pairs = [(o, started.pop(o.run_id, None) is not None) for o in finished]
+        if started or pairs:
+            try:
+                await self._write(list(started.values()), pairs)
+            except BaseException:
+                self._started = started | self._started
+                self._finished = [o for o, _ in pairs] + self._finished
+                raise
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_EVERY)
+            try:
+                await self.flush()
+            except Exception as error:  # the database is busy or away: keep the records, try again
+                log.warning("cannot write step records yet: %s", error)
+
+    def __enter__(self) -> Recorder:
+        self._task = asyncio.create_task(self._loop())
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+
+@dataclass
+class _Handed:
+    launch: process.Launch
+    spec: dict[str, Any]
+    worker: str
+
+
+class Activities:
+    """The activities of one worker, writing to ``database`` (the configured one by default)."""
+
+    def __init__(self, database: Database | None = None, *, own_queue: str | None = None) -> None:
+        self.database = database or get_database()
+        self.own_queue = own_queue or f"{c.OWN_QUEUE_PREFIX}{uuid.uuid4().hex[:16]}"
+        self.handed: dict[str, _Handed] = {}
+        self._stopping: set[asyncio.Future[None]] = set()
+
+    def _in_session(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A service call in its own transaction (blocking).
+
+        An unreachable database is worth retrying; a missing run or an old schema is not.
+        """
+        try:
+            with self.database.session() as db:
+                return fn(db, *args, **kwargs)
+        except OtoError as error:
+            if isinstance(error, Unavailable):
+                raise
+            raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
+
+    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """A service call off the event loop, so processes keep starting meanwhile."""
+        return await asyncio.to_thread(self._in_session, fn, *args, **kwargs)
+
+    def _argv(self, spec: dict[str, Any]) -> list[str]:
+        settings = get_settings()
+        argv: list[str] = runs.privileged_argv(
+            list(spec["argv"]), requires_root=bool(spec.get("requires_root")), job=str(spec.get("job")),
+            is_root=os.geteuid() == 0, allow_sudo=settings.allow_sudo,
+        )
+        return argv
+
+    @activity.defn(name=c.RUN_JOB_NOW)
+    async def run_job_now(self, attempt: c.JobAttempt) -> c.JobProgress:
+        """A job's first second (a local activity): claim it, start it, and finish it if it is quick.
+
+        A quick job is claimed, run, read and recorded in one trip off the event loop; a job
+        still running after FAST_WINDOW is left, untouched, to ``watch_job`` on this worker's
+        own task queue.
+        """
+        process.reap(attempt.reap_host, attempt.reap_groups)  # what a lost watcher left, if here
+        run_id = attempt.run_id
+        worker = worker_identity()
+        settings = get_settings()
+        beginning = asyncio.get_running_loop().run_in_executor(
+            process.pool(), self._begin, run_id, worker, settings.home, settings.allow_sudo)
+        try:
+            held, result = await asyncio.shield(beginning)
+        except asyncio.CancelledError:  # the worker stops: stop what the claim may still start
+            held, result = await beginning
+            if isinstance(result, process.Launch):
+                result.release()
+                await process.stop_group(result.process, float(held.spec["kill_grace"]))
+            raise
+        if not isinstance(result, process.Launch):  # over: quick, refused, not startable, or final already
+            return c.JobProgress(*result) if result else c.JobProgress(held.status, held.exit_code)
+        spec = held.spec
+        verdict = await process.supervise(result, timeout=float(spec["timeout"]), grace=float(spec["kill_grace"]),
+                                          hand_over_at=c.FAST_WINDOW)
+        if verdict is None:
+            self._hand_over(run_id, result, spec, worker)
+            ticks = process.start_ticks(result.process.pid) or 0
+            return c.JobProgress(runs.RUNNING, queue=self.own_queue, host=process.HOST,
+                                 groups=[[result.process.pid, ticks]])
+        if verdict[0] == runs.CANCELLED:
+            # a local activity is only cancelled when its worker stops (a user's cancellation
+            # reaches the workflow after it): the next attempt runs the job again
+            raise asyncio.CancelledError()
+        return c.JobProgress(*await self._end(run_id, worker, result, verdict))
+
+    def _hand_over(self, run_id: str, running: process.Launch, spec: dict[str, Any], worker: str) -> None:
+        """Keep a running job for its watcher; stop it if no watcher comes (its workflow is gone)."""
+        self.handed[run_id] = _Handed(running, spec, worker)
+
+        def abandoned() -> None:
+            if self.handed.get(run_id) is not None and self.handed[run_id].launch is running:
+                del self.handed[run_id]
+                running.release()
+                stopping = asyncio.ensure_future(process.stop_group(running.process, 0))
+                self._stopping.add(stopping)
+                stopping.add_done_callback(self._stopping.discard)
+
+        asyncio.get_running_loop().call_later(ADOPT_WITHIN, abandoned)
+
+    @activity.defn(name=c.WATCH_JOB)
+    async def watch_job(self, watch: c.Watch) -> dict[str, Any]:
+        """Follow a job this worker started to its end, its timeout or its cancellation (heartbeating)."""
+        handed = self.handed.pop(watch.run_id, None)
+        if handed is None:
+            if watch.stop:
+                return _summary(watch.run_id, runs.CANCELLED, None)
+            raise ApplicationError(f"run {watch.run_id} is not running on this worker", non_retryable=True)
+        running, spec = handed.launch, handed.spec
+        with Heartbeat() as beat:
+            beat.started(running.process.pid)
+            verdict = await process.supervise(running, timeout=float(spec["timeout"]),
+                                              grace=float(spec["kill_grace"]), cancelled=watch.stop)
+            beat.ended(running.process.pid)
+        assert verdict is not None
+        status = verdict[0]
+        if status == runs.CANCELLED and not watch.stop and not _cancel_requested():
+            raise asyncio.CancelledError()  # a lost watch: the workflow starts the job again
+        ended, exit_code = await self._end(watch.run_id, handed.worker, running, verdict)
+        if status == runs.CANCELLED and not watch.stop:
+            raise asyncio.CancelledError()
+        return _summary(watch.run_id, ended, exit_code)
+
+    async def close(self) -> None:
+        """Stop the jobs this worker still holds for a watcher that will not come now."""
+        stops = [process.stop_group(h.launch.process, 0) for h in self.handed.values()]
+        for handed in self.handed.values():
+            handed.launch.release()
+        self.handed.clear()
+        await asyncio.gather(*stops, *self._stopping, return_exceptions=True)
+
+    def _begin(self, run_id: str, worker: str, home: Path, allow_sudo: bool
+               ) -> tuple[runs.Claim, process.Launch | tuple[str, int | None] | None]:
+        """In a pool thread: claim the run (one transaction), start its program, and if it ends
+        within the quick wait, record it too: the status and exit code, or the still running launch."""
+        held: runs.Claim = self._in_session(runs.claim, run_id, worker=worker, home=home,
+                                            is_root=os.geteuid() == 0, allow_sudo=allow_sudo)
+        if held.status != runs.RUNNING:
+            return held, None
+        workdir = home / held.spec["workdir"]
+        try:
+            result = process.run(held.argv, workdir=workdir, name=run_id, timeout=float(held.spec["timeout"]),
+                                 env=process.job_env(held.spec.get("env", {}), workdir))
+        except (OSError, ValueError) as failure:
+            error = f"cannot start {held.argv[0]}: {process.describe(failure)}"
+            return held, self._record(runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(), error=error))
+        if isinstance(result, process.Launch):
+            return held, result
+        return held, self._record(_outcome(run_id, result, worker, None, None))
+
+    def _record(self, outcome: runs.Outcome) -> tuple[str, int | None]:
+        """Write a final record; the status and exit code the run ended with (the first, if retried)."""
+        if self._in_session(runs.finish, outcome):
+            return outcome.status, outcome.exit_code
+        recorded = self._in_session(runs.load, outcome.run_id)
+        return recorded.status, recorded.exit_code
+
+    async def _end(self, run_id: str, worker: str, running: process.Launch, verdict: process.Verdict
+                   ) -> tuple[str, int | None]:
+        """In a pool thread: read what the program left and write the final record."""
+
+        def end() -> tuple[str, int | None]:
+            return self._record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None))
+
+        return await asyncio.get_running_loop().run_in_executor(process.pool(), end)
+
+    @activity.defn(name=c.RUN_STEPS)
+    async def run_steps(self, segment: c.StepsInput) -> dict[str, str]:
+        """Run one segment of a routine as a small DAG, ``concurrency`` processes at a time."""
+        worker = worker_identity()
+        await self._db(runs.start_routine, segment.run_id, worker=worker, at=runs.now())
+        steps = await self._db(runs.load_steps, segment.run_id, segment.step_ids)
+        index = {p.step_id: i for i, p in enumerate(steps)}
+        dag = Dag([[index[a] for a in p.spec["step"]["after"] if a in index] for p in steps],
+                  [p.status if p.status in runs.FINAL else "" for p in steps])
+        recorder = Recorder(lambda started, finished: self._db(runs.record_steps, started, finished))
+        tasks: dict[asyncio.Task[str], int] = {}
+        with Heartbeat() as beat, recorder:
+            for child, cause in dag.skipped_because.items():
+                if steps[child].status not in runs.FINAL:
+                    recorder.finished(_skipped(steps[child], steps[cause]))
+            ready: deque[int] = deque()
+            try:
+                while True:
+                    ready.extend(dag.take_ready())
+                    while ready and len(tasks) < segment.concurrency:
+                        i = ready.popleft()
+                        tasks[asyncio.create_task(self._step(steps[i], beat, recorder, worker))] = i
+                    if not tasks:
+                        break
+                    finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                    for task in finished:
+                        i = tasks.pop(task)
+                        for skipped in dag.settle(i, task.result()):
+                            recorder.finished(_skipped(steps[skipped], steps[i]))
+            except asyncio.CancelledError:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+                if _cancel_requested():
+                    for i, status in enumerate(dag.status):
+                        if status not in runs.FINAL and i not in tasks.values():
+                            recorder.finished(runs.Outcome(steps[i].run_id, runs.CANCELLED, finished_at=runs.now(),
+                                                           error="cancelled before it started"))
+                await asyncio.shield(recorder.flush())
+                raise
+            await recorder.flush()
+        return {p.step_id or "": dag.status[i] for i, p in enumerate(steps)}
+
+    async def _step(self, pending: runs.Pending, beat: Heartbeat, recorder: Recorder, worker: str) -> str:
+        spec = pending.spec
+        workdir = get_settings().home / spec["workdir"]
+        try:
+            argv = self._argv(spec)
+        except Refused as refused:
+            recorder.finished(runs.Outcome(pending.run_id, runs.FAILED, error=refused.message,
+                                           finished_at=runs.now()))
+            return runs.FAILED
+        shown = runs.display_argv(argv, spec)
+        recorder.started(runs.Started(pending.run_id, worker, shown, str(workdir), runs.now()))
+        done = await process.execute(
+            argv, workdir=workdir, name=pending.run_id, env=process.job_env(spec.get("env", {}), workdir),
+            timeout=float(spec["timeout"]), grace=float(spec["kill_grace"]), on_start=beat.started,
+            on_exit=beat.ended)
+        if done.status == runs.CANCELLED and not _cancel_requested():
+            return runs.CANCELLED  # lost attempt: nothing final is written, the retry runs it again
+        recorder.finished(_outcome(pending.run_id, done, worker, shown, str(workdir)))
+        return done.status
+
+    @activity.defn(name=c.FINISH_RUN)
+    async def finish_run(self, request: c.FinishRunInput) -> None:
+        """Close a job run no attempt closed (never started, or every attempt lost)."""
+        await self._db(runs.finish, runs.Outcome(request.run_id, request.status, error=request.error,
+                                                 finished_at=runs.now()))
+
+    @activity.defn(name=c.FINISH_ROUTINE)
+    async def finish_routine(self, request: c.FinishRoutineInput) -> str:
+        """Close the steps still open and the routine itself; returns the routine's status."""
+        status: str = await self._db(runs.finish_routine, request.run_id, cancelled=request.cancelled,
+                                     steps=request.steps, errors=request.errors)
+        return status
+
+    def all(self) -> list[Callable[..., Any]]:
+        """The activities of a job's task queue (``run_job_now`` runs as a local activity)."""
+        return [self.run_job_now, self.run_steps, self.finish_run, self.finish_routine]
+
+    def own(self) -> list[Callable[..., Any]]:
+        """The activities of this worker's own task queue."""
+        return [self.watch_job]
+
+
+def _outcome(run_id: str, done: process.Execution, worker: str, argv: list[str] | None,
+             workdir: str | None) -> runs.Outcome:
+    return runs.Outcome(
+        run_id=run_id, status=done.status, exit_code=done.exit_code, started_at=done.started_at,
+        finished_at=done.finished_at, stdout=done.stdout, stderr=done.stderr, artifacts=done.artifacts,
+        error=done.error, worker=worker, argv=argv, workdir=workdir,
+    )
+
+
+def _skipped(step: runs.Pending, cause: runs.Pending) -> runs.Outcome:
+    return runs.Outcome(step.run_id, runs.SKIPPED, finished_at=runs.now(),
+                        error=f"skipped: step {cause.step_id!r} did not succeed")
+
+
+def _summary(run_id: str, status: str, exit_code: int | None) -> dict[str, Any]:
+    return {"run_id": run_id, "status": status, "exit_code": exit_code}
+

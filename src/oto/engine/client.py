@@ -1,0 +1,166 @@
+"""How the CLI and the API start, cancel and follow runs: always through Temporal.
+
+Every run goes through Temporal. These functions write the queued record (with its immutable
+spec) and start the workflow whose id is the run id; they never spawn a job's process. Only a
+worker's activity does, and only the worker writes what happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.service import RPCError, RPCStatusCode
+
+from oto.engine import contracts as c
+from oto.errors import InvalidInput, NotFound, Unavailable
+from oto.services import runs
+from oto.services.database import Database, get_database
+from oto.settings import get_settings
+
+T = TypeVar("T")
+CONNECT_TIMEOUT = 5.0
+_clients: dict[tuple[str, str, int], Client] = {}
+
+
+async def connect(address: str | None = None, namespace: str | None = None) -> Client:
+    """A client for OTO_TEMPORAL_ADDRESS (one per event loop), or Unavailable in one sentence."""
+    settings = get_settings()
+    address = address or settings.temporal_address
+    namespace = namespace or settings.temporal_namespace
+    key = (address, namespace, id(asyncio.get_running_loop()))
+    if key not in _clients:
+        try:
+            _clients[key] = await asyncio.wait_for(Client.connect(address, namespace=namespace), CONNECT_TIMEOUT)
+        except (RuntimeError, OSError, TimeoutError) as error:
+            raise Unavailable(
+                f"cannot reach Temporal at {address} ({_short(error)}): start it with `oto dev`, "
+                "or point OTO_TEMPORAL_ADDRESS at your cluster"
+            ) from None
+    return _clients[key]
+
+
+def _short(error: BaseException) -> str:
+    """A few words for what the native client says at length."""
+    text = str(error).lower()
+    for clue, words in (("refused", "connection refused"), ("dns", "unknown host"), ("resolve", "unknown host"),
+                        ("timed out", "timed out"), ("deadline", "timed out")):
+        if clue in text:
+            return words
+    return "timed out" if isinstance(error, TimeoutError) else "no answer"
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine for a short-lived process (the CLI), and let Temporal's threads settle after.
+
+    Temporal's native client can crash the interpreter at exit (temporalio/sdk-python#300) when
+    it is still referenced; collecting it while Python is whole avoids that.
+    """
+    try:
+        return asyncio.run(coroutine)
+    finally:
+        _clients.clear()
+        gc.collect()
+        time.sleep(0.05)
+
+
+async def _in_db(database: Database | None, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    db_ = database or get_database()
+
+    def work() -> Any:
+        with db_.session() as db:
+            return fn(db, *args, **kwargs)
+
+    return await asyncio.to_thread(work)
+
+
+async def _start(client: Client, database: Database | None, run_id: str, workflow: str, arg: Any, queue: str,
+                 summary: str) -> None:
+    try:
+        await client.start_workflow(workflow, arg, id=run_id, task_queue=queue, static_summary=summary,
+                                    request_eager_start=True)
+    except RPCError as error:
+        await _in_db(database, runs.finish, runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(),
+                                                          error=f"Temporal refused its workflow: {error.message}"))
+        raise Unavailable(f"Temporal refused to start run {run_id}: {error.message}") from None
+
+
+async def _connect_or_discard(database: Database | None, run_id: str) -> Client:
+    """Bad input is refused before Temporal is asked; a Temporal that does not answer leaves no record."""
+    try:
+        return await connect()
+    except Unavailable:
+        await _in_db(database, runs.discard, run_id)
+        raise
+
+
+async def submit_job(name: str, *, trigger: str = "cli", timeout: float | None = None,
+                     client: Client | None = None, database: Database | None = None) -> str:
+    """Queue a run of job ``name`` and start its workflow; returns the run id at once."""
+    run = await _in_db(database, runs.create_job_run, name, trigger=trigger, timeout=timeout)
+    client = client or await _connect_or_discard(database, run.id)
+    spec = run.spec
+    await _start(client, database, run.id, c.JOB_WORKFLOW, c.JobInput(run.id, spec["timeout"], spec["kill_grace"]),
+                 run.task_queue, f"job {name}")
+    return str(run.id)
+
+
+async def submit_routine(name: str, *, trigger: str = "cli", client: Client | None = None,
+                         database: Database | None = None) -> str:
+    """Queue a run of routine ``name`` (one record per step) and start its workflow; returns the run id."""
+    plan: runs.RoutinePlan = await _in_db(database, runs.create_routine_run, name, trigger=trigger)
+    client = client or await _connect_or_discard(database, plan.run_id)
+    arg = c.RoutineInput(plan.run_id, plan.step_ids, plan.queues, plan.queue_of, plan.after, plan.timeouts,
+                         plan.kill_grace, plan.concurrency)
+    # the routine's workflow runs on its first step's queue: a one-queue routine needs one worker
+    await _start(client, database, plan.run_id, c.ROUTINE_WORKFLOW, arg, plan.queues[0], f"routine {name}")
+    return plan.run_id
+
+
+async def _top_level(database: Database | None, run_id: str) -> tuple[str, str]:
+    kind, status, _ = await _in_db(database, runs.status_of, run_id)
+    if kind == "step":
+        raise InvalidInput(f"run {run_id!r} is a step of a routine run: use the routine's run id")
+    return kind, status
+
+
+async def cancel(run_id: str, *, client: Client | None = None, database: Database | None = None) -> None:
+    """Ask Temporal to cancel a queued or running run; the worker stops its processes and records it."""
+    _, status = await _top_level(database, run_id)
+    if status in runs.FINAL:
+        raise InvalidInput(f"run {run_id!r} already ended ({status}); only queued or running runs can be cancelled")
+    client = client or await connect()
+    try:
+        await client.get_workflow_handle(run_id).cancel()
+    except RPCError as error:
+        if error.status != RPCStatusCode.NOT_FOUND:
+            raise Unavailable(f"Temporal did not cancel run {run_id}: {error.message}") from None
+        # no workflow will ever run it: close the record here
+        await _in_db(database, runs.finish, runs.Outcome(run_id, runs.CANCELLED, finished_at=runs.now(),
+                                                          error="cancelled; its workflow was not found"))
+
+
+async def wait(run_id: str, *, client: Client | None = None, database: Database | None = None) -> dict[str, Any]:
+    """Wait for a run's workflow to end; returns the run as ``oto run show`` shows it."""
+    _, status = await _top_level(database, run_id)
+    if status not in runs.FINAL:
+        client = client or await connect()
+        try:
+            await client.get_workflow_handle(run_id).result()
+        except WorkflowFailureError:
+            pass  # cancelled or failed: the record says how
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise Unavailable(f"cannot follow run {run_id} on Temporal: {error.message}") from None
+            raise NotFound(f"run {run_id!r} has no workflow on Temporal at {get_settings().temporal_address}") from None
+    view: dict[str, Any] = await _in_db(database, runs.get, run_id)
+    if view["status"] not in runs.FINAL:
+        # its workflow ended without closing it (terminated by hand, or timed out)
+        await _in_db(database, runs.finish, runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(),
+                                                          error="its workflow ended without a result"))
+        view = await _in_db(database, runs.get, run_id)
+    return view

@@ -1,0 +1,367 @@
+"""Running one argv in a run folder: no shell, its own process group, bounded time, captured streams.
+
+The argv goes to ``execve`` as it is (``subprocess.Popen`` with a list, never ``shell=True``), so
+every value is one argument whatever it contains. The fork, the file work and the first 50 ms of
+waiting happen in a small thread pool, and a longer program's exit is awaited on a pidfd, so the
+event loop never blocks on them: a routine starts processes on every core instead of one at a
+time (about 3x asyncio's subprocess transports for short steps on two cores), and a quick
+program costs one trip off the loop.
+
+A run owns its process group: on a timeout or a cancellation the whole group gets SIGTERM, then
+SIGKILL after the grace period, and whatever is still in the group when the program ends is
+killed too, so no run leaves a process behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import select
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache, partial
+from pathlib import Path
+from typing import Any
+
+from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
+
+# Stream files live here, out of the artifacts.
+STREAMS = ".oto"
+MAX_ARTIFACTS = 1000
+_BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
+_CREATE = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+# A program that ends this soon is waited for where it was started: one trip for all of it.
+QUICK = 0.05
+
+
+@dataclass
+class Execution:
+    status: str
+    exit_code: int | None
+    started_at: datetime
+    finished_at: datetime
+    stdout: str = ""
+    stderr: str = ""
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+
+
+@cache
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=8, thread_name_prefix="oto-spawn")
+
+
+def job_env(extra: dict[str, str], workdir: Path) -> dict[str, str]:
+    """A small, predictable environment: never the worker's secrets (database URL and the like)."""
+    env = {k: os.environ[k] for k in _BASE_ENV if k in os.environ}
+    env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
+    env.update(extra)
+    env["OTO_RUN_DIR"] = str(workdir)
+    return env
+
+
+def _signal_group(pgid: int, sig: int) -> bool:
+    """Signal a process group; False when it has no process left."""
+    try:
+        os.killpg(pgid, sig)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # e.g. a sudo'd program: sudo relays what it can
+        return True
+    return True
+
+
+async def _exit(process: subprocess.Popen[bytes]) -> int:
+    """The exit status, awaited on a pidfd (no thread held however long the program runs)."""
+    loop = asyncio.get_running_loop()
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+: a thread waits instead
+        return await asyncio.to_thread(process.wait)
+    exited: asyncio.Future[None] = loop.create_future()
+
+    def readable() -> None:
+        if not exited.done():
+            exited.set_result(None)
+
+    loop.add_reader(pidfd, readable)
+    try:
+        await exited
+    finally:
+        loop.remove_reader(pidfd)
+        os.close(pidfd)
+    return process.wait()
+
+
+async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
+    """SIGTERM to the group, SIGKILL to whatever is left of it after ``grace`` seconds."""
+    pgid = process.pid
+    _signal_group(pgid, signal.SIGTERM)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(_exit(process), grace)
+    while loop.time() < deadline and _signal_group(pgid, 0):
+        await asyncio.sleep(0.05)
+    _signal_group(pgid, signal.SIGKILL)
+    await _exit(process)
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    for root, dirs, files in os.walk(folder):
+        if root == str(folder):
+            dirs[:] = [d for d in dirs if d != STREAMS]
+        for name in files:
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path, follow_symlinks=False)
+            except OSError:
+                continue
+            found[os.path.relpath(path, folder)] = (st.st_mtime_ns, st.st_size)
+            if len(found) > 20 * MAX_ARTIFACTS:
+                return found
+    return found
+
+
+def _artifacts(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
+    """Files new or changed in the folder while the program ran.
+
+    Exact for a job; steps of a routine share one folder, so steps that overlap in time may
+    each list what the other wrote meanwhile.
+    """
+    changed = sorted(p for p, sig in after.items() if before.get(p) != sig)
+    return [{"path": p, "size": after[p][1]} for p in changed[:MAX_ARTIFACTS]]
+
+
+def _head(fd: int, path: Path) -> str:
+    """The first MiB of a stream file (read through the descriptor the program wrote to)."""
+    if os.fstat(fd).st_size == 0:
+        return ""
+    data = os.pread(fd, OUTPUT_LIMIT + 1, 0)
+    text = data[:OUTPUT_LIMIT].decode("utf-8", errors="replace")
+    if len(data) > OUTPUT_LIMIT:
+        text += f"\n[... cut at 1 MiB; the whole stream is in {path}]"
+    return text
+
+
+@cache
+def _devnull() -> int:
+    return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+
+
+def _create(path: Path) -> int:
+    try:
+        return os.open(path, _CREATE, 0o644)
+    except FileNotFoundError:  # the run folder's first program: make the folder
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, _CREATE, 0o644)
+
+
+@dataclass
+class Launch:
+    """A started program: its process, its stream files, and the folder as it was before."""
+
+    process: subprocess.Popen[bytes]
+    workdir: Path
+    stdout: Path
+    stderr: Path
+    streams: tuple[int, int]  # the stream files, open until the run is concluded
+    before: dict[str, tuple[int, int]]
+    started_at: datetime
+    started: float  # time.monotonic() at the start
+    exited: asyncio.Future[int] | None = None  # its exit, awaited by whoever supervises it now
+
+    def release(self) -> None:
+        for fd in self.streams:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.streams = (-1, -1)
+
+
+def pool() -> ThreadPoolExecutor:
+    """Where launching and concluding run: off the event loop, on every core."""
+    return _pool()
+
+
+def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) -> Launch:
+    """Note the folder, open the stream files, fork and exec argv (no shell); blocking, for the pool.
+
+    Raises OSError or ValueError when the program cannot start.
+    """
+    stdout, stderr = workdir / STREAMS / f"{name}.stdout", workdir / STREAMS / f"{name}.stderr"
+    out = _create(stdout)
+    try:
+        err = _create(stderr)
+    except OSError:
+        os.close(out)
+        raise
+    try:
+        before = _snapshot(workdir)
+        started, clock = now(), time.monotonic()
+        process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=_devnull(), stdout=out, stderr=err,
+                                   start_new_session=True)
+    except BaseException:
+        os.close(out)
+        os.close(err)
+        raise
+    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock)
+
+
+Verdict = tuple[str, int | None, str | None]  # status, exit code, error
+
+
+def _ended(code: int) -> Verdict:
+    if code == 0:
+        return SUCCEEDED, code, None
+    return FAILED, code, f"exited with status {code}" if code > 0 else f"killed by signal {-code}"
+
+
+def _exit_within(process: subprocess.Popen[bytes], seconds: float) -> int | None:
+    """Blocking: the exit status if the program ends within ``seconds``, else None (still running)."""
+    try:
+        pidfd = os.pidfd_open(process.pid)
+    except (AttributeError, OSError):  # not Linux 5.3+
+        try:
+            return process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return None
+    try:
+        poller = select.poll()
+        poller.register(pidfd, select.POLLIN)
+        return process.wait() if poller.poll(max(0, int(seconds * 1000))) else None
+    finally:
+        os.close(pidfd)
+
+
+def run(argv: list[str], *, workdir: Path, name: str, env: dict[str, str], timeout: float,
+        within: float = QUICK) -> Execution | Launch:
+    """Blocking, for the pool: start argv and wait here up to ``within`` seconds.
+
+    A program that ends by then is concluded in this same thread (one trip off the event loop
+    for all of it); one still running is returned, for ``supervise``.
+    """
+    running = launch(argv, workdir=workdir, name=name, env=env)
+    code = _exit_within(running.process, min(within, timeout))
+    if code is None:
+        return running
+    _signal_group(running.process.pid, signal.SIGKILL)  # leftovers of the group, if any
+    return conclude(running, *_ended(code))
+
+
+
+async def supervise(running: Launch, *, timeout: float, grace: float, cancelled: bool = False,
+                    hand_over_at: float | None = None) -> Verdict | None:
+    """Wait for the program: its status, exit code and error. Never raises CancelledError.
+
+    ``timeout`` counts from the program's start. With ``hand_over_at`` (seconds from the start)
+    it returns None if the program still runs then, untouched, for another supervisor. A timeout
+    or a cancellation stops the whole group; what is left of the group at the end is killed too.
+    """
+    process = running.process
+    if running.exited is None:
+        running.exited = asyncio.ensure_future(_exit(process))
+    elapsed = time.monotonic() - running.started
+    limit = timeout - elapsed if hand_over_at is None else min(timeout, hand_over_at) - elapsed
+    try:
+        if cancelled:
+            raise asyncio.CancelledError()
+        verdict = _ended(await asyncio.wait_for(asyncio.shield(running.exited), max(limit, 0)))
+    except TimeoutError:
+        if hand_over_at is not None and hand_over_at < timeout:
+            return None
+        await stop_group(process, grace)
+        verdict = TIMED_OUT, process.returncode, f"timed out after {timeout:g}s"
+    except asyncio.CancelledError:
+        await stop_group(process, grace)
+        verdict = CANCELLED, process.returncode, "cancelled"
+    _signal_group(process.pid, signal.SIGKILL)  # leftovers of the group, if any
+    return verdict
+
+
+def conclude(running: Launch, status: str, code: int | None, error: str | None) -> Execution:
+    """The run's record: the head of each stream and the files it made; blocking, for the pool."""
+    try:
+        out, err = running.streams
+        return Execution(status, code, running.started_at, now(), _head(out, running.stdout),
+                         _head(err, running.stderr), _artifacts(running.before, _snapshot(running.workdir)), error)
+    finally:
+        running.release()
+
+
+async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, str], timeout: float,
+                  grace: float, on_start: Callable[[int], None] = lambda pid: None,
+                  on_exit: Callable[[int], None] = lambda pid: None) -> Execution:
+    """Run argv to its end, its timeout or its cancellation; never raises for the program's own failures.
+
+    Cancellation (asyncio) stops the group and returns a ``cancelled`` execution: the caller
+    decides whether that is the run's end or a lost attempt to retry. ``on_start`` and
+    ``on_exit`` hear of a program that outlives the quick wait (for heartbeats).
+    """
+    loop = asyncio.get_running_loop()
+    started = now()
+    starting = loop.run_in_executor(_pool(), partial(run, argv, workdir=workdir, name=name, env=env,
+                                                     timeout=timeout))
+    cancelled = False
+    try:
+        result = await asyncio.shield(starting)
+    except asyncio.CancelledError:
+        cancelled = True  # the fork may still happen: take the process to stop it
+        try:
+            result = await starting
+        except (OSError, ValueError):
+            return Execution(CANCELLED, None, started, now(), error="cancelled before it started")
+    except (OSError, ValueError) as failure:
+        return Execution(FAILED, None, started, now(), error=f"cannot start {argv[0]}: {describe(failure)}")
+    if isinstance(result, Execution):
+        return result
+    on_start(result.process.pid)
+    try:
+        verdict = await supervise(result, timeout=timeout, grace=grace, cancelled=cancelled)
+    finally:
+        on_exit(result.process.pid)
+    assert verdict is not None  # no hand-over asked
+    return await loop.run_in_executor(_pool(), conclude, result, *verdict)
+
+
+def describe(failure: Exception) -> str:
+    """Why a program could not start, in a few words."""
+    return (failure.strerror if isinstance(failure, OSError) else None) or str(failure)
+
+
+# -- processes a lost attempt may have left --------------------------------------------------------
+
+
+def _boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+HOST = f"{socket.gethostname()}/{_boot_id()}"
+
+
+def start_ticks(pid: int) -> int | None:
+    """The kernel's start time of a process, to tell it from a later process with the same pid."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def reap(host: str, groups: list[list[int]]) -> None:
+    """Kill the process groups a previous attempt recorded, if they are on this machine and still its own."""
+    if host != HOST:
+        return
+    for pid, ticks in groups:
+        if start_ticks(pid) == ticks:
+            _signal_group(pid, signal.SIGKILL)

@@ -1,0 +1,75 @@
+"""Workers: serve OTO's workflows and activities on task queues, in-process or as ``oto worker``.
+
+A job runs on a worker of its executable's task queue, so one worker per queue (or one process
+serving several queues) is all a deployment needs; workers share the database with the CLI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from oto.engine import contracts as c
+from oto.engine.activities import Activities
+from oto.engine.client import connect
+from oto.engine.scheduled import ScheduledRunWorkflow  # schedules (issue 5)
+from oto.engine.schedules import ScheduleActivities  # schedules (issue 5)
+from oto.engine.workflows import JobWorkflow, RoutineWorkflow
+from oto.services.database import Database, get_database
+
+WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow]
+
+
+def build(client: Client, task_queue: str, activities: Activities) -> Worker:
+    """One Temporal worker for ``task_queue``, serving both workflows and all activities."""
+    return Worker(
+        client, task_queue=task_queue, workflows=WORKFLOWS,
+        activities=[*activities.all(), *ScheduleActivities(activities.database).all()],  # schedules (issue 5)
+        # heartbeats reach the server each second, so a cancellation reaches the job within one
+        max_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
+        default_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
+        # a worker that stops cancels its activities at once: their runs go to another worker
+        graceful_shutdown_timeout=timedelta(0),
+    )
+
+
+@asynccontextmanager
+async def serving(client: Client, task_queues: Iterable[str], database: Database | None = None
+                  ) -> AsyncIterator[list[Worker]]:
+    """Workers for the given queues, running in this event loop until the block ends."""
+    activities = Activities(database or get_database())
+    async with AsyncExitStack() as stack:
+        stack.push_async_callback(activities.close)
+        # this worker's own queue, where it watches the jobs it started (see JobWorkflow)
+        own = Worker(client, task_queue=activities.own_queue, activities=activities.own(),
+                     max_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
+                     default_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
+                     graceful_shutdown_timeout=timedelta(0))
+        workers = [await stack.enter_async_context(own)]
+        workers += [await stack.enter_async_context(build(client, queue, activities))
+                    for queue in dict.fromkeys(task_queues)]
+        yield workers
+
+
+async def run_worker(task_queues: Iterable[str], *, database: Database | None = None,
+                     client: Client | None = None, ready: asyncio.Event | None = None) -> None:
+    """Serve the queues until SIGINT or SIGTERM (``oto worker``)."""
+    database = database or get_database()
+    database.check_schema()
+    client = client or await connect()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    async with serving(client, task_queues, database):
+        if ready is not None:
+            ready.set()
+        await stop.wait()

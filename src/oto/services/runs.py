@@ -1,0 +1,502 @@
+"""Run records: the immutable spec of every run, its status transitions and results, and queries.
+
+Every run goes through Temporal: this module only writes and reads records. A run's spec is
+frozen here at submission (editing the job later never changes a queued run); the engine starts
+the workflow, and the worker that runs the job writes what happened. Every final write is
+conditional on the record not being final yet, so a retried attempt can never write a second
+final record over the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import JSON, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session, defer
+
+from oto.domain.models import Run
+from oto.errors import InvalidInput, NotFound, Refused
+from oto.services import jobs, lookups
+from oto.settings import Settings, get_settings
+
+QUEUED, RUNNING = "queued", "running"
+SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, SKIPPED = "succeeded", "failed", "timed_out", "cancelled", "skipped"
+FINAL = frozenset({SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, SKIPPED})
+STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, SKIPPED)
+KINDS = ("job", "routine", "step")
+# The database keeps the first MiB of each stream; the run folder keeps them whole.
+OUTPUT_LIMIT = 1 << 20
+SPEC_VERSION = 1
+MAX_LIMIT = 1000
+_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_run_id() -> str:
+    return f"run-{uuid.uuid4().hex}"
+
+
+def step_run_id(parent_id: str, step_id: str) -> str:
+    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100))."""
+    candidate = f"{parent_id}-{step_id}"
+    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
+        return candidate
+    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
+    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
+
+
+def check_timeout(timeout: float | None) -> float | None:
+    if timeout is None:
+        return None
+    if not (math.isfinite(timeout) and timeout > 0):
+        raise InvalidInput(f"the timeout must be a positive number of seconds, not {timeout}")
+    return float(timeout)
+
+
+def privileged_argv(argv: list[str], *, requires_root: bool, job: str, is_root: bool, allow_sudo: bool) -> list[str]:
+    """The argv to execute under the root policy, or Refused before anything starts.
+
+    Root jobs run as they are on a root worker, through ``sudo -n`` (never prompting) only when
+    the worker allows it, and are refused otherwise.
+    """
+    if not requires_root or is_root:
+        return argv
+    if allow_sudo:
+        return ["sudo", "-n", "--", *argv]
+    raise Refused(
+        f"job {job!r} needs root: run the worker as root, or set OTO_ALLOW_SUDO=1 to let it use sudo -n"
+    )
+
+
+def _job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: float | None,
+              settings: Settings) -> dict[str, Any]:
+    return {
+        "version": SPEC_VERSION,
+        "job": resolved.name,
+        "command": resolved.command,
+        "executable": resolved.executable_tag,
+        "argv": resolved.argv,
+        "display_argv": resolved.masked_argv,
+        "requires_root": resolved.requires_root,
+        # relative to the worker's OTO_HOME: the worker, not the submitter, owns the folder
+        "workdir": f"runs/{folder}",
+        "timeout": timeout if timeout is not None else settings.run_timeout,
+        "kill_grace": settings.kill_grace,
+        "task_queue": resolved.task_queue or settings.task_queue,
+        "env": {"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name},
+    }
+
+
+def _record(run_id: str, kind: str, spec: dict[str, Any], trigger: str, settings: Settings,
+            created: datetime, **fields: Any) -> dict[str, Any]:
+    return {
+        "id": run_id, "kind": kind, "trigger": trigger, "status": QUEUED, "spec": spec,
+        "argv": spec.get("display_argv", []), "task_queue": spec.get("task_queue", ""),
+        "workdir": str(settings.home / spec["workdir"]), "created_at": created,
+        "stdout": "", "stderr": "", "artifacts": [], "attempts": 0, **fields,
+    }
+
+
+def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: float | None = None) -> Run:
+    """A queued Run holding the job's immutable spec; the caller starts its workflow."""
+    settings = get_settings()
+    timeout = check_timeout(timeout)
+    resolved = jobs.resolve(db, job)
+    run_id = new_run_id()
+    spec = _job_spec(resolved, run_id, run_id, timeout, settings)
+    run = Run(**_record(run_id, "job", spec, trigger, settings, now(), job_name=resolved.name))
+    db.add(run)
+    db.flush()
+    return run
+
+
+@dataclass(frozen=True)
+class RoutinePlan:
+    """The DAG of one routine run as plain lists, what the routine workflow needs and no more."""
+
+    run_id: str
+    step_ids: list[str]
+    queues: list[str]  # the distinct task queues, in order of first use
+    queue_of: list[int]  # per step, an index into queues
+    after: list[list[int]]  # per step, indices of the steps it runs after
+    timeouts: list[float]
+    kill_grace: float
+    concurrency: int
+
+
+def create_routine_run(db: Session, routine: str, *, trigger: str = "cli") -> RoutinePlan:
+    """A queued routine Run and one queued step Run per step (one statement), and the plan to run."""
+    settings = get_settings()
+    found = lookups.routine(db, routine)
+    run_id = new_run_id()
+    created = now()
+    folder = run_id  # every step of a routine run works in the routine's folder
+    spec: dict[str, Any] = {
+        "version": SPEC_VERSION, "routine": found.name, "workdir": f"runs/{folder}", "task_queue": "",
+        "steps": [{"id": s.step_id, "job": s.job.name, "after": list(s.after)} for s in found.steps],
+        "concurrency": settings.routine_concurrency,
+    }
+    resolved: dict[str, jobs.ResolvedJob] = {}
+    rows = []
+    index = {s.step_id: i for i, s in enumerate(found.steps)}
+    queues: list[str] = []
+    queue_of: list[int] = []
+    timeouts: list[float] = []
+    for i, step in enumerate(found.steps):
+        if step.job.name not in resolved:
+            try:
+                resolved[step.job.name] = jobs.resolve(db, step.job.name)
+            except InvalidInput as error:
+                raise error.within(f"routine {routine!r} step {step.step_id!r}") from None
+        sid = step_run_id(run_id, step.step_id)
+        step_spec = _job_spec(resolved[step.job.name], sid, folder, None, settings)
+        step_spec["env"]["OTO_ROUTINE_RUN_ID"] = run_id
+        step_spec["step"] = {"id": step.step_id, "index": i, "after": list(step.after)}
+        if step_spec["task_queue"] not in queues:
+            queues.append(step_spec["task_queue"])
+        queue_of.append(queues.index(step_spec["task_queue"]))
+        timeouts.append(step_spec["timeout"])
+        rows.append(_record(sid, "step", step_spec, trigger, settings, created, job_name=step.job.name,
+                            routine_name=found.name, parent_id=run_id, step_id=step.step_id))
+    spec["task_queue"] = queues[0]
+    db.add(Run(**_record(run_id, "routine", spec, trigger, settings, created, routine_name=found.name)))
+    db.flush()
+    db.execute(insert(Run), rows)
+    return RoutinePlan(
+        run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
+        after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
+        kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency,
+    )
+
+
+def discard(db: Session, run_id: str) -> None:
+    """Forget a queued run that never reached Temporal (and its steps), as if never submitted."""
+    db.execute(delete(Run).where(Run.parent_id == run_id, Run.status == QUEUED))
+    db.execute(delete(Run).where(Run.id == run_id, Run.status == QUEUED))
+
+
+# -- written by the worker ---------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What happened to one run, as the worker records it."""
+
+    run_id: str
+    status: str
+    exit_code: int | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    stdout: str = ""
+    stderr: str = ""
+    artifacts: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
+    worker: str | None = None
+    argv: list[str] | None = None
+    workdir: str | None = None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A run as a worker finds it before running it."""
+
+    run_id: str
+    status: str
+    spec: dict[str, Any]
+    step_id: str | None
+    exit_code: int | None
+
+
+def _text(value: str) -> str:
+    # PostgreSQL text cannot hold NUL; programs print anything.
+    return value.replace("\x00", "\ufffd")
+
+
+def load(db: Session, run_id: str) -> Pending:
+    run = db.get(Run, run_id, options=[defer(Run.stdout), defer(Run.stderr)])
+    if run is None:
+        raise NotFound(f"no run {run_id!r}")
+    return Pending(run.id, run.status, run.spec, run.step_id, run.exit_code)
+
+
+def load_steps(db: Session, parent_id: str, step_ids: Iterable[str] | None = None) -> list[Pending]:
+    query = select(Run.id, Run.status, Run.spec, Run.step_id, Run.exit_code).where(Run.parent_id == parent_id)
+    wanted = None if step_ids is None else set(step_ids)
+    found = [Pending(*row) for row in db.execute(query)]
+    found = [p for p in found if wanted is None or p.step_id in wanted]
+    return sorted(found, key=lambda p: p.spec.get("step", {}).get("index", 0))
+
+
+def _open(status: Any) -> Any:
+    """Not final yet: spelled without IN so it also works in executemany statements."""
+    return or_(status == QUEUED, status == RUNNING)
+
+
+def start(db: Session, run_id: str, *, worker: str, argv: list[str], workdir: str, at: datetime) -> bool:
+    """Mark a run running (one more attempt); False when it is already final and must not run."""
+    result = db.execute(
+        update(Run).where(Run.id == run_id, _open(Run.status))
+        .values(status=RUNNING, worker=worker, argv=argv, workdir=workdir, started_at=at,
+                attempts=Run.attempts + 1, error=None)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A worker's hold on a run: ``argv`` to execute when ``status`` is running, else why not."""
+
+    run_id: str
+    status: str
+    exit_code: int | None
+    spec: dict[str, Any]
+    argv: list[str]
+
+
+def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, allow_sudo: bool) -> Claim:
+    """Load a run and mark it running, in one transaction; a final run is left as it is.
+
+    The root policy is checked here, on the worker that would run the job: a refused run ends
+    ``failed`` with the reason, and nothing starts.
+    """
+    pending = load(db, run_id)
+    if pending.status in FINAL:
+        return Claim(run_id, pending.status, pending.exit_code, pending.spec, [])
+    spec = pending.spec
+    try:
+        argv = privileged_argv(list(spec["argv"]), requires_root=bool(spec.get("requires_root")),
+                               job=str(spec.get("job")), is_root=is_root, allow_sudo=allow_sudo)
+    except Refused as refused:
+        finish(db, Outcome(run_id, FAILED, error=refused.message, finished_at=now(), worker=worker))
+        return Claim(run_id, FAILED, None, spec, [])
+    workdir = str(home / spec["workdir"])
+    if not start(db, run_id, worker=worker, argv=display_argv(argv, spec), workdir=workdir, at=now()):
+        final = load(db, run_id)
+        return Claim(run_id, final.status, final.exit_code, spec, [])
+    return Claim(run_id, RUNNING, None, spec, argv)
+
+
+def _final_values(outcome: Outcome) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "status": outcome.status, "exit_code": outcome.exit_code, "finished_at": outcome.finished_at or now(),
+        "stdout": _text(outcome.stdout), "stderr": _text(outcome.stderr), "artifacts": outcome.artifacts,
+        "error": outcome.error,
+    }
+    for key in ("started_at", "worker", "argv", "workdir"):
+        if getattr(outcome, key) is not None:
+            values[key] = getattr(outcome, key)
+    return values
+
+
+def finish(db: Session, outcome: Outcome) -> bool:
+    """Write a run's final record; False (and nothing written) if it already has one."""
+    if outcome.status not in FINAL:
+        raise ValueError(f"{outcome.status!r} is not a final status")
+    result = db.execute(
+        update(Run).where(Run.id == outcome.run_id, _open(Run.status))
+        .values(**_final_values(outcome)).execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class Started:
+    run_id: str
+    worker: str
+    argv: list[str]
+    workdir: str
+    at: datetime
+
+
+def record_steps(db: Session, started: Sequence[Started], finished: Sequence[tuple[Outcome, bool]]) -> None:
+    """Many step transitions in one transaction (a routine's throughput is its commits).
+
+    ``finished`` pairs an outcome with whether it also counts an attempt (its start was never
+    written on its own). Like ``start`` and ``finish``, nothing overwrites a final record.
+    """
+    table = cast(Table, Run.__table__)
+    c = table.c
+    not_final = _open(c.status)
+    if started:
+        db.execute(
+            update(table).where(c.id == _p("rid", c.id), not_final).values(
+                status=RUNNING, worker=_p("w", c.worker), argv=_p("a", c.argv), workdir=_p("d", c.workdir),
+                started_at=_p("t", c.started_at), attempts=c.attempts + 1),
+            [{"rid": s.run_id, "w": s.worker, "a": s.argv, "d": s.workdir, "t": s.at} for s in started],
+        )
+    if finished:
+        rows = []
+        for outcome, counts in finished:
+            values = _final_values(outcome)
+            rows.append({
+                "rid": outcome.run_id, "s": values["status"], "x": values["exit_code"], "f": values["finished_at"],
+                "o": values["stdout"], "e": values["stderr"], "r": values["artifacts"], "m": values["error"],
+                "t": outcome.started_at, "w": outcome.worker, "a": outcome.argv, "d": outcome.workdir,
+                "n": 1 if counts else 0,
+            })
+        db.execute(
+            update(table).where(c.id == _p("rid", c.id), not_final).values(
+                status=_p("s", c.status), exit_code=_p("x", c.exit_code), finished_at=_p("f", c.finished_at),
+                stdout=_p("o", c.stdout), stderr=_p("e", c.stderr), artifacts=_p("r", c.artifacts),
+                error=_p("m", c.error),
+                # a step that started and ended between two flushes has its start written here
+                started_at=func.coalesce(_p("t", c.started_at), c.started_at),
+                worker=func.coalesce(_p("w", c.worker), c.worker),
+                argv=func.coalesce(bindparam("a", type_=JSON(none_as_null=True)), c.argv),
+                workdir=func.coalesce(_p("d", c.workdir), c.workdir),
+                attempts=c.attempts + _p("n", c.attempts)),
+            rows,
+        )
+
+
+def _p(name: str, column: Any) -> Any:
+    """A parameter typed like its column, so JSON and times bind as the column expects."""
+    return bindparam(name, type_=column.type)
+
+
+def start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> None:
+    db.execute(
+        update(Run).where(Run.id == run_id, Run.status == QUEUED)
+        .values(status=RUNNING, worker=worker, started_at=at, attempts=Run.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def routine_status(step_statuses: Iterable[str], *, cancelled: bool) -> str:
+    if cancelled:
+        return CANCELLED
+    return SUCCEEDED if all(s == SUCCEEDED for s in step_statuses) else FAILED
+
+
+def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str, str],
+                   errors: dict[str, str] | None = None) -> str:
+    """Close the steps still open with the status the workflow decided, then the routine; its status."""
+    errors = errors or {}
+    at = now()
+    table = cast(Table, Run.__table__)
+    still_open = db.execute(select(Run.id, Run.step_id).where(Run.parent_id == run_id, _open(Run.status))).all()
+    closing = []
+    for step_run, step_id in still_open:
+        status = steps.get(step_id or "") or (CANCELLED if cancelled else SKIPPED)
+        if status not in FINAL:
+            status = CANCELLED if cancelled else FAILED
+        closing.append({"rid": step_run, "s": status, "m": errors.get(step_id or "") or _why(status), "f": at})
+    if closing:
+        db.execute(update(table).where(table.c.id == _p("rid", table.c.id), _open(table.c.status)).values(
+            status=_p("s", table.c.status), error=_p("m", table.c.error), finished_at=_p("f", table.c.finished_at)),
+            closing)
+    final = [s for (s,) in db.execute(select(Run.status).where(Run.parent_id == run_id))]
+    status = routine_status(final, cancelled=cancelled)
+    failed = sorted({s for s in final if s != SUCCEEDED})
+    error = None if status == SUCCEEDED else f"steps ended {', '.join(failed)}" if failed else status
+    if not finish(db, Outcome(run_id=run_id, status=status, finished_at=at, error=error)):
+        status = db.scalar(select(Run.status).where(Run.id == run_id)) or status
+    return status
+
+
+def _why(status: str) -> str:
+    return {SKIPPED: "skipped: a step it runs after did not succeed", CANCELLED: "cancelled before it started"}.get(
+        status, status)
+
+
+# -- queries -----------------------------------------------------------------------------------
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def view(run: Run, *, full: bool = True) -> dict[str, Any]:
+    """One run as the CLI and the API show it (secret values stay masked in argv)."""
+    started, finished = run.started_at, run.finished_at
+    if started is not None and finished is not None:
+        duration: float | None = round(
+            (finished.replace(tzinfo=UTC) if finished.tzinfo is None else finished).timestamp()
+            - (started.replace(tzinfo=UTC) if started.tzinfo is None else started).timestamp(), 3)
+    else:
+        duration = None
+    data: dict[str, Any] = {
+        "run_id": run.id, "kind": run.kind, "status": run.status, "job": run.job_name,
+        "routine": run.routine_name, "step": run.step_id, "parent_id": run.parent_id, "trigger": run.trigger,
+        "exit_code": run.exit_code, "argv": list(run.argv), "workdir": run.workdir, "task_queue": run.task_queue,
+        "worker": run.worker, "attempts": run.attempts, "created_at": _iso(run.created_at),
+        "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
+        "timeout": run.spec.get("timeout"),
+    }
+    if full:
+        data |= {"stdout": run.stdout, "stderr": run.stderr, "artifacts": list(run.artifacts)}
+    return data
+
+
+def get(db: Session, run_id: str) -> dict[str, Any]:
+    """A run in full; a routine run with its steps in routine order."""
+    run = db.get(Run, run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id!r}")
+    data = view(run)
+    if run.kind == "routine":
+        steps = db.scalars(select(Run).where(Run.parent_id == run_id)).all()
+        ordered = sorted(steps, key=lambda r: r.spec.get("step", {}).get("index", 0))
+        data["steps"] = [view(s) for s in ordered]
+    return data
+
+
+def status_of(db: Session, run_id: str) -> tuple[str, str, dict[str, int]]:
+    """A run's kind, status and, for a routine, how many of its steps are in each status (cheap, for progress)."""
+    row = db.execute(select(Run.kind, Run.status).where(Run.id == run_id)).first()
+    if row is None:
+        raise NotFound(f"no run {run_id!r}")
+    counts: dict[str, int] = {}
+    if row.kind == "routine":
+        for (status,) in db.execute(select(Run.status).where(Run.parent_id == run_id)):
+            counts[status] = counts.get(status, 0) + 1
+    return row.kind, row.status, counts
+
+
+def list_runs(db: Session, *, status: str | None = None, job: str | None = None, routine: str | None = None,
+              trigger: str | None = None, kind: str | None = None, parent_id: str | None = None,
+              offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
+    """Runs newest first, without their output; jobs and routines unless ``kind`` or ``parent_id`` says."""
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"unknown status {status!r} (known: {', '.join(STATUSES)})")
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput(f"unknown run kind {kind!r} (known: {', '.join(KINDS)})")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise InvalidInput(f"the offset cannot be negative, not {offset}")
+    query = select(Run).options(defer(Run.stdout), defer(Run.stderr), defer(Run.artifacts))
+    if parent_id is not None:
+        query = query.where(Run.parent_id == parent_id)
+    elif kind is not None:
+        query = query.where(Run.kind == kind)
+    else:
+        query = query.where(Run.parent_id.is_(None))
+    for column, value in ((Run.status, status), (Run.job_name, job), (Run.routine_name, routine),
+                          (Run.trigger, trigger)):
+        if value is not None:
+            query = query.where(column == value)
+    query = query.order_by(Run.created_at.desc(), Run.id.desc()).offset(offset).limit(limit)
+    return [view(r, full=False) for r in db.scalars(query)]
+
+
+def display_argv(argv: list[str], spec: dict[str, Any]) -> list[str]:
+    """``argv`` as it may be shown: the spec's masked argv, behind any prefix the worker added (sudo)."""
+    prefix = argv[: len(argv) - len(spec["argv"])]
+    return [*prefix, *spec["display_argv"]]

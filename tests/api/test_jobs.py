@@ -1,0 +1,82 @@
+"""/api/v1/jobs: values checked by type, secrets masked, pages and filters."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from oto.services import jobs
+from oto.services.database import Database
+from tests.api.conftest import TAG, TAG_URL, Keys, seed
+
+BASE = "/api/v1/jobs"
+GENRSA = {"genpkey": "", "-algorithm": "RSA", "-pkeyopt": "rsa_keygen_bits:4096", "-out": "big.pem"}
+
+
+def test_crud_on_both_backends(any_backend: tuple[TestClient, Keys], database: Database) -> None:
+    client, keys = any_backend
+    admin = keys["admin"]
+    seed(database)
+    created = client.post(BASE, json={"name": "GenRSA-4096", "command": "GenRSA", "values": GENRSA}, headers=admin)
+    assert created.status_code == 201
+    assert created.json() == {"name": "GenRSA-4096", "command": "GenRSA", "description": "", "values": GENRSA}
+    assert client.get(f"{BASE}/GenRSA-4096", headers=keys["read"]).json()["values"]["-out"] == "big.pem"
+    changed = client.patch(f"{BASE}/GenRSA-4096", json={"values": GENRSA | {"-out": "b.pem"}}, headers=admin)
+    assert changed.status_code == 200 and changed.json()["values"]["-out"] == "b.pem"
+    argv = client.get(f"{BASE}/GenRSA-4096/argv", headers=keys["read"]).json()
+    assert argv == ["/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:4096",
+                    "-out", "b.pem"]
+    assert client.delete(f"{BASE}/GenRSA-4096", headers=admin).status_code == 204
+    assert client.get(f"{BASE}/GenRSA-4096", headers=admin).status_code == 404
+
+
+def test_bad_values_are_422(client: TestClient, admin: dict[str, str], seeded: Database) -> None:
+    unknown_flag = client.post(BASE, json={"name": "J", "command": "GenRSA", "values": {"-nope": "1"}}, headers=admin)
+    assert unknown_flag.status_code == 422 and "-nope" in unknown_flag.json()["detail"]
+    missing_value = client.post(BASE, json={"name": "J", "command": "GenRSA", "values": {"genpkey": ""}},
+                                headers=admin)
+    assert missing_value.status_code == 422 and "-algorithm" in missing_value.json()["detail"]
+    nul = client.post(BASE, json={"name": "J", "command": "GenRSA", "values": GENRSA | {"-out": "a\u0000b"}},
+                      headers=admin)
+    assert nul.status_code == 422
+    assert client.post(BASE, json={"name": "J", "command": "nope", "values": {}}, headers=admin).status_code == 404
+    dup = client.post(BASE, json={"name": "GenRSA-2048", "command": "GenRSA", "values": GENRSA}, headers=admin)
+    assert dup.status_code == 409
+
+
+def test_secret_values_are_masked(client: TestClient, admin: dict[str, str], seeded: Database) -> None:
+    params = f"/api/v1/executables/{TAG_URL}/parameters"
+    client.post(params, json={"flag": "-pass", "value_type": "string", "secret": True}, headers=admin)
+    client.post("/api/v1/commands", json={"name": "Enc", "executable_tag": TAG, "parameters": ["enc", "-pass"]},
+                headers=admin)
+    created = client.post(BASE, json={"name": "Enc1", "command": "Enc", "values": {"enc": "", "-pass": "hunter2"}},
+                          headers=admin)
+    assert created.json()["values"]["-pass"] == "***"
+    assert client.get(f"{BASE}/Enc1", headers=admin).json()["values"]["-pass"] == "***"
+    listed = client.get(f"{BASE}?command=Enc", headers=admin).json()["items"]
+    assert listed[0]["values"]["-pass"] == "***"
+    assert "hunter2" not in client.get(f"{BASE}/Enc1/argv", headers=admin).text
+    assert "hunter2" not in client.get("/api/v1/export", headers=admin).text
+    # Sending the mask back keeps the stored secret.
+    client.patch(f"{BASE}/Enc1", json={"values": {"enc": "", "-pass": "***"}, "description": "d"}, headers=admin)
+    with seeded.session() as db:
+        assert jobs.argv(db, "Enc1", reveal=True)[-1] == "hunter2"
+
+
+def test_pages_and_filters(client: TestClient, reader: dict[str, str], seeded: Database) -> None:
+    with seeded.session() as db:
+        for i in range(25):
+            jobs.add(db, {"name": f"k{i:02}", "command": "GenRSA", "values": GENRSA})
+    page = client.get(f"{BASE}?offset=20&limit=10", headers=reader).json()
+    assert page["total"] == 28 and len(page["items"]) == 8
+    assert [j["name"] for j in page["items"]][:3] == ["k17", "k18", "k19"]
+    by_command = client.get(f"{BASE}?command=ExtractPub", headers=reader).json()
+    assert [j["name"] for j in by_command["items"]] == ["ExtractPub-key"]
+    assert client.get(f"{BASE}?command=nope", headers=reader).status_code == 404
+    assert client.get(f"{BASE}?offset=-1", headers=reader).status_code == 422
+
+
+def test_delete_in_use(client: TestClient, admin: dict[str, str], seeded: Database) -> None:
+    used = client.delete(f"{BASE}/GenRSA-2048", headers=admin)
+    assert used.status_code == 409 and used.json()["used_by"] == [{"kind": "routine", "name": "keypair-and-pub"}]
+    assert client.delete(f"{BASE}/GenRSA-2048?cascade=true", headers=admin).status_code == 204
+    assert client.get("/api/v1/routines", headers=admin).json()["total"] == 0

@@ -1,0 +1,80 @@
+"""/health (open to all), /api/v1/valuetypes, /api/v1/apikeys and the problem shape of stray requests."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from oto.api.app import create_app
+from oto.services.database import Database
+from oto.services.health import Status
+from tests.api.conftest import no_temporal
+
+
+async def temporal_down() -> Status:
+    return Status(False, "Temporal does not answer at 127.0.0.1:1")
+
+
+def test_health_needs_no_key_and_says_what_is_down(client: TestClient, sqlite_database: Database) -> None:
+    up = client.get("/health")
+    assert up.status_code == 200 and up.json()["status"] == "ok" and up.json()["database"]["ok"] is True
+    with TestClient(create_app(sqlite_database, temporal=no_temporal, temporal_probe=temporal_down)) as other:
+        down = other.get("/health")
+    assert down.status_code == 503
+    assert down.json()["status"] == "down: temporal" and down.json()["database"]["ok"] is True
+    empty = Database("sqlite:///" + str(sqlite_database.engine.url.database) + ".empty")
+    with TestClient(create_app(empty, temporal=no_temporal, temporal_probe=temporal_down)) as other:
+        both = other.get("/health").json()
+    empty.dispose()
+    assert both["status"] == "down: database, temporal" and "oto init" in both["database"]["detail"]
+
+
+def test_value_types(client: TestClient, reader: dict[str, str]) -> None:
+    types = client.get("/api/v1/valuetypes", headers=reader).json()
+    assert [t["name"] for t in types][:3] == ["string", "int", "float"]
+    assert {"name": "port", "description": "a TCP/UDP port, 1 to 65535", "example": "443"} in types
+
+
+def test_api_keys_for_admins(client: TestClient, admin: dict[str, str]) -> None:
+    created = client.post("/api/v1/apikeys", json={"name": "ci", "scope": "run"}, headers=admin)
+    assert created.status_code == 201 and created.json()["key"].startswith("oto_")
+    ci = {"Authorization": f"Bearer {created.json()['key']}"}
+    assert client.get("/api/v1/jobs", headers=ci).status_code == 200
+    listed = client.get("/api/v1/apikeys", headers=admin).json()
+    assert {k["name"] for k in listed} == {"ci", "test-read", "test-run", "test-admin"}
+    assert all("key" not in k and "key_hash" not in k for k in listed)
+    assert client.post("/api/v1/apikeys", json={"name": "ci"}, headers=admin).status_code == 409
+    assert client.post("/api/v1/apikeys", json={"name": "x", "scope": "root"}, headers=admin).status_code == 422
+    revoked = client.post("/api/v1/apikeys/ci/revoke", headers=admin)
+    assert revoked.status_code == 200 and revoked.json()["active"] is False
+    assert client.get("/api/v1/jobs", headers=ci).status_code == 401
+    assert client.post("/api/v1/apikeys/ghost/revoke", headers=admin).status_code == 404
+
+
+def test_stray_requests_get_problems(client: TestClient, admin: dict[str, str]) -> None:
+    nowhere = client.get("/api/v1/nowhere", headers=admin)
+    assert nowhere.status_code == 404 and nowhere.headers["content-type"] == "application/problem+json"
+    assert nowhere.json()["type"] == "about:blank"
+    wrong_method = client.put("/api/v1/jobs", headers=admin)
+    assert wrong_method.status_code == 405 and wrong_method.json()["title"] == "Method Not Allowed"
+
+
+def test_values_the_database_cannot_hold_are_422(client: TestClient, admin: dict[str, str]) -> None:
+    exe = {"name": "tool", "version": "1", "path": "/bin/tool"}
+    surrogate = b'{"name": "tool", "version": "1", "path": "/bin/tool", "description": "\\ud800"}'
+    lone = client.post("/api/v1/executables", content=surrogate, headers=admin | {"content-type": "application/json"})
+    assert lone.status_code == 422
+    client.post("/api/v1/executables", json=exe, headers=admin)
+    far = client.post("/api/v1/executables/tool%20-%201/parameters", json={"flag": "-x", "position": 10**30},
+                      headers=admin)
+    assert far.status_code == 422
+    assert client.get("/api/v1/jobs/a%00b", headers=admin).status_code == 422
+
+
+def test_unknown_query_parameters_and_unreadable_bodies_are_422(client: TestClient, admin: dict[str, str]) -> None:
+    typo = client.get("/api/v1/jobs?comand=GenRSA", headers=admin)
+    assert typo.status_code == 422
+    assert typo.json()["detail"] == "query: unknown parameter 'comand' (this route takes: command, limit, offset)"
+    assert client.get("/api/v1/jobs?comand=x").status_code == 401  # who asks is settled first
+    assert client.get("/health?x=1").status_code == 422
+    garbage = client.post("/api/v1/jobs", content=b"\xff\xfe", headers=admin | {"content-type": "application/json"})
+    assert garbage.status_code == 422 and garbage.json()["type"] == "urn:oto:problem:invalid-input"

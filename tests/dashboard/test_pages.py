@@ -1,0 +1,401 @@
+"""Every dashboard page over a real app and database, as a browser without JavaScript sees it."""
+
+from __future__ import annotations
+
+import html as html_text
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from fastapi.testclient import TestClient
+
+from oto.dashboard import session
+from oto.services import apikeys, documents, jobs, routines, runs
+from oto.services.database import Database
+from tests.dashboard.conftest import Browser, csrf_of, make_key
+
+ROOT = Path(__file__).resolve().parents[2]
+TAG = "openssl - 3.5.3"
+EXE = f"/executables/{quote(TAG)}"
+
+
+def seed(database: Database, *, catalog_only: bool = False) -> None:
+    document = json.loads((ROOT / "data" / "openssl.json").read_text())
+    if catalog_only:
+        document = {k: v for k, v in document.items() if k in ("oto", "executables", "parameters")}
+    with database.session() as db:
+        documents.import_document(db, document)
+
+
+def texts(html: str, css_class: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", m).strip() for m in re.findall(rf'class="{css_class}"[^>]*>(.*?)</', html, re.S)]
+
+
+def problem(html: str) -> str:
+    """The page's error message, as a person reads it."""
+    found = re.search(r'class="problem"[^>]*>(.*?)</(?:div|p|dd)>', html, re.S)
+    assert found, "no problem shown"
+    return html_text.unescape(re.sub(r"<[^>]+>", "", found.group(1))).strip()
+
+
+PAGES = ["/", "/executables", EXE, "/builder", f"/builder?executable={quote(TAG)}", "/commands",
+         "/commands/GenRSA", "/jobs", "/jobs/new?command=GenRSA", "/jobs/GenRSA-2048", "/jobs/GenRSA-2048/edit",
+         "/routines", "/routines/new", "/routines/keypair-and-pub", "/routines/keypair-and-pub/edit", "/runs",
+         "/schedules", "/import"]
+
+
+# -- logging in --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_sends_a_stranger_to_the_login_form(client: TestClient, page: str) -> None:
+    response = client.get(page, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next={quote(page, safe='')}"
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_for_a_logged_in_reader(client: TestClient, sqlite_database: Database,
+                                                    page: str) -> None:
+    seed(sqlite_database)
+    Browser(client, make_key(sqlite_database, "read"))
+    response = client.get(page)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<main" in response.text and "Log out" in response.text
+
+
+def test_login_sets_a_strict_http_only_cookie_and_goes_where_asked(client: TestClient,
+                                                                   sqlite_database: Database) -> None:
+    key = make_key(sqlite_database, "read", "bob")
+    form = client.get("/login?next=/runs")
+    assert 'for="key">API key</label>' in form.text and 'value="/runs"' in form.text
+    response = client.post("/login", data={"key": key, "next": "/runs"}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/runs"
+    cookie = response.headers["set-cookie"]
+    assert cookie.startswith(f"{session.COOKIE}=")
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/" in cookie
+    assert key not in cookie  # the cookie names the key; it never holds it
+    assert "bob" in client.get("/").text
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example", "/\\evil.example", "runs"])
+def test_login_never_sends_the_browser_to_another_site(client: TestClient, sqlite_database: Database,
+                                                       target: str) -> None:
+    key = make_key(sqlite_database)
+    response = client.post("/login", data={"key": key, "next": target}, follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_a_login_posted_from_another_site_is_refused(client: TestClient, sqlite_database: Database) -> None:
+    key = make_key(sqlite_database)
+    response = client.post("/login", data={"key": key}, headers={"Origin": "https://evil.example"},
+                           follow_redirects=False)
+    assert response.status_code == 403 and session.COOKIE not in response.headers.get("set-cookie", "")
+    same = client.post("/login", data={"key": key}, headers={"Origin": "http://testserver"}, follow_redirects=False)
+    assert same.status_code == 303
+
+
+@pytest.mark.parametrize("key", ["", "nope", "oto_12345678_wrong"])
+def test_a_bad_key_is_refused_with_the_reason(client: TestClient, key: str) -> None:
+    response = client.post("/login", data={"key": key})
+    assert response.status_code == 401
+    assert problem(response.text)
+    assert session.COOKIE not in response.headers.get("set-cookie", "")
+
+
+def test_a_revoked_key_ends_its_session_at_once(client: TestClient, sqlite_database: Database) -> None:
+    Browser(client, make_key(sqlite_database, "read", "carol"))
+    assert client.get("/", follow_redirects=False).status_code == 200
+    with sqlite_database.session() as db:
+        apikeys.revoke(db, "carol")
+    assert client.get("/", follow_redirects=False).status_code == 303
+    assert client.get("/api/v1/jobs").status_code == 401
+
+
+def test_a_forged_or_damaged_cookie_is_no_session(client: TestClient, sqlite_database: Database) -> None:
+    Browser(client, make_key(sqlite_database, "read", "dave"))
+    real = client.cookies[session.COOKIE]
+    payload, _, signature = real.partition(".")
+    forged = session.encode(session.Login("dave", "00000000", "x", 2**31))
+    for value in (f"{payload}.{signature[::-1]}", f"{payload}x.{signature}", "garbage", forged.split(".")[0]):
+        client.cookies.set(session.COOKIE, value)
+        assert client.get("/", follow_redirects=False).status_code == 303, value
+    expired = session.decode(real, now=2**40)
+    assert expired is None
+
+
+def test_logout_needs_the_token_and_clears_the_cookie(admin: Browser) -> None:
+    assert admin.client.post("/logout", data={"csrf": "wrong"}).status_code == 403
+    response = admin.post("/logout", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/login"
+    assert admin.client.get("/", follow_redirects=False).status_code == 303
+
+
+def test_the_signing_secret_is_private_to_its_home(admin: Browser, oto_home: Path) -> None:
+    secret = oto_home / "dashboard.secret"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert len(bytes.fromhex(secret.read_text())) == 32
+
+
+# -- the REST API with the session ---------------------------------------------------------------
+
+
+def test_the_api_accepts_the_session_and_wants_the_token_to_change_things(
+    admin: Browser, sqlite_database: Database
+) -> None:
+    seed(sqlite_database, catalog_only=True)
+    api = admin.client
+    assert api.get("/api/v1/executables").json()["total"] == 1
+    check = f"/api/v1/executables/{quote(TAG)}/check"
+    refused = api.post(check, json={"flags": ["genpkey"]})
+    assert refused.status_code == 403 and "X-CSRF-Token" in refused.json()["detail"]
+    verdict = api.post(check, json={"flags": ["genpkey", "-pkeyopt"]}, headers={"X-CSRF-Token": admin.csrf})
+    assert verdict.json()["completion"] == ["genpkey", "-pkeyopt", "-algorithm"]
+    api.cookies.clear()
+    anonymous = api.get("/api/v1/executables")
+    assert anonymous.status_code == 401 and "Bearer" in anonymous.json()["detail"]
+
+
+def test_a_read_session_cannot_change_the_catalog_through_the_api(client: TestClient,
+                                                                  sqlite_database: Database) -> None:
+    reader = Browser(client, make_key(sqlite_database, "read"))
+    response = client.post("/api/v1/jobs", json={"name": "j", "command": "c"}, headers={"X-CSRF-Token": reader.csrf})
+    assert response.status_code == 403 and "scope read" in response.json()["detail"]
+
+
+# -- pages -------------------------------------------------------------------------------------------
+
+
+def test_the_executable_page_draws_its_rules(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    page = admin.client.get(EXE).text
+    svg = page[page.index("<svg"):page.index("</svg>")]
+    assert 'role="img"' in svg and f"Rules between the flags of {TAG}" in svg
+    assert 'class="edge requires" data-from="-pkeyopt" data-to="-algorithm"' in svg
+    assert 'class="edge before" data-from="-algorithm" data-to="-pkeyopt"' in svg
+    assert "at most one of subcommand" in svg
+    assert "requires -algorithm" in page and "comes before -pkeyopt" in page
+    assert '<span class="type" title="a file or folder path">path</span>' in page
+
+
+def test_the_builder_without_javascript(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database, catalog_only=True)
+    first = admin.client.get(f"/builder?executable={quote(TAG)}&flag=-pkeyopt&flag=genpkey").text
+    assert texts(first, "violation missing_requirement") == ["-pkeyopt requires -algorithm, which is missing"]
+    # flags come back in an order that keeps the rules: genpkey first, -algorithm before -pkeyopt
+    assert "<code>genpkey -pkeyopt</code>" in first
+    link = re.search(r'id="add-missing" href="([^"]+)"', first)
+    assert link
+    fixed = admin.client.get(link.group(1).replace("&amp;", "&")).text
+    assert "The engine accepts these flags" in fixed and "<code>genpkey -algorithm -pkeyopt</code>" in fixed
+    checked = admin.post("/builder", data={"executable": TAG, "flag": ["genpkey", "x509"], "action": "check"})
+    assert checked.status_code == 200
+    assert texts(checked.text, "violation scale")  # two subcommands: at most one of the group
+
+
+def test_the_builder_saves_only_what_the_engine_accepts(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database, catalog_only=True)
+    refused = admin.post("/builder", data={"executable": TAG, "flag": ["genpkey", "-pkeyopt"], "name": "Gen"})
+    assert refused.status_code == 422
+    assert "-pkeyopt requires -algorithm" in problem(refused.text)
+    saved = admin.post("/builder", data={"executable": TAG, "flag": ["genpkey", "-pkeyopt", "-algorithm", "-out"],
+                                         "name": "Gen", "description": "keys"}, follow_redirects=False)
+    assert saved.status_code == 303 and saved.headers["location"] == "/commands/Gen"
+    page = admin.client.get("/commands/Gen").text
+    assert "<code>genpkey -out -algorithm -pkeyopt</code>" in page
+    again = admin.post("/builder", data={"executable": TAG, "flag": ["genpkey"], "name": "Gen"})
+    assert again.status_code == 409
+
+
+def test_a_reader_may_check_in_the_builder_but_not_save(client: TestClient, sqlite_database: Database) -> None:
+    seed(sqlite_database, catalog_only=True)
+    reader = Browser(client, make_key(sqlite_database, "read"))
+    assert reader.post("/builder", data={"executable": TAG, "flag": ["genpkey"], "action": "check"}).status_code == 200
+    refused = reader.post("/builder", data={"executable": TAG, "flag": ["genpkey"], "name": "G"})
+    assert refused.status_code == 403 and "needs scope admin" in refused.text
+
+
+def test_the_job_form_has_a_field_per_value_with_its_type(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    tool = "tool - 1"
+    document = {
+        "oto": 1,
+        "executables": [{"name": "tool", "version": "1", "path": "/bin/true"}],
+        "parameters": [
+            {"flag": "-p", "executable_tag": tool, "value_type": "port"},
+            {"flag": "-n", "executable_tag": tool, "value_type": "int", "repeatable": True},
+            {"flag": "-m", "executable_tag": tool, "value_type": "enum", "choices": ["fast", "slow"]},
+            {"flag": "-k", "executable_tag": tool, "value_type": "string", "secret": True},
+            {"flag": "-v", "executable_tag": tool},
+        ],
+        "commands": [{"name": "T", "executable_tag": tool, "parameters": ["-v", "-p", "-n", "-n", "-m", "-k"]}],
+    }
+    with sqlite_database.session() as db:
+        documents.import_document(db, document)
+    page = admin.client.get("/jobs/new?command=T").text
+    assert re.search(r'name="v:-p" type="number"[^>]*min="1" max="65535"', page, re.S)
+    assert page.count('name="v:-n" type="number"') == 2
+    assert "-n (1 of 2)" in page and "-n (2 of 2)" in page
+    assert re.search(r'<select id="v-\d+" name="v:-m"', page) and "<option>fast</option>" in page
+    assert 'name="v:-k" type="password"' in page
+    assert "<code>-v</code> is a switch" in page
+    bad = admin.post("/jobs/new", data={"command": "T", "name": "t1", "v:-p": "70000", "v:-n": ["1", "2"],
+                                        "v:-m": "fast", "v:-k": "s3cret", "action": "save"})
+    assert bad.status_code == 422
+    assert "-p (port) '70000' is not a port" in problem(bad.text)
+    assert 'value="70000"' in bad.text  # what was typed stays in the form
+    preview = admin.post("/jobs/preview", data={"command": "T", "v:-p": "443", "v:-n": ["1", "2"], "v:-m": "fast",
+                                                "v:-k": "s3cret"}).json()
+    assert preview == {"argv": "/bin/true -v -p 443 -n 1 -n 2 -m fast -k '***'"}
+    made = admin.post("/jobs/new", data={"command": "T", "name": "t1", "v:-p": "443", "v:-n": ["1", "2"],
+                                         "v:-m": "slow", "v:-k": "s3cret", "action": "save"}, follow_redirects=False)
+    assert made.headers["location"] == "/jobs/t1"
+    shown = admin.client.get("/jobs/t1").text
+    assert "/bin/true -v -p 443 -n 1 -n 2 -m slow -k &#39;***&#39;" in shown and "s3cret" not in shown
+    with sqlite_database.session() as db:  # the previews left no job behind
+        assert [j.name for j in jobs.list_all(db, command="T")] == ["t1"]
+
+
+def test_the_preview_button_works_without_javascript(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    page = admin.post("/jobs/new", data={"command": "GenRSA", "name": "g", "v:-algorithm": "RSA",
+                                         "v:-pkeyopt": "rsa_keygen_bits:2048", "v:-out": "my key.pem",
+                                         "action": "preview"})
+    assert page.status_code == 200
+    argv = "/usr/bin/openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out &#39;my key.pem&#39;"
+    assert argv in page.text
+    with sqlite_database.session() as db:
+        assert [j.name for j in jobs.list_all(db)] == ["CheckKey-key", "ExtractPub-key", "GenRSA-2048"]
+
+
+def test_editing_a_job_keeps_its_name(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    response = admin.post("/jobs/GenRSA-2048/edit", data={"command": "GenRSA", "v:-algorithm": "RSA",
+                                                          "v:-pkeyopt": "rsa_keygen_bits:3072", "v:-out": "k.pem",
+                                                          "description": "bigger", "action": "save"},
+                          follow_redirects=False)
+    assert response.headers["location"] == "/jobs/GenRSA-2048"
+    assert "rsa_keygen_bits:3072 -out k.pem" in admin.client.get("/jobs/GenRSA-2048").text
+
+
+def test_routines_are_drawn_created_and_edited(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    page = admin.client.get("/routines/keypair-and-pub").text
+    assert 'class="edge after" data-from="key" data-to="pub"' in page
+    assert 'class="edge after" data-from="key" data-to="check"' in page
+    more = admin.post("/routines/new", data={"name": "r", "steps": "1", "step-0-id": "a",
+                                             "step-0-job": "GenRSA-2048", "action": "add-step"})
+    assert 'id="step-1-id"' in more.text and 'value="a"' in more.text
+    cycle = admin.post("/routines/new", data={"name": "r", "steps": "2", "step-0-id": "a", "step-0-job": "GenRSA-2048",
+                                              "step-0-after": "b", "step-1-id": "b", "step-1-job": "GenRSA-2048",
+                                              "step-1-after": "a", "action": "save"})
+    assert cycle.status_code == 422 and "cycle" in problem(cycle.text)
+    made = admin.post("/routines/new", data={"name": "r", "steps": "3", "step-0-id": "a", "step-0-job": "GenRSA-2048",
+                                             "step-1-id": "b", "step-1-job": "CheckKey-key", "step-1-after": "a",
+                                             "step-2-id": "", "step-2-job": "", "action": "save"},
+                      follow_redirects=False)
+    assert made.headers["location"] == "/routines/r"
+    edited = admin.post("/routines/r/edit", data={"steps": "2", "step-0-id": "a", "step-0-job": "GenRSA-2048",
+                                                  "step-1-id": "", "step-1-job": "CheckKey-key", "action": "save"},
+                        follow_redirects=False)
+    assert edited.headers["location"] == "/routines/r"  # a step without an id is removed
+    with sqlite_database.session() as db:
+        assert [s.id for s in routines.get(db, "r").steps] == ["a"]
+
+
+def test_schedules_are_listed_with_next_fires_and_paused(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    bad = admin.post("/schedules", data={"name": "nightly", "target": "job:GenRSA-2048", "cron": "61 * * * *",
+                                         "every": "", "timezone": "UTC", "overlap": "skip", "note": ""})
+    assert bad.status_code == 422 and "'61 * * * *' is not" in problem(bad.text)
+    made = admin.post("/schedules", data={"name": "nightly", "target": "job:GenRSA-2048", "cron": "0 3 * * *",
+                                          "every": "", "timezone": "UTC", "overlap": "skip", "note": ""},
+                      follow_redirects=False)
+    assert made.status_code == 303
+    admin.post("/schedules", data={"name": "often", "target": "routine:keypair-and-pub", "cron": "", "every": "15m",
+                                   "timezone": "UTC", "overlap": "skip", "note": ""})
+    page = admin.client.get("/schedules").text
+    fires = re.findall(r'<time datetime="([^"]+)">', page)
+    assert len(fires) == 6 and all(":00:00" in f or ":15:00" in f or ":30:00" in f or ":45:00" in f for f in fires)
+    assert "Next schedule fires" in admin.client.get("/").text
+    admin.post("/schedules/nightly/pause", data={"note": "holidays"})
+    page = admin.client.get("/schedules").text
+    assert "paused" in page and "holidays" in page and len(re.findall(r"<time datetime=", page)) == 3
+    admin.post("/schedules/nightly/resume")
+    assert len(re.findall(r"<time datetime=", admin.client.get("/schedules").text)) == 6
+
+
+def test_import_takes_a_file_or_a_pasted_document(admin: Browser, sqlite_database: Database) -> None:
+    text = (ROOT / "data" / "openssl.json").read_text()
+    only = admin.client.post("/import", data={"csrf": admin.csrf, "catalog_only": "on"},
+                             files={"file": ("openssl.json", text, "application/json")})
+    assert only.status_code == 200 and "39 created" in only.text
+    whole = admin.post("/import", data={"document": text})
+    assert whole.status_code == 200 and "7 created" in whole.text  # 3 commands, 3 jobs and 1 routine
+    broken = admin.post("/import", data={"document": "{nope"})
+    assert broken.status_code == 422 and "not valid JSON" in problem(broken.text)
+    assert "{nope" in broken.text
+
+
+def test_runs_are_listed_and_shown(admin: Browser, sqlite_database: Database, oto_home: Path) -> None:
+    seed(sqlite_database)
+    with sqlite_database.session() as db:
+        run = runs.create_job_run(db, "GenRSA-2048", trigger="test")
+        run_id = run.id
+        folder = Path(run.workdir)
+        runs.finish(db, runs.Outcome(run_id, runs.SUCCEEDED, exit_code=0, stdout="hello", stderr="dots",
+                                     artifacts=[{"path": "key.pem", "size": 5}]))
+    folder.mkdir(parents=True)
+    (folder / "key.pem").write_text("KEY!\n")
+    (oto_home / "secret.txt").write_text("no")
+    listing = admin.client.get("/runs?status=succeeded&trigger=test").text
+    assert run_id[:16] in listing and "1 run" in listing
+    assert "No runs yet" in admin.client.get("/runs?status=failed").text
+    page = admin.client.get(f"/runs/{run_id}").text
+    assert "/usr/bin/openssl genpkey -algorithm RSA" in page and 'id="exit-code">0<' in page
+    assert ">hello</pre>" in page and ">dots</pre>" in page and "data-follow" not in page
+    download = admin.client.get(f"/runs/{run_id}/artifacts/key.pem")
+    assert download.status_code == 200 and download.content == b"KEY!\n"
+    assert "attachment" in download.headers["content-disposition"]
+    for wanted in ("../../secret.txt", "other.pem", "%2e%2e/%2e%2e/secret.txt"):
+        assert admin.client.get(f"/runs/{run_id}/artifacts/{wanted}").status_code == 404
+
+
+def test_a_running_run_follows_the_api_stream(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    with sqlite_database.session() as db:
+        run_id = runs.create_job_run(db, "GenRSA-2048").id
+    page = admin.client.get(f"/runs/{run_id}").text
+    assert f'data-follow="/api/v1/runs/{run_id}/logs"' in page
+    assert "Cancel this run" in page and '<meta http-equiv="refresh"' in page
+
+
+def test_unknown_things_are_html_pages_saying_so(admin: Browser) -> None:
+    for url in ("/jobs/nope", "/runs/run-nope", "/executables/x%20-%201", "/commands/none", "/jobs/new?command=x"):
+        response = admin.client.get(url)
+        assert response.status_code == 404, url
+        assert response.headers["content-type"].startswith("text/html")
+        assert problem(response.text)
+
+
+def test_the_static_files_are_served_by_oto_itself(client: TestClient) -> None:
+    for name, kind in (("app.css", "text/css"), ("app.js", "javascript")):
+        response = client.get(f"/static/{name}")
+        assert response.status_code == 200 and kind in response.headers["content-type"]
+    page = client.get("/login").text
+    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing from elsewhere
+
+
+def test_the_dashboard_stays_out_of_the_openapi_document(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert all(p.startswith("/api/v1") or p == "/health" for p in paths)
+
+
+def test_csrf_tokens_differ_per_session(client: TestClient, sqlite_database: Database) -> None:
+    first = Browser(client, make_key(sqlite_database, "read", "one")).csrf
+    client.cookies.clear()
+    second = csrf_of(client.post("/login", data={"key": make_key(sqlite_database, "read", "two")}).text)
+    assert first != second

@@ -1,0 +1,397 @@
+"""Schedules on a real Temporal dev server, with a real worker: fires, pause, trigger, sync, show.
+
+Each test names its schedules after its own task queue: the dev server (and so the schedule ids)
+is shared by the session, the database is not. Each test deletes its Temporal schedules at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy.orm import Session
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleIntervalSpec,
+    ScheduleSpec,
+)
+from temporalio.service import RPCError, RPCStatusCode
+
+from oto.cli.app import main
+from oto.engine import schedules as engine_schedules
+from oto.engine.devserver import DevServer
+from oto.engine.schedules import schedule_id
+from oto.errors import AlreadyExists, InvalidInput, NotFound
+from oto.services import runs
+from oto.services import schedules as service_schedules
+from oto.settings import get_settings
+from tests.cli.conftest import Oto, Result
+from tests.engine.conftest import Engine
+
+# 0 3 * * * from 2035-03-22 12:00 UTC; Paris moves to summer time on Sunday 25 March 2035.
+START = datetime(2035, 3, 22, 12, tzinfo=UTC)
+NEXT_UTC = ["2035-03-23T03:00:00+00:00", "2035-03-24T03:00:00+00:00", "2035-03-25T03:00:00+00:00",
+            "2035-03-26T03:00:00+00:00", "2035-03-27T03:00:00+00:00"]
+NEXT_PARIS = ["2035-03-23T02:00:00+00:00", "2035-03-24T02:00:00+00:00", "2035-03-25T01:00:00+00:00",
+              "2035-03-26T01:00:00+00:00", "2035-03-27T01:00:00+00:00"]
+
+
+async def until(predicate: Callable[[], Any], timeout: float = 15.0, every: float = 0.1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        await asyncio.sleep(every)
+    raise AssertionError("condition not met in time")
+
+
+class Scheduler:
+    """One test's engine, with shortcuts to the schedule functions on its database and client."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.client: Client = engine.client
+        self.database = engine.database
+
+    def name(self, base: str) -> str:
+        return f"{base}-{self.engine.queue}"
+
+    async def create(self, name: str, **fields: Any) -> Any:
+        return await engine_schedules.create({"name": name, **fields}, client=self.client, database=self.database)
+
+    def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        with self.database.session() as db:
+            return fn(db, *args, **kwargs)
+
+    def runs_of(self, name: str) -> list[dict[str, Any]]:
+        return self.db(runs.list_runs, trigger=service_schedules.trigger_of(name), limit=100)
+
+    async def on_server(self, name: str) -> Any:
+        try:
+            return await self.client.get_schedule_handle(schedule_id(name)).describe()
+        except RPCError as error:
+            if error.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+
+    async def cleanup(self) -> None:
+        names = self.db(service_schedules.names)
+        for name in names:
+            handle = self.client.get_schedule_handle(schedule_id(name))
+            try:
+                await handle.pause()
+                for running in (await handle.describe()).info.running_actions:
+                    await self.client.get_workflow_handle(getattr(running, "workflow_id", "")).terminate()
+                await handle.delete()
+            except RPCError:
+                pass
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def scheduler(engine: Engine) -> AsyncIterator[Scheduler]:
+    s = Scheduler(engine)
+    yield s
+    await s.cleanup()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def any_scheduler(any_engine: Engine) -> AsyncIterator[Scheduler]:
+    s = Scheduler(any_engine)
+    yield s
+    await s.cleanup()
+
+
+def settled(s: Scheduler, name: str) -> list[dict[str, Any]]:
+    return [r for r in s.runs_of(name) if r["status"] in runs.FINAL]
+
+
+async def test_every_second_fires_runs_and_pause_resume_stop_and_restart_them(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("tick", "echo tick")
+    name = s.name("every")
+    created_at = time.monotonic()
+    doc = await s.create(name, job="tick", every="1s")
+    assert doc.every == "1s" and not doc.paused
+    await until(lambda: len(s.runs_of(name)) >= 2, timeout=5.0)
+    assert time.monotonic() - created_at < 5.0
+    await until(lambda: len(settled(s, name)) >= 2)
+    for run in settled(s, name):
+        assert run["trigger"] == f"schedule:{name}"
+        assert run["status"] == "succeeded" and run["job"] == "tick" and run["kind"] == "job"
+        assert s.db(runs.get, run["run_id"])["stdout"] == "tick\n"
+
+    paused = await engine_schedules.pause(name, "maintenance", client=s.client, database=s.database)
+    assert paused.paused and paused.note == "maintenance"
+    server = await s.on_server(name)
+    assert server.schedule.state.paused and server.schedule.state.note == "maintenance"
+    await asyncio.sleep(1.0)  # a fire Temporal took just before the pause may still record its run
+    count = len(s.runs_of(name))
+    await asyncio.sleep(2.5)
+    assert len(s.runs_of(name)) == count
+
+    resumed = await engine_schedules.resume(name, client=s.client, database=s.database)
+    assert not resumed.paused
+    assert not (await s.on_server(name)).schedule.state.paused
+    await until(lambda: len(s.runs_of(name)) > count, timeout=4.0)
+
+
+async def test_an_every_second_schedule_runs_on_any_database(any_scheduler: Scheduler) -> None:
+    s = any_scheduler
+    s.engine.sh("tick", "true")
+    name = s.name("pg")
+    await s.create(name, job="tick", every="1s")
+    await until(lambda: len(s.runs_of(name)) >= 2, timeout=5.0)
+    assert {r["trigger"] for r in s.runs_of(name)} == {f"schedule:{name}"}
+
+
+async def test_trigger_starts_a_job_run_and_a_routine_run_at_once(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("a", "echo a")
+    s.engine.sh("b", "echo b")
+    s.engine.routine("ab", [("one", "a", []), ("two", "b", ["one"])])
+    job_schedule, routine_schedule = s.name("nightly"), s.name("weekly")
+    await s.create(job_schedule, job="a", cron="0 3 * * *")
+    await s.create(routine_schedule, routine="ab", cron="0 4 * * 0", paused=True)
+
+    started = time.monotonic()
+    run_id = await engine_schedules.trigger(job_schedule, client=s.client, database=s.database)
+    assert run_id is not None and time.monotonic() - started < 5
+    run = await s.engine.wait(run_id)
+    assert (run["status"], run["trigger"], run["stdout"]) == ("succeeded", f"schedule:{job_schedule}", "a\n")
+
+    # a paused schedule still fires when asked to
+    run_id = await engine_schedules.trigger(routine_schedule, client=s.client, database=s.database)
+    assert run_id is not None
+    routine = await s.engine.wait(run_id)
+    assert routine["status"] == "succeeded" and routine["trigger"] == f"schedule:{routine_schedule}"
+    assert [(step["step"], step["stdout"]) for step in routine["steps"]] == [("one", "a\n"), ("two", "b\n")]
+    assert {step["trigger"] for step in routine["steps"]} == {f"schedule:{routine_schedule}"}
+
+    shown = await engine_schedules.describe(routine_schedule, client=s.client, database=s.database)
+    assert [r["run_id"] for r in shown["recent_runs"]] == [run_id]
+    assert shown["server"]["actions"] == 1
+    assert shown["server"]["fires"][0]["run_id"] == run_id
+
+    with pytest.raises(NotFound, match="no schedule 'ghost'"):
+        await engine_schedules.trigger("ghost", client=s.client, database=s.database)
+
+
+async def test_delete_removes_the_temporal_schedule(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    name = s.name("doomed")
+    await s.create(name, job="a", cron="0 3 * * *")
+    assert await s.on_server(name) is not None
+    await engine_schedules.delete(name, client=s.client, database=s.database)
+    assert await s.on_server(name) is None
+    assert s.db(service_schedules.names) == []
+    with pytest.raises(NotFound):
+        await engine_schedules.delete(name, client=s.client, database=s.database)
+
+
+async def test_show_lists_the_next_five_fire_times_in_utc_and_in_paris(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    for zone, expected in (("UTC", NEXT_UTC), ("Europe/Paris", NEXT_PARIS)):
+        name = s.name(zone.replace("/", "-").lower())
+        await s.create(name, job="a", cron="0 3 * * *", timezone=zone, start=START.isoformat())
+        shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+        assert shown["next"] == expected
+        assert shown["server"]["next"] == expected  # Temporal agrees
+        assert shown["server"]["state"] == "in step"
+        assert shown["schedule"]["timezone"] == zone
+
+
+async def test_sync_recreates_what_was_deleted_behind_otos_back_and_reports_strangers(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    name, other = s.name("kept"), s.name("drifted")
+    await s.create(name, job="a", cron="0 3 * * *", timezone="Europe/Paris", overlap="buffer_one",
+                   catchup_window="1h", jitter="30s")
+    await s.create(other, job="a", every="1h", offset="5m")
+    before = await s.on_server(name)
+    await s.client.get_schedule_handle(schedule_id(name)).delete()
+    await s.client.get_schedule_handle(schedule_id(other)).pause(note="by hand")
+    shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+    assert shown["server"]["state"] == "missing"
+    assert (await engine_schedules.describe(other, client=s.client, database=s.database))["server"]["state"] == \
+        "out of step"
+
+    stranger = schedule_id(s.name("stranger"))
+    await s.client.create_schedule(stranger, Schedule(
+        action=ScheduleActionStartWorkflow("oto.scheduled", id="x", task_queue=s.engine.queue),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=timedelta(hours=1))])))
+    async def listed() -> bool:
+        return stranger in await engine_schedules._server_ids(s.client)
+    deadline = time.monotonic() + 10
+    while not await listed():  # the list comes from Temporal's visibility store, a moment behind
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.2)
+
+    report = await engine_schedules.sync(client=s.client, database=s.database)
+    assert report.recreated == [name] and report.updated == [other] and stranger in report.unknown
+    assert report.pruned == [] and report.failed == {}
+    after = await s.on_server(name)
+    assert after.schedule.spec == before.schedule.spec and after.schedule.policy == before.schedule.policy
+    assert not (await s.on_server(other)).schedule.state.paused
+    for each in (name, other):
+        assert (await engine_schedules.describe(each, client=s.client, database=s.database))["server"]["state"] == \
+            "in step"
+
+    again = await engine_schedules.sync(prune=True, client=s.client, database=s.database)
+    assert sorted(again.unchanged) == sorted([name, other]) and stranger in again.pruned
+    with pytest.raises(RPCError):
+        await s.client.get_schedule_handle(stranger).describe()
+
+
+async def test_refusals_write_nothing_in_either_place(scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    name = s.name("once")
+    await s.create(name, job="a", cron="0 3 * * *")
+    with pytest.raises(AlreadyExists, match=f"schedule '{name}' already exists"):
+        await s.create(name, job="a", every="1h")
+    assert (await s.on_server(name)).schedule.spec.intervals == []
+
+    bad = s.name("bad")
+    for fields, message in (
+        ({"job": "a", "cron": "61 * * * *"}, "the minute field has 61, out of 0-59"),
+        ({"job": "a", "every": "500ms"}, "every must be at least 1s, not 500ms"),
+        ({"job": "ghost", "every": "1h"}, "no job 'ghost'"),
+        ({"job": "a", "every": "1h", "start": "2030-01-02T00:00:00Z", "end": "2030-01-01T00:00:00Z"},
+         "is not after the start"),
+    ):
+        with pytest.raises((InvalidInput, NotFound), match=message):
+            await s.create(bad, **fields)
+        assert await s.on_server(bad) is None
+    assert s.db(service_schedules.names) == [name]
+
+    # Temporal refuses: the database rolls back
+    async def refuse(client: Client, doc: Any) -> str:
+        raise InvalidInput(f"schedule {doc.name!r}: Temporal refused it: no")
+    monkeypatch.setattr(engine_schedules, "_put", refuse)
+    with pytest.raises(InvalidInput, match="Temporal refused it"):
+        await s.create(bad, job="a", every="1h")
+    assert s.db(service_schedules.names) == [name]
+    monkeypatch.undo()
+
+    # the commit fails after Temporal was told: Temporal's schedule is deleted again
+    def broken_commit(self: Session) -> None:
+        raise RuntimeError("the disk is full")
+    monkeypatch.setattr(Session, "commit", broken_commit)
+    with pytest.raises(RuntimeError, match="the disk is full"):
+        await s.create(bad, job="a", every="1h")
+    monkeypatch.undo()
+    assert await s.on_server(bad) is None
+    assert s.db(service_schedules.names) == [name]
+
+
+async def test_backfill_fires_each_time_of_the_range(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    name = s.name("hourly")
+    await s.create(name, job="a", cron="0 * * * *", paused=True)
+    now = datetime.now(UTC)
+    first = now.replace(minute=30, second=0, microsecond=0) - timedelta(hours=3)
+    times = await engine_schedules.backfill(name, first, first + timedelta(hours=3), client=s.client,
+                                            database=s.database)
+    assert [t.minute for t in times] == [0, 0, 0] and times[0] == first + timedelta(minutes=30)
+    await until(lambda: len(settled(s, name)) == 3, timeout=15)
+    with pytest.raises(InvalidInput, match=r"the backfill's end .* is not after its start"):
+        await engine_schedules.backfill(name, now, now - timedelta(hours=1), client=s.client, database=s.database)
+
+
+async def test_fires_skipped_by_the_overlap_policy_are_counted(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sleep("slow", "3")
+    name = s.name("busy")
+    await s.create(name, job="slow", every="1s")
+
+    async def skipped() -> int:
+        shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+        return int(shown["server"]["skipped_overlap"])
+
+    deadline = time.monotonic() + 8
+    while await skipped() < 1:
+        assert time.monotonic() < deadline, "no fire was skipped"
+        await asyncio.sleep(0.2)
+    assert len(s.runs_of(name)) == 1  # skipped, not started
+    counts = await engine_schedules.counts(client=s.client, database=s.database)
+    assert counts[name]["skipped_overlap"] >= 1 and counts[name]["actions"] == 1
+
+
+# -- the CLI, against the same dev server (no worker: nothing here needs a run) --------------------
+
+
+@pytest.fixture
+def cli(tmp_path: Path, temporal: DevServer, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> Oto:
+    """``oto`` in-process (as tests/cli's fixture) on its own database, with the session's Temporal."""
+    monkeypatch.setenv("OTO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("OTO_TEMPORAL_ADDRESS", temporal.address)
+    monkeypatch.setenv("OTO_TASK_QUEUE", f"cli-{uuid.uuid4().hex[:12]}")
+    monkeypatch.setenv("COLUMNS", "200")
+    get_settings.cache_clear()
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    assert run("init").code == 0
+    document = {"oto": 1, "executables": [{"name": "sh", "version": "1", "path": "/bin/sh"}],
+                "parameters": [{"flag": "-c", "executable_tag": "sh - 1", "value_type": "string"}],
+                "commands": [{"name": "sh", "executable_tag": "sh - 1", "parameters": ["-c"]}],
+                "jobs": [{"name": "renew", "command": "sh", "values": {"-c": "true"}}]}
+    (tmp_path / "catalog.json").write_text(json.dumps(document))
+    assert run("import", str(tmp_path / "catalog.json")).code == 0
+    return run
+
+
+def test_the_schedule_verbs_on_the_command_line(cli: Oto) -> None:
+    name = f"renew-{uuid.uuid4().hex[:8]}"
+    added = cli("schedule", "add", name, "--job", "renew", "--cron", "0 3 * * *", "--timezone", "Europe/Paris",
+                "--start", "2035-03-22T13:00:00")
+    assert added.code == 0, added.err
+    assert added.out.strip() == (f"added schedule {name!r}: job renew at cron '0 3 * * *' (Europe/Paris), "
+                                 f"next at 2035-03-23 03:00 CET; on Temporal as {schedule_id(name)}")
+    try:
+        listed = cli("schedule", "list")
+        assert name in listed.out and "0 3 * * * (Europe/Paris)" in listed.out
+
+        shown = cli("schedule", "show", name, "--json")
+        assert shown.code == 0, shown.err
+        data = json.loads(shown.out)
+        assert data["next"] == NEXT_PARIS
+        assert data["server"]["state"] == "in step"
+        human = cli("schedule", "show", name)
+        assert "2035-03-25 03:00 CEST (2035-03-25 01:00 UTC)" in human.out
+        assert "skipped by overlap: 0" in human.out
+
+        paused = cli("schedule", "pause", name, "--note", "holidays")
+        assert paused.out.strip() == f"paused schedule {name!r} (holidays)"
+        assert "paused (holidays)" in cli("schedule", "show", name).out
+        assert cli("schedule", "resume", name).out.strip() == f"resumed schedule {name!r}"
+
+        synced = cli("schedule", "sync", "--json")
+        assert synced.code == 0 and name in json.loads(synced.out)["unchanged"]
+
+        dup = cli("schedule", "add", name, "--job", "renew", "--every", "1h")
+        assert (dup.code, dup.err.strip()) == (2, f"Error: schedule {name!r} already exists")
+        backwards = cli("schedule", "backfill", name, "--from", "2030-01-02T00:00:00Z", "--to", "2030-01-01T00:00:00Z")
+        assert backwards.code == 2 and "is not after its start" in backwards.err
+    finally:
+        deleted = cli("schedule", "delete", name)
+    assert deleted.out.strip() == f"deleted schedule {name!r} (and its Temporal schedule {schedule_id(name)})"
+    assert cli("schedule", "show", name).code == 2

@@ -1,0 +1,186 @@
+"""Run records: immutable specs, transitions that never overwrite a final record, queries, root policy."""
+
+from __future__ import annotations
+
+import multiprocessing
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from oto.errors import InvalidInput, NotFound, Refused
+from oto.services import jobs, runs
+from oto.services.database import Database
+from tests.services.helpers import genrsa_document, load
+
+
+def _catalog(database: Database) -> None:
+    document = genrsa_document()
+    document["commands"].append({"name": "GenRSA-pass", "executable_tag": "openssl - 3.5.3",
+                                 "parameters": ["genpkey", "-algorithm", "-pkeyopt", "-out", "-pass"]})
+    document["jobs"].append({"name": "secret", "command": "GenRSA-pass", "values": {
+        "genpkey": "", "-algorithm": "RSA", "-pkeyopt": "rsa_keygen_bits:2048", "-out": "k.pem", "-pass": "hunter2"}})
+    document["routines"] = [{"name": "r", "steps": [
+        {"id": "a", "job": "GenRSA-2048"}, {"id": "b", "job": "secret", "after": ["a"]},
+        {"id": "c" * 150, "job": "GenRSA-2048", "after": ["a"]}]}]
+    load(database, document)
+
+
+def test_a_job_run_is_queued_with_an_immutable_spec(database: Database, oto_home: Path) -> None:
+    _catalog(database)
+    with database.session() as db:
+        run = runs.create_job_run(db, "GenRSA-2048", trigger="api", timeout=30)
+        run_id = run.id
+    with database.session() as db:
+        jobs.update(db, "GenRSA-2048", {"values": {"genpkey": "", "-algorithm": "RSA",
+                                                   "-pkeyopt": "rsa_keygen_bits:4096", "-out": "key.pem"}})
+    with database.session() as db:
+        view = runs.get(db, run_id)
+        pending = runs.load(db, run_id)
+    assert view["status"] == "queued" and view["trigger"] == "api" and view["attempts"] == 0
+    assert pending.spec["argv"] == ["/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                                    "rsa_keygen_bits:2048", "-out", "key.pem"]  # the job's values at submission
+    assert pending.spec["timeout"] == 30 and pending.spec["task_queue"] == "oto"
+    assert pending.spec["workdir"] == f"runs/{run_id}"
+    assert view["workdir"] == str(oto_home / "runs" / run_id)
+
+
+def test_secret_values_are_masked_in_the_record_but_not_in_the_spec(sqlite_database: Database) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        run_id = runs.create_job_run(db, "secret").id
+    with sqlite_database.session() as db:
+        assert runs.get(db, run_id)["argv"][-1] == "***"
+        assert runs.load(db, run_id).spec["argv"][-1] == "hunter2"
+
+
+def test_a_routine_run_has_one_record_per_step_and_its_plan(sqlite_database: Database) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        plan = runs.create_routine_run(db, "r")
+    assert plan.step_ids == ["a", "b", "c" * 150] and plan.after == [[], [0], [0]]
+    assert plan.queues == ["oto"] and plan.queue_of == [0, 0, 0]
+    with sqlite_database.session() as db:
+        run = runs.get(db, plan.run_id)
+    assert [s["step"] for s in run["steps"]] == plan.step_ids
+    assert all(len(s["run_id"]) <= 100 and s["parent_id"] == plan.run_id for s in run["steps"])
+    assert run["steps"][0]["run_id"] == f"{plan.run_id}-a"
+    assert {s["workdir"] for s in run["steps"]} == {run["workdir"]}
+
+
+@pytest.mark.parametrize("step_id", ["a", "x" * 63, "x" * 64, "with space", "é", "a~b"])
+def test_step_run_ids_fit_and_never_collide(step_id: str) -> None:
+    parent = runs.new_run_id()
+    made = runs.step_run_id(parent, step_id)
+    assert len(made) <= 100 and made.startswith(parent + "-")
+    assert made != runs.step_run_id(parent, step_id + "!")
+
+
+def test_a_second_final_record_is_never_written(database: Database) -> None:
+    _catalog(database)
+    with database.session() as db:
+        run_id = runs.create_job_run(db, "GenRSA-2048").id
+    with database.session() as db:
+        assert runs.start(db, run_id, worker="w1", argv=["x"], workdir="/tmp", at=runs.now())
+        assert runs.finish(db, runs.Outcome(run_id, "succeeded", exit_code=0, stdout="first\x00"))
+    with database.session() as db:
+        assert not runs.finish(db, runs.Outcome(run_id, "failed", exit_code=1, stdout="second"))
+        assert not runs.start(db, run_id, worker="w2", argv=["x"], workdir="/tmp", at=runs.now())
+    with database.session() as db:
+        view = runs.get(db, run_id)
+    assert (view["status"], view["exit_code"], view["stdout"], view["worker"]) == ("succeeded", 0, "first\ufffd", "w1")
+
+
+def test_batched_step_records_start_and_finish_in_one_go(database: Database) -> None:
+    _catalog(database)
+    with database.session() as db:
+        plan = runs.create_routine_run(db, "r")
+        ids = [runs.step_run_id(plan.run_id, s) for s in plan.step_ids]
+    at = runs.now()
+    with database.session() as db:
+        runs.record_steps(db, [runs.Started(ids[0], "w", ["a"], "/tmp/x", at)], [])
+    with database.session() as db:
+        runs.record_steps(db, [], [
+            (runs.Outcome(ids[0], "succeeded", exit_code=0, started_at=at, finished_at=at + timedelta(seconds=1),
+                          worker="w", argv=["a"], workdir="/tmp/x"), False),
+            (runs.Outcome(ids[1], "failed", exit_code=2, started_at=at, finished_at=at, worker="w", argv=["b"],
+                          workdir="/tmp/x", artifacts=[{"path": "k", "size": 1}]), True),
+            (runs.Outcome(ids[2], "skipped", error="skipped"), False),
+        ])
+    with database.session() as db:
+        steps = runs.get(db, plan.run_id)["steps"]
+        status = runs.finish_routine(db, plan.run_id, cancelled=False, steps={})
+    assert [(s["status"], s["attempts"]) for s in steps] == [("succeeded", 1), ("failed", 1), ("skipped", 0)]
+    assert steps[1]["artifacts"] == [{"path": "k", "size": 1}] and steps[2]["argv"] != [] and steps[0]["duration"] == 1
+    assert status == "failed"
+
+
+def test_listing_filters_and_pages(sqlite_database: Database) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        made = [runs.create_job_run(db, "GenRSA-2048", trigger="cli").id for _ in range(3)]
+        made.append(runs.create_job_run(db, "secret", trigger="schedule:nightly").id)
+        routine = runs.create_routine_run(db, "r").run_id
+    with sqlite_database.session() as db:
+        assert len(runs.list_runs(db)) == 5  # jobs and routines, not steps
+        assert [r["run_id"] for r in runs.list_runs(db, job="secret")] == [made[3]]
+        assert [r["run_id"] for r in runs.list_runs(db, trigger="schedule:nightly")] == [made[3]]
+        assert [r["run_id"] for r in runs.list_runs(db, routine="r")] == [routine]
+        assert len(runs.list_runs(db, kind="step")) == 3
+        assert len(runs.list_runs(db, status="queued", limit=2)) == 2
+        assert len(runs.list_runs(db, status="queued", limit=2, offset=4)) == 1
+        assert "stdout" not in runs.list_runs(db)[0]
+        for bad in ({"status": "done"}, {"kind": "task"}, {"limit": 0}, {"offset": -1}):
+            with pytest.raises(InvalidInput):
+                runs.list_runs(db, **bad)
+        with pytest.raises(NotFound):
+            runs.get(db, "run-nope")
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
+def test_a_timeout_must_be_a_positive_number(sqlite_database: Database, timeout: float) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db, pytest.raises(InvalidInput):
+        runs.create_job_run(db, "GenRSA-2048", timeout=timeout)
+
+
+def test_the_root_policy() -> None:
+    argv = ["/usr/sbin/thing", "--flag"]
+    assert runs.privileged_argv(argv, requires_root=False, job="j", is_root=False, allow_sudo=False) == argv
+    assert runs.privileged_argv(argv, requires_root=True, job="j", is_root=True, allow_sudo=False) == argv
+    assert runs.privileged_argv(argv, requires_root=True, job="j", is_root=False, allow_sudo=True) == [
+        "sudo", "-n", "--", *argv]
+    with pytest.raises(Refused, match="job 'j' needs root"):
+        runs.privileged_argv(argv, requires_root=True, job="j", is_root=False, allow_sudo=False)
+
+
+def _writer(url: str, run_ids: list[str], worker: str) -> None:
+    database = Database(url)
+    for run_id in run_ids:
+        with database.session() as db:
+            runs.start(db, run_id, worker=worker, argv=["x"], workdir="/tmp", at=runs.now())
+        with database.session() as db:
+            runs.finish(db, runs.Outcome(run_id, "succeeded", exit_code=0, worker=worker, stdout="x" * 1000))
+    database.dispose()
+
+
+def test_sqlite_takes_concurrent_writers_from_separate_processes(sqlite_database: Database) -> None:
+    """The CLI, the API and workers share one SQLite file: WAL and a busy timeout make that safe."""
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        made = [runs.create_job_run(db, "GenRSA-2048").id for _ in range(200)]
+    context = multiprocessing.get_context("spawn")
+    writers = [context.Process(target=_writer, args=(sqlite_database.url, made[i::4], f"w{i}")) for i in range(4)]
+    for writer in writers:
+        writer.start()
+    with sqlite_database.session() as db:  # and a reader meanwhile, as `oto run list` would be
+        runs.list_runs(db, limit=1000)
+    for writer in writers:
+        writer.join(60)
+    assert [w.exitcode for w in writers] == [0, 0, 0, 0]
+    with sqlite_database.session() as db:
+        done: list[dict[str, Any]] = runs.list_runs(db, status="succeeded", limit=1000)
+    assert len(done) == 200 and all(r["attempts"] == 1 for r in done)
+    with sqlite_database.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
