@@ -39,7 +39,7 @@ from oto.services.database import Database
 from oto.settings import get_settings
 
 N = 500
-ROUNDS = 3
+ROUNDS = 5
 LATENCY_SAMPLES = 40
 WARM_UP = 5
 BARE_QUEUE = "bench-bare"

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import pytest_asyncio
+import uvicorn
 from fastapi import FastAPI
 
 with warnings.catch_warnings():
@@ -98,4 +106,55 @@ def any_backend(database: Database) -> Iterator[tuple[TestClient, Keys]]:
 
 
 # The engine's real Temporal dev server and in-process worker, shared with the run tests here.
-from tests.engine.conftest import engine, temporal, temporal_client  # noqa: E402, F401
+from tests.engine.conftest import Engine, engine, temporal, temporal_client  # noqa: E402, F401
+
+
+@dataclass
+class Api:
+    http: httpx.AsyncClient
+    keys: Keys
+    engine: Engine
+
+    async def start_job(self, name: str, **params: Any) -> httpx.Response:
+        return await self.http.post(f"/api/v1/jobs/{name}/runs", params=params, headers=self.keys["run"])
+
+    async def run(self, run_id: str) -> dict[str, Any]:
+        response = await self.http.get(f"/api/v1/runs/{run_id}", headers=self.keys["read"])
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def until_status(self, run_id: str, *wanted: str, timeout: float = 20.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = await self.run(run_id)
+            if run["status"] in wanted:
+                return run
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"run {run_id} never reached {wanted}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def api(engine: Engine) -> AsyncIterator[Api]:  # noqa: F811
+    """The API served by uvicorn in this event loop, over the engine's database and Temporal."""
+
+    async def connect() -> Client:
+        return engine.client
+
+    app = create_app(engine.database, temporal=connect, temporal_probe=temporal_up)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+        assert not task.done(), "uvicorn did not start"
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+        yield Api(http, Keys(engine.database), engine)
+    server.should_exit = True
+    await task

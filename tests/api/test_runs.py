@@ -6,75 +6,14 @@ run's output live as server-sent events while it runs.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
-import pytest_asyncio
-import uvicorn
-from temporalio.client import Client
-
-from oto.api.app import create_app
 from oto.services import jobs
-from tests.api.conftest import Keys, temporal_up
-from tests.engine.conftest import Engine
-
-
-@dataclass
-class Api:
-    http: httpx.AsyncClient
-    keys: Keys
-    engine: Engine
-
-    async def start_job(self, name: str, **params: Any) -> httpx.Response:
-        return await self.http.post(f"/api/v1/jobs/{name}/runs", params=params, headers=self.keys["run"])
-
-    async def run(self, run_id: str) -> dict[str, Any]:
-        response = await self.http.get(f"/api/v1/runs/{run_id}", headers=self.keys["read"])
-        assert response.status_code == 200, response.text
-        data: dict[str, Any] = response.json()
-        return data
-
-    async def until_status(self, run_id: str, *wanted: str, timeout: float = 20.0) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            run = await self.run(run_id)
-            if run["status"] in wanted:
-                return run
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"run {run_id} never reached {wanted}")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def api(engine: Engine) -> AsyncIterator[Api]:
-    """The API served by uvicorn in this event loop, over the engine's database and Temporal."""
-
-    async def connect() -> Client:
-        return engine.client
-
-    app = create_app(engine.database, temporal=connect, temporal_probe=temporal_up)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.01)
-        assert not task.done(), "uvicorn did not start"
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-        yield Api(http, Keys(engine.database), engine)
-    server.should_exit = True
-    await task
+from tests.api.conftest import Api
 
 
 async def events(api: Api, run_id: str) -> AsyncIterator[tuple[float, str, dict[str, Any]]]:
@@ -171,11 +110,15 @@ async def test_a_routine_run_with_its_steps_and_their_streams(api: Api) -> None:
 async def test_list_filters_and_schedule_trigger(api: Api) -> None:
     api.engine.sh("a", "echo a")
     first = (await api.start_job("a", wait="true")).json()
-    schedule = {"name": "nightly", "job": "a", "cron": "0 3 * * *"}
+    name = f"nightly-{api.engine.queue}"  # the dev server, and so its schedule ids, serve the whole session
+    schedule = {"name": name, "job": "a", "cron": "0 3 * * *"}
     assert (await api.http.post("/api/v1/schedules", json=schedule, headers=api.keys["admin"])).status_code == 201
-    triggered = await api.http.post("/api/v1/schedules/nightly/trigger", headers=api.keys["run"])
-    assert triggered.status_code == 202 and triggered.json()["trigger"] == "schedule:nightly (api:test-run)"
-    await api.until_status(triggered.json()["run_id"], "succeeded")
+    try:
+        triggered = await api.http.post(f"/api/v1/schedules/{name}/trigger", headers=api.keys["run"])
+        assert triggered.status_code == 202 and triggered.json()["trigger"] == f"schedule:{name}"
+        await api.until_status(triggered.json()["run_id"], "succeeded")
+    finally:
+        assert (await api.http.delete(f"/api/v1/schedules/{name}", headers=api.keys["admin"])).status_code == 204
 
     read = api.keys["read"]
     listed = (await api.http.get("/api/v1/runs", headers=read)).json()

@@ -89,7 +89,9 @@ def test_imported_schedules_list_and_show_without_temporal(offline: Oto, tmp_pat
          "start": "2035-03-22T12:00:00Z"},
         {"name": "often", "job": "renew", "every": "15m", "offset": "2m", "paused": True, "note": "later"}]}
     (tmp_path / "schedules.json").write_text(json.dumps(document))
-    assert offline("import", str(tmp_path / "schedules.json")).code == 0
+    imported = offline("import", str(tmp_path / "schedules.json"))
+    assert imported.code == 0  # the import stands; one line says how Temporal gets the schedules later
+    assert imported.err.count("\n") == 1 and "`oto schedule sync` will finish it" in imported.err
 
     listed = offline("schedule", "list")
     assert listed.code == 0

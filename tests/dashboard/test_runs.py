@@ -3,30 +3,52 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from urllib.parse import unquote
 
 import httpx
 import pytest
+from temporalio.client import ScheduleDescription
+from temporalio.service import RPCError, RPCStatusCode
 
 from oto.api.app import create_app
 from oto.engine import client as engine_client
+from oto.engine import schedules as engine_schedules
 from oto.engine.devserver import DevServer
-from oto.errors import Unavailable
+from oto.engine.schedules import schedule_id
+from oto.errors import NotFound, Unavailable
 from tests.dashboard.conftest import csrf_of, make_key, temporal_up
 from tests.engine.conftest import Engine
 
 
 @asynccontextmanager
-async def logged_in(engine: Engine, temporal: DevServer) -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
-    """A client of the dashboard logged in with a run key, and its session's CSRF token."""
+async def logged_in(engine: Engine, temporal: DevServer, scope: str = "run",
+                    name: str = "runner") -> AsyncIterator[tuple[httpx.AsyncClient, str]]:
+    """A client of the dashboard logged in with a key of ``scope``, and its session's CSRF token."""
     app = create_app(engine.database, temporal=lambda: engine_client.connect(temporal.address))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dash") as client:
-        page = await client.post("/login", data={"key": make_key(engine.database, "run", "runner")},
+        page = await client.post("/login", data={"key": make_key(engine.database, scope, name)},
                                  follow_redirects=True)
         yield client, csrf_of(page.text)
+
+
+async def on_temporal(engine: Engine, name: str) -> ScheduleDescription | None:
+    try:
+        return await engine.client.get_schedule_handle(schedule_id(name)).describe()
+    except RPCError as error:
+        if error.status == RPCStatusCode.NOT_FOUND:
+            return None
+        raise
+
+
+async def forget(engine: Engine, *names: str) -> None:
+    """Delete the tests' schedules from the session's shared Temporal (and the test's database)."""
+    for name in names:
+        with suppress(NotFound):
+            await engine_schedules.delete(name, client=engine.client, database=engine.database)
 
 
 def run_id_of(response: httpx.Response) -> str:
@@ -57,7 +79,8 @@ async def test_a_job_is_run_then_cancelled_from_its_pages(engine: Engine, tempor
 async def test_a_routine_runs_and_a_schedule_is_triggered(engine: Engine, temporal: DevServer) -> None:
     engine.sh("hello", "echo hello")
     engine.routine("pair", [("a", "hello", []), ("b", "hello", ["a"])])
-    engine.load({"schedules": [{"name": "daily", "job": "hello", "cron": "0 3 * * *"}]})
+    daily = f"daily-{engine.queue}"
+    engine.load({"schedules": [{"name": daily, "job": "hello", "cron": "0 3 * * *"}]})  # only in the database
     async with logged_in(engine, temporal) as (client, csrf):
         routine_run = run_id_of(await client.post("/routines/pair/run", data={"csrf": csrf}))
         assert (await engine.wait(routine_run))["status"] == "succeeded"
@@ -67,9 +90,65 @@ async def test_a_routine_runs_and_a_schedule_is_triggered(engine: Engine, tempor
         step = re.search(r'href="/runs/(run-[0-9a-f]+-b)"', page)
         assert step
         assert ">hello\n</pre>" in (await client.get(f"/runs/{step.group(1)}")).text
-        triggered = run_id_of(await client.post("/schedules/daily/trigger", data={"csrf": csrf}))
-        view = await engine.wait(triggered)
-        assert view["status"] == "succeeded" and view["trigger"] == "schedule:daily (dashboard:runner)"
+        try:
+            # Fired through Temporal's schedule (recreated there as it was missing), not run directly.
+            triggered = run_id_of(await client.post(f"/schedules/{daily}/trigger", data={"csrf": csrf}))
+            view = await engine.wait(triggered)
+            assert view["status"] == "succeeded" and view["trigger"] == f"schedule:{daily}"
+            described = await on_temporal(engine, daily)
+            assert described is not None and described.info.num_actions == 1
+        finally:
+            await forget(engine, daily)
+
+
+async def test_schedules_made_paused_and_resumed_on_the_dashboard_are_on_temporal(
+    engine: Engine, temporal: DevServer,
+) -> None:
+    engine.sh("hello", "echo hello")
+    engine.routine("pair", [("a", "hello", [])])
+    nightly, often = f"nightly-{engine.queue}", f"often-{engine.queue}"
+    form = {"target": "job:hello", "cron": "", "every": "", "timezone": "UTC", "overlap": "skip", "note": ""}
+    async with logged_in(engine, temporal, "admin", "boss") as (client, csrf):
+        try:
+            made = await client.post("/schedules", data=form | {"csrf": csrf, "name": nightly, "cron": "0 3 * * *"})
+            assert made.status_code == 303, made.text
+            made = await client.post("/schedules", data=form | {"csrf": csrf, "name": often, "every": "15m",
+                                                                "target": "routine:pair"})
+            assert made.status_code == 303, made.text
+            assert await on_temporal(engine, nightly) is not None and await on_temporal(engine, often) is not None
+            page = (await client.get("/schedules")).text
+            fires = re.findall(r'<time datetime="([^"]+)">', page)
+            assert len(fires) == 6 and all(f[14:19] in ("00:00", "15:00", "30:00", "45:00") for f in fires)
+            assert "Next schedule fires" in (await client.get("/")).text
+            again = await client.post("/schedules", data=form | {"csrf": csrf, "name": nightly, "cron": "0 4 * * *"})
+            assert again.status_code == 409 and "already exists" in again.text
+
+            await client.post(f"/schedules/{nightly}/pause", data={"csrf": csrf, "note": "holidays"})
+            page = (await client.get("/schedules")).text
+            assert "paused" in page and "holidays" in page and len(re.findall(r"<time datetime=", page)) == 3
+            described = await on_temporal(engine, nightly)
+            assert described is not None and described.schedule.state.paused
+            assert described.schedule.state.note == "holidays"
+            await client.post(f"/schedules/{nightly}/resume", data={"csrf": csrf})
+            assert len(re.findall(r"<time datetime=", (await client.get("/schedules")).text)) == 6
+            described = await on_temporal(engine, nightly)
+            assert described is not None and not described.schedule.state.paused
+        finally:
+            await forget(engine, nightly, often)
+
+
+async def test_an_imported_schedule_is_synced_to_temporal(engine: Engine, temporal: DevServer) -> None:
+    engine.sh("hello", "echo hello")
+    name = f"imported-{engine.queue}"
+    document = json.dumps({"oto": 1, "schedules": [{"name": name, "job": "hello", "every": "1h"}]})
+    async with logged_in(engine, temporal, "admin", "boss") as (client, csrf):
+        try:
+            done = await client.post("/import", data={"csrf": csrf, "document": document})
+            assert done.status_code == 200 and "1 created" in done.text, done.text
+            assert 'class="problem"' not in done.text
+            assert await on_temporal(engine, name) is not None
+        finally:
+            await forget(engine, name)
 
 
 async def test_without_temporal_a_run_button_says_so(engine: Engine) -> None:
@@ -81,8 +160,20 @@ async def test_without_temporal_a_run_button_says_so(engine: Engine) -> None:
     app = create_app(engine.database, temporal=away, temporal_probe=temporal_up)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dash") as client:
         page = await client.post("/login", data={"key": make_key(engine.database)}, follow_redirects=True)
-        refused = await client.post("/jobs/hello/run", data={"csrf": csrf_of(page.text)})
+        csrf = csrf_of(page.text)
+        refused = await client.post("/jobs/hello/run", data={"csrf": csrf})
         assert refused.status_code == 503 and "cannot reach Temporal" in refused.text
+        form = {"csrf": csrf, "name": "kept", "target": "job:hello", "cron": "", "every": "1h", "timezone": "UTC",
+                "overlap": "skip", "note": ""}
+        unsaved = await client.post("/schedules", data=form)
+        assert unsaved.status_code == 503 and "cannot reach Temporal" in unsaved.text
+        assert 'id="kept"' not in (await client.get("/schedules")).text  # nothing written
+        # An import stands without Temporal, and says how to give it the schedules later.
+        document = json.dumps({"oto": 1, "schedules": [{"name": "kept", "job": "hello", "every": "1h"}]})
+        imported = await client.post("/import", data={"csrf": csrf, "document": document})
+        assert imported.status_code == 200 and "1 created" in imported.text
+        assert "`oto schedule sync` will finish it" in imported.text
+        assert 'id="kept"' in (await client.get("/schedules")).text
         overview = (await client.get("/")).text
         assert "does not answer" in overview
 

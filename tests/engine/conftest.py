@@ -92,20 +92,21 @@ class Engine:
 
     def sh(self, name: str, script: str, *, queue: str | None = None) -> None:
         """A job running ``/bin/sh -c SCRIPT`` (the job's own choice of program, not OTO using a shell)."""
-        command = f"sh-{queue or self.queue}"
-        self._command(command, "/bin/sh", ["-c"], queue)
-        self.load({"jobs": [{"name": name, "command": command, "values": {"-c": script}}]})
+        shell = f"sh-{queue or self.queue}"
+        self.command(shell, "/bin/sh", ["-c"], queue)
+        self.load({"jobs": [{"name": name, "command": shell, "values": {"-c": script}}]})
 
     def sleep(self, name: str, seconds: str) -> None:
-        self._command("sleep", "/bin/sleep", ["seconds"], None, positional=frozenset({"seconds"}))
+        self.command("sleep", "/bin/sleep", ["seconds"], None, positional=frozenset({"seconds"}))
         self.load({"jobs": [{"name": name, "command": "sleep", "values": {"seconds": seconds}}]})
 
     def python(self, name: str, code: str, arg: str) -> None:
-        self._command("python", sys.executable, ["-c", "arg"], None, positional=frozenset({"arg"}))
+        self.command("python", sys.executable, ["-c", "arg"], None, positional=frozenset({"arg"}))
         self.load({"jobs": [{"name": name, "command": "python", "values": {"-c": code, "arg": arg}}]})
 
-    def _command(self, name: str, path: str, flags: list[str], queue: str | None,
-                 positional: frozenset[str] = frozenset(), root: bool = False) -> None:
+    def command(self, name: str, path: str, flags: list[str], queue: str | None,
+                positional: frozenset[str] = frozenset(), root: bool = False) -> None:
+        """An executable at ``path`` (on this test's queue unless told) and a command of both the same name."""
         tag = f"{name} - 1"
         self.load({
             "executables": [{"name": name, "version": "1", "path": path, "task_queue": queue or self.queue}],

@@ -94,7 +94,7 @@ async def test_a_value_reaches_the_program_as_one_literal_argument(engine: Engin
 
 
 def _root_job(engine: Engine) -> None:
-    engine._command("rootly", "/bin/echo", ["word"], None, positional=frozenset({"word"}), root=True)
+    engine.command("rootly", "/bin/echo", ["word"], None, positional=frozenset({"word"}), root=True)
     engine.job("needs-root", "rootly", word="hi")
 
 
@@ -133,7 +133,7 @@ async def test_a_root_job_runs_directly_on_a_root_worker(engine: Engine, monkeyp
 
 
 async def test_a_program_that_cannot_start_fails_with_the_reason(engine: Engine) -> None:
-    engine._command("ghost", "/nonexistent/ghost", [], None)
+    engine.command("ghost", "/nonexistent/ghost", [], None)
     engine.job("ghost", "ghost")
     run = await engine.run_job("ghost")
     assert run["status"] == "failed"

@@ -29,7 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from oto.cli.app import main
 from oto.engine import schedules as engine_schedules
-from oto.engine.devserver import DevServer
+from oto.engine.devserver import DevServer, free_port
 from oto.engine.schedules import schedule_id
 from oto.errors import AlreadyExists, InvalidInput, NotFound
 from oto.services import runs
@@ -395,3 +395,34 @@ def test_the_schedule_verbs_on_the_command_line(cli: Oto) -> None:
         deleted = cli("schedule", "delete", name)
     assert deleted.out.strip() == f"deleted schedule {name!r} (and its Temporal schedule {schedule_id(name)})"
     assert cli("schedule", "show", name).code == 2
+
+
+def test_oto_import_gives_temporal_the_schedules_it_wrote(cli: Oto, tmp_path: Path, temporal: DevServer) -> None:
+    name = f"imported-{uuid.uuid4().hex[:8]}"
+    document = {"oto": 1, "schedules": [{"name": name, "job": "renew", "cron": "0 3 * * *"}]}
+    (tmp_path / "schedules.json").write_text(json.dumps(document))
+    try:
+        imported = cli("import", str(tmp_path / "schedules.json"))
+        assert imported.code == 0 and imported.err == "", imported.err
+        shown = json.loads(cli("schedule", "show", name, "--json").out)
+        assert shown["server"]["state"] == "in step"  # on Temporal, as the database has it
+
+        document["schedules"][0]["paused"] = True
+        (tmp_path / "schedules.json").write_text(json.dumps(document))
+        assert cli("import", str(tmp_path / "schedules.json")).code == 0
+        shown = json.loads(cli("schedule", "show", name, "--json").out)
+        assert shown["server"]["state"] == "in step" and shown["server"]["paused"] is True
+    finally:
+        assert cli("schedule", "delete", name).code == 0
+
+
+def test_oto_import_stands_when_temporal_is_away(cli: Oto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTO_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens there
+    get_settings.cache_clear()
+    document = {"oto": 1, "schedules": [{"name": "kept", "job": "renew", "every": "1h"}]}
+    (tmp_path / "schedules.json").write_text(json.dumps(document))
+    imported = cli("import", str(tmp_path / "schedules.json"))
+    assert imported.code == 0, imported.err
+    lines = imported.err.strip().splitlines()
+    assert len(lines) == 1 and "cannot reach Temporal" in lines[0] and "`oto schedule sync` will finish it" in lines[0]
+    assert "kept" in cli("schedule", "list").out  # the import stands

@@ -7,7 +7,7 @@ change, all optional. The checks themselves stay in the services.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,6 +156,9 @@ class ImportReportOut(BaseModel):
     created: int
     updated: int
     kinds: dict[str, dict[str, int]]
+    temporal: str | None = Field(
+        None, description="Set when the imported schedules could not reach Temporal yet (the import stands)",
+    )
 
 
 class ValueTypeOut(BaseModel):
@@ -222,6 +225,16 @@ class RunDetail(RunSummary):
     stderr: str
     artifacts: list[dict[str, Any]]
     steps: list[RunDetail] | None = None
+
+
+class ScheduleFireSent(BaseModel):
+    """A schedule fired on Temporal whose run no worker has recorded yet (none serves its queue now)."""
+
+    schedule: str
+    run_id: None = None
+    status: Literal["sent"] = Field("sent", description="The run appears once a worker takes the fire")
+    trigger: str = Field(description="The trigger its run will have: ``schedule:<name>``")
+    detail: str
 
 
 class AdHocRun(Body):

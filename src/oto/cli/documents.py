@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from oto.cli.common import JsonOption
-from oto.cli.output import print_json, print_table, say
+from oto.cli.output import print_json, print_table, say, warn
 from oto.errors import InvalidInput, OtoError
 from oto.services import documents
 from oto.services.database import get_database
@@ -44,6 +44,8 @@ def import_(
                 reports.append((path, documents.import_document(db, data)))
             except OtoError as error:
                 raise error.within(str(path)) from None
+    if any(r.counts["schedules"]["created"] or r.counts["schedules"]["updated"] for _, r in reports):
+        _sync_schedules()
     if json:
         print_json({str(p): r.to_dict() for p, r in reports})
         return
@@ -56,6 +58,16 @@ def import_(
             ["kind", "created", "updated", "unchanged"],
             rows,
         )
+
+
+def _sync_schedules() -> None:
+    """Give Temporal the schedules just imported; the import stands if it cannot take them now."""
+    from oto.engine.client import run_sync  # Temporal's client loads slowly: only imports of schedules pay
+    from oto.engine.schedules import sync_imported
+
+    note = run_sync(sync_imported())
+    if note is not None:
+        warn(f"Warning: {note}")
 
 
 def export(

@@ -7,10 +7,23 @@ from typing import Any
 from fastapi import Query, Request
 from markupsafe import Markup
 from starlette.responses import Response
+from temporalio.client import Client
 
 from oto.dashboard import builder, graphs
-from oto.dashboard.web import Viewer, ViewerDep, database, in_thread, page_router, posted, redirect, render, url_part
+from oto.dashboard.web import (
+    Viewer,
+    ViewerDep,
+    database,
+    in_thread,
+    page_router,
+    posted,
+    redirect,
+    render,
+    temporal,
+    url_part,
+)
 from oto.domain.valuetypes import DESCRIPTIONS
+from oto.engine import schedules as engine_schedules
 from oto.errors import InvalidInput, OtoError
 from oto.services import catalog_schemas, command_bundles, commands, documents, executables, jobs, listings, parameters
 
@@ -130,4 +143,10 @@ async def import_document(request: Request, viewer: Viewer = ViewerDep) -> Respo
     except OtoError as error:
         return render(request, "import.html", viewer, status_code=error.http_status, report=None,
                       message=error.message, document=text if not upload else "")
+    if engine_schedules.wrote_schedules(report["kinds"]):
+
+        async def connect() -> Client:
+            return await temporal(request)
+
+        report["temporal"] = await engine_schedules.sync_imported(database=database(request), connector=connect)
     return render(request, "import.html", viewer, report=report, message="", catalog_only=catalog_only)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from starlette.responses import Response
+from temporalio.client import Client
 
 from oto.dashboard import fires
 from oto.dashboard.web import (
@@ -19,11 +21,10 @@ from oto.dashboard.web import (
     redirect,
     render,
     temporal,
-    trigger_of,
     url_part,
 )
-from oto.domain.documents import ScheduleDoc
-from oto.engine import client as engine_client
+from oto.engine import schedules as engine_schedules
+from oto.engine.schedules import Connect
 from oto.errors import OtoError
 from oto.services import listings, schedules
 
@@ -58,17 +59,21 @@ def _doc(given: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _temporal(request: Request) -> Connect:
+    """The dashboard's way to Temporal, asked only once a change passed the database's checks."""
+
+    async def connect() -> Client:
+        return await temporal(request)
+
+    return connect
+
+
 @router.post("/schedules")
 async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
     given = {key: form.get(key) for key in FIELDS}
-
-    def save() -> None:
-        with database(request).session() as db:
-            schedules.add(db, _doc(given))
-
     try:
-        await in_thread(save)
+        await engine_schedules.create(_doc(given), database=database(request), connector=_temporal(request))
     except OtoError as error:
         context = await in_thread(_context, request)
         return render(request, "schedules.html", viewer, status_code=error.http_status, message=error.message,
@@ -79,38 +84,26 @@ async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Respo
 @router.post("/schedules/{name}/pause")
 async def schedule_pause(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
-    await in_thread(_set_paused, request, name, True, form.get("note"))
+    await engine_schedules.pause(name, form.get("note"), database=database(request), connector=_temporal(request))
     return redirect("/schedules")
 
 
 @router.post("/schedules/{name}/resume")
 async def schedule_resume(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
     await posted(request, viewer, "admin")
-    await in_thread(_set_paused, request, name, False, "")
+    await engine_schedules.resume(name, database=database(request), connector=_temporal(request))
     return redirect("/schedules")
-
-
-def _set_paused(request: Request, name: str, paused: bool, note: str) -> None:
-    with database(request).session() as db:
-        schedules.set_paused(db, name, paused, note)
-
-
-def _get(request: Request, name: str) -> ScheduleDoc:
-    with database(request).session() as db:
-        return schedules.get(db, name)
 
 
 @router.post("/schedules/{name}/trigger")
 async def schedule_trigger(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
-    """Run the schedule's job or routine now, once; its planned fires stay as they are."""
+    """Fire the schedule on Temporal now, once; its planned fires stay as they are.
+
+    Shows the run the fire started; when no worker has recorded it yet, the schedule's runs (it
+    appears there once a worker takes the fire).
+    """
     await posted(request, viewer, "run")
-    doc = await in_thread(_get, request, name)
-    client = await temporal(request)
-    trigger = f"schedule:{name} ({trigger_of(viewer)})"
-    if doc.routine is not None:
-        run_id = await engine_client.submit_routine(doc.routine, trigger=trigger, client=client,
-                                                    database=database(request))
-    else:
-        run_id = await engine_client.submit_job(str(doc.job), trigger=trigger, client=client,
-                                                database=database(request))
+    run_id = await engine_schedules.trigger(name, database=database(request), connector=_temporal(request))
+    if run_id is None:
+        return redirect(f"/runs?{urlencode({'trigger': schedules.trigger_of(name)})}")
     return redirect(f"/runs/{url_part(run_id)}")

@@ -315,20 +315,22 @@ class Activities:
                 if steps[child].status not in runs.FINAL:
                     recorder.finished(_skipped(steps[child], steps[cause]))
             ready: deque[int] = deque()
+            ended: asyncio.Queue[asyncio.Task[str]] = asyncio.Queue()  # one wake-up per step, not per wait
             try:
                 while True:
                     ready.extend(dag.take_ready())
                     while ready and len(tasks) < segment.concurrency:
                         i = ready.popleft()
-                        tasks[asyncio.create_task(self._step(steps[i], beat, recorder, worker))] = i
+                        task = asyncio.create_task(self._step(steps[i], beat, recorder, worker))
+                        task.add_done_callback(ended.put_nowait)
+                        tasks[task] = i
                     if not tasks:
                         break
-                    finished, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-                    for task in finished:
-                        i = tasks.pop(task)
-                        for skipped in dag.settle(i, task.result()):
-                            recorder.finished(_skipped(steps[skipped], steps[i]))
-            except asyncio.CancelledError:
+                    task = await ended.get()
+                    i = tasks.pop(task)
+                    for skipped in dag.settle(i, task.result()):
+                        recorder.finished(_skipped(steps[skipped], steps[i]))
+            except BaseException:  # cancelled, or broken: stop what runs, keep what ended, then go
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)

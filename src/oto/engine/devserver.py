@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -65,6 +67,16 @@ async def answers(address: str, namespace: str = "default", timeout: float = 2.0
         return False
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGTERM it when the thread that started it dies
+    (``start`` runs in the event loop's thread, which lives as long as OTO). A no-op elsewhere."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 class DevServer:
     """One ``temporal server start-dev`` process, started and stopped by OTO.
 
@@ -108,9 +120,10 @@ class DevServer:
             self.log_file.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         try:
-            # its own session: a Ctrl-C in the terminal reaches OTO, which stops it in order
+            # its own session: a Ctrl-C in the terminal reaches OTO, which stops it in order;
+            # and it dies with OTO if OTO is killed outright, rather than outlive it
             self._process = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                             start_new_session=True)
+                                             start_new_session=True, preexec_fn=_die_with_parent)
         finally:
             if self.log_file is not None and not isinstance(log, int):
                 log.close()

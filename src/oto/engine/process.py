@@ -115,19 +115,25 @@ async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under the folder (but the stream files) with its mtime and size."""
     found: dict[str, tuple[int, int]] = {}
-    for root, dirs, files in os.walk(folder):
-        if root == str(folder):
-            dirs[:] = [d for d in dirs if d != STREAMS]
-        for name in files:
-            path = os.path.join(root, name)
+    todo = [(str(folder), "")]
+    while todo and len(found) <= 20 * MAX_ARTIFACTS:
+        path, prefix = todo.pop()
+        try:
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for entry in entries:
             try:
-                st = os.stat(path, follow_symlinks=False)
+                if entry.is_dir(follow_symlinks=False):
+                    if prefix or entry.name != STREAMS:
+                        todo.append((entry.path, f"{prefix}{entry.name}/"))
+                    continue
+                st = entry.stat(follow_symlinks=False)
             except OSError:
                 continue
-            found[os.path.relpath(path, folder)] = (st.st_mtime_ns, st.st_size)
-            if len(found) > 20 * MAX_ARTIFACTS:
-                return found
+            found[f"{prefix}{entry.name}"] = (st.st_mtime_ns, st.st_size)
     return found
 
 

@@ -63,6 +63,7 @@ from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
 T = TypeVar("T")
+Connect = Callable[[], Awaitable[Client]]
 log = logging.getLogger(__name__)
 
 ID_PREFIX = "oto-schedule-"
@@ -190,6 +191,13 @@ async def _check(database: Database | None, write: Callable[[Session], Any]) -> 
         pass
 
 
+async def _client(client: Client | None, connector: Connect | None) -> Client:
+    """``client``, else one from ``connector`` (an app's own way to Temporal), else the engine's default."""
+    if client is not None:
+        return client
+    return await (connector or connect)()
+
+
 def _refused(name: str, doing: str, error: RPCError) -> OtoError:
     if error.status == RPCStatusCode.INVALID_ARGUMENT:
         return InvalidInput(f"schedule {name!r}: Temporal refused it: {error.message}")
@@ -263,7 +271,7 @@ async def _both(database: Database | None, write: Callable[[Session], T],
 
 
 async def create(data: ScheduleDoc | dict[str, Any], *, client: Client | None = None,
-                 database: Database | None = None) -> ScheduleDoc:
+                 database: Database | None = None, connector: Connect | None = None) -> ScheduleDoc:
     """Add a schedule to OTO and to Temporal; refused with nothing written in either on any error."""
     doc = schedules.parse(data)
 
@@ -271,7 +279,7 @@ async def create(data: ScheduleDoc | dict[str, Any], *, client: Client | None = 
         return schedules.add(db, doc)
 
     await _check(database, write)
-    temporal = client or await connect()
+    temporal = await _client(client, connector)
 
     async def undo(saved: ScheduleDoc) -> None:
         await _delete_quietly(temporal, saved.name)
@@ -280,14 +288,14 @@ async def create(data: ScheduleDoc | dict[str, Any], *, client: Client | None = 
 
 
 async def update(name: str, changes: dict[str, Any], *, client: Client | None = None,
-                 database: Database | None = None) -> ScheduleDoc:
+                 database: Database | None = None, connector: Connect | None = None) -> ScheduleDoc:
     """Change a schedule (the given fields replace the stored ones) in OTO and on Temporal."""
 
     def write(db: Session) -> ScheduleDoc:
         return schedule_edits.update(db, name, changes)
 
     await _check(database, write)
-    temporal = client or await connect()
+    temporal = await _client(client, connector)
     before = await _read(database, schedules.get, name)
 
     async def undo(_: ScheduleDoc) -> None:
@@ -297,9 +305,9 @@ async def update(name: str, changes: dict[str, Any], *, client: Client | None = 
 
 
 async def _set_paused(name: str, paused: bool, note: str, client: Client | None,
-                      database: Database | None) -> ScheduleDoc:
+                      database: Database | None, connector: Connect | None) -> ScheduleDoc:
     before = await _read(database, schedules.get, name)  # NotFound before Temporal is asked
-    temporal = client or await connect()
+    temporal = await _client(client, connector)
 
     async def tell(doc: ScheduleDoc) -> None:
         handle = temporal.get_schedule_handle(schedule_id(name))
@@ -323,20 +331,21 @@ async def _set_paused(name: str, paused: bool, note: str, client: Client | None,
 
 
 async def pause(name: str, note: str = "", *, client: Client | None = None,
-                database: Database | None = None) -> ScheduleDoc:
+                database: Database | None = None, connector: Connect | None = None) -> ScheduleDoc:
     """Pause a schedule: no fire until it is resumed."""
-    return await _set_paused(name, True, note, client, database)
+    return await _set_paused(name, True, note, client, database, connector)
 
 
 async def resume(name: str, note: str = "", *, client: Client | None = None,
-                 database: Database | None = None) -> ScheduleDoc:
-    return await _set_paused(name, False, note, client, database)
+                 database: Database | None = None, connector: Connect | None = None) -> ScheduleDoc:
+    return await _set_paused(name, False, note, client, database, connector)
 
 
-async def delete(name: str, *, client: Client | None = None, database: Database | None = None) -> None:
+async def delete(name: str, *, client: Client | None = None, database: Database | None = None,
+                 connector: Connect | None = None) -> None:
     """Delete a schedule from OTO and from Temporal (runs it already started go on)."""
     await _read(database, schedules.get, name)  # NotFound before Temporal is asked
-    temporal = client or await connect()
+    temporal = await _client(client, connector)
 
     def write(db: Session) -> ScheduleDoc:
         doc = schedules.get(db, name)
@@ -365,14 +374,14 @@ async def _handle(client: Client, doc: ScheduleDoc) -> ScheduleHandle:
 
 
 async def trigger(name: str, *, wait: float = 5.0, client: Client | None = None,
-                  database: Database | None = None) -> str | None:
+                  database: Database | None = None, connector: Connect | None = None) -> str | None:
     """Fire a schedule now, whatever its overlap policy and even when paused.
 
     Returns the id of the run it started once a worker has recorded it (within ``wait``
     seconds), or None when none has yet (the fire waits on Temporal for a worker).
     """
     doc = await _read(database, schedules.get, name)  # NotFound before Temporal is asked
-    client = client or await connect()
+    client = await _client(client, connector)
     handle = await _handle(client, doc)
     before = set(await _read(database, schedules.fire_runs, name))
     try:
@@ -555,9 +564,10 @@ async def _server_ids(client: Client) -> list[str]:
     return found
 
 
-async def sync(*, prune: bool = False, client: Client | None = None, database: Database | None = None) -> SyncReport:
+async def sync(*, prune: bool = False, client: Client | None = None, database: Database | None = None,
+               connector: Connect | None = None) -> SyncReport:
     """Make Temporal's schedules match OTO's database, and report (or prune) the ones OTO does not know."""
-    client = client or await connect()
+    client = await _client(client, connector)
     docs: list[ScheduleDoc] = await _read(database, schedules.list_all)
     report = SyncReport()
     for doc in docs:
@@ -604,6 +614,30 @@ async def sync(*, prune: bool = False, client: Client | None = None, database: D
             except OtoError as error:
                 report.failed[sid] = error.message
     return report
+
+
+def wrote_schedules(counts: dict[str, dict[str, int]]) -> bool:
+    """Whether an import (its report's ``counts``) created or updated schedules."""
+    written = counts.get("schedules", {})
+    return bool(written.get("created") or written.get("updated"))
+
+
+async def sync_imported(*, client: Client | None = None, database: Database | None = None,
+                        connector: Connect | None = None) -> str | None:
+    """After an import that wrote schedules: ``sync``, so Temporal gets them.
+
+    The import stands whatever happens here: returns None when Temporal took every schedule, else
+    one sentence saying what did not reach Temporal and that ``oto schedule sync`` finishes it.
+    """
+    try:
+        report = await sync(client=client, database=database, connector=connector)
+    except OtoError as error:
+        return (f"the import stands, but Temporal did not get its schedules ({error.message}): "
+                "`oto schedule sync` will finish it")
+    if report.failed:
+        return (f"the import stands, but Temporal did not take schedule(s) {', '.join(sorted(report.failed))}: "
+                "`oto schedule sync` will finish it")
+    return None
 
 
 async def sync_on_start(client: Client, database: Database | None = None) -> SyncReport | None:

@@ -172,7 +172,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli") -> Ro
     spec["task_queue"] = queues[0]
     db.add(Run(**_record(run_id, "routine", spec, trigger, settings, created, routine_name=found.name)))
     db.flush()
-    db.execute(insert(Run), rows)
+    db.execute(insert(cast(Table, Run.__table__)), rows)
     return RoutinePlan(
         run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,

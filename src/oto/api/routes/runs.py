@@ -10,13 +10,14 @@ from fastapi.responses import StreamingResponse
 from temporalio.client import Client
 
 from oto.api import sse
-from oto.api.auth import READ, AdminKey, RunKey
+from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
-from oto.api.models import AdHocRun, Page, RunDetail, RunSummary
+from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
 from oto.api.problems import responses
 from oto.api.temporal import connect_of
 from oto.engine import adhoc as adhoc_engine
 from oto.engine import client as engine_client
+from oto.engine import schedules as engine_schedules
 from oto.engine.follow import follow
 from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs, schedules
 from oto.services.apikeys import KeyInfo
@@ -93,19 +94,31 @@ async def run_adhoc(
     return await _answer(database, client, run_id, wait, response)
 
 
-@router.post("/schedules/{name}/trigger", status_code=202, responses=STARTED)
-async def trigger_schedule(
-    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey,
-) -> RunDetail:
-    """Run a schedule's job or routine now, once (its next planned time is unchanged)."""
-    doc = await run_in_threadpool(_read, database, schedules.get, name)
-    client = await connect_of(request)
-    trigger = f"schedule:{name} ({_trigger(key)})"
-    if doc.routine is not None:
-        run_id = await engine_client.submit_routine(doc.routine, trigger=trigger, client=client, database=database)
-    else:
-        run_id = await engine_client.submit_job(str(doc.job), trigger=trigger, client=client, database=database)
-    return await _answer(database, client, run_id, False, response)
+TRIGGERED = responses(401, 403, 404, 422, 503) | {
+    202: {"description": "The run the fire started; or, when no worker recorded it in time, the fire sent"},
+}
+TRIGGER_WAIT = 5.0
+
+
+@router.post("/schedules/{name}/trigger", status_code=202, dependencies=[RUN], responses=TRIGGERED)
+async def trigger_schedule(request: Request, database: DatabaseDep, name: Name) -> RunDetail | ScheduleFireSent:
+    """Fire a schedule on Temporal now, once, even when paused (its next planned time is unchanged).
+
+    The fire counts among the schedule's actions and its run has trigger ``schedule:<name>``. 202
+    with that run once a worker has recorded it; if none has within a few seconds, 202 saying the
+    fire was sent (its run appears when a worker serves the queue).
+    """
+
+    async def connect() -> Client:
+        return await connect_of(request)
+
+    run_id = await engine_schedules.trigger(name, wait=TRIGGER_WAIT, database=database, connector=connect)
+    if run_id is None:
+        return ScheduleFireSent(
+            schedule=name, trigger=schedules.trigger_of(name),
+            detail="the fire was sent to Temporal; no worker has recorded its run yet",
+        )
+    return RunDetail.model_validate(await run_in_threadpool(_read, database, runs.get, run_id))
 
 
 @router.get("/runs", dependencies=[READ], responses=responses(401, 403, 422))

@@ -1,17 +1,34 @@
-"""``/schedules``: when jobs and routines run by themselves."""
+"""``/schedules``: when jobs and routines run by themselves.
+
+Every change goes through ``oto.engine.schedules``: the database and the Temporal Schedule change
+together or not at all. Refusals of the input (422, 404, 409) come before Temporal is asked.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from temporalio.client import Client
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import Page, PauseRequest, ScheduleChanges, changes
 from oto.api.problems import responses
+from oto.api.temporal import connect_of
 from oto.domain.documents import ScheduleDoc
-from oto.services import listings, schedule_edits, schedules
+from oto.engine import schedules as engine_schedules
+from oto.engine.schedules import Connect
+from oto.services import listings, schedules
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
+
+
+def _temporal(request: Request) -> Connect:
+    """The app's way to Temporal, asked only once the change passed the database's checks."""
+
+    async def connect() -> Client:
+        return await connect_of(request)
+
+    return connect
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
@@ -25,11 +42,10 @@ def list_schedules(
     return Page(items=page.items, total=page.total, offset=offset, limit=limit)
 
 
-@router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def create_schedule(database: DatabaseDep, body: ScheduleDoc) -> ScheduleDoc:
-    """Save a schedule: a job or a routine, and a cron expression or an interval."""
-    with database.session() as db:
-        return schedules.add(db, body)
+@router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
+async def create_schedule(request: Request, database: DatabaseDep, body: ScheduleDoc) -> ScheduleDoc:
+    """Save a schedule (a job or a routine, and a cron expression or an interval) and its Temporal Schedule."""
+    return await engine_schedules.create(body, database=database, connector=_temporal(request))
 
 
 @router.get("/{name}", dependencies=[READ], responses=responses(401, 403, 404, 422))
@@ -38,27 +54,27 @@ def get_schedule(database: DatabaseDep, name: Name) -> ScheduleDoc:
         return schedules.get(db, name)
 
 
-@router.patch("/{name}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
-def update_schedule(database: DatabaseDep, name: Name, body: ScheduleChanges) -> ScheduleDoc:
+@router.patch("/{name}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
+async def update_schedule(request: Request, database: DatabaseDep, name: Name, body: ScheduleChanges) -> ScheduleDoc:
     """Change a schedule; naming a job replaces its routine (and a cron its interval), and back."""
-    with database.session() as db:
-        return schedule_edits.update(db, name, changes(body))
+    return await engine_schedules.update(name, changes(body), database=database, connector=_temporal(request))
 
 
-@router.post("/{name}/pause", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
-def pause_schedule(database: DatabaseDep, name: Name, body: PauseRequest | None = None) -> ScheduleDoc:
-    with database.session() as db:
-        return schedules.set_paused(db, name, True, body.note if body else "")
+@router.post("/{name}/pause", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
+async def pause_schedule(
+    request: Request, database: DatabaseDep, name: Name, body: PauseRequest | None = None,
+) -> ScheduleDoc:
+    return await engine_schedules.pause(name, body.note if body else "", database=database,
+                                        connector=_temporal(request))
 
 
-@router.post("/{name}/resume", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
-def resume_schedule(database: DatabaseDep, name: Name) -> ScheduleDoc:
-    with database.session() as db:
-        return schedules.set_paused(db, name, False)
+@router.post("/{name}/resume", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
+async def resume_schedule(request: Request, database: DatabaseDep, name: Name) -> ScheduleDoc:
+    return await engine_schedules.resume(name, database=database, connector=_temporal(request))
 
 
-@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
-def delete_schedule(database: DatabaseDep, name: Name) -> Response:
-    with database.session() as db:
-        schedules.delete(db, name)
+@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
+async def delete_schedule(request: Request, database: DatabaseDep, name: Name) -> Response:
+    """Delete a schedule and its Temporal Schedule (runs it already started go on)."""
+    await engine_schedules.delete(name, database=database, connector=_temporal(request))
     return Response(status_code=204)
