@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 import sqlalchemy as sa
+from temporalio.client import Client
 
+from oto.engine.devserver import DevServer
 from oto.services.database import Database
 from oto.settings import get_settings
 
@@ -75,3 +78,23 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 @pytest.fixture
 def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     yield from _sqlite_database(tmp_path)
+
+
+# Small enough that a routine hopping between queues a few dozen times must continue-as-new.
+SUGGEST_CONTINUE_AS_NEW = 150
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
+    """One real Temporal dev server for the whole session, shared by every folder of tests."""
+    folder = tmp_path_factory.mktemp("temporal")
+    server = DevServer(db_file=folder / "temporal.db", log_file=folder / "temporal.log",
+                       dynamic_config={"limit.historyCount.suggestContinueAsNew": SUGGEST_CONTINUE_AS_NEW})
+    await server.start()
+    yield server
+    server.stop()
+
+
+@pytest_asyncio.fixture(scope="session", loop_scope="session")
+async def temporal_client(temporal: DevServer) -> Client:
+    return await Client.connect(temporal.address)

@@ -106,7 +106,7 @@ def any_backend(database: Database) -> Iterator[tuple[TestClient, Keys]]:
 
 
 # The engine's real Temporal dev server and in-process worker, shared with the run tests here.
-from tests.engine.conftest import Engine, engine, temporal, temporal_client  # noqa: E402, F401
+from tests.engine.conftest import Engine, engine  # noqa: E402, F401
 
 
 @dataclass

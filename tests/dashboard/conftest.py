@@ -26,7 +26,7 @@ from oto.services.database import Database
 from oto.services.health import Status
 
 # The engine's fixtures: a real Temporal dev server and an in-process worker per test.
-from tests.engine.conftest import engine, temporal, temporal_client  # noqa: F401
+from tests.engine.conftest import engine  # noqa: F401
 
 
 async def temporal_up() -> Status:

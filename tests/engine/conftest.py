@@ -20,29 +20,10 @@ import pytest_asyncio
 from temporalio.client import Client
 
 from oto.engine import client as engine_client
-from oto.engine.devserver import DevServer
 from oto.engine.worker import serving
 from oto.services import documents
 from oto.services.database import Database
 from oto.settings import get_settings
-
-# Small enough that a routine hopping between queues a few dozen times must continue-as-new.
-SUGGEST_CONTINUE_AS_NEW = 150
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def temporal(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevServer]:
-    folder = tmp_path_factory.mktemp("temporal")
-    server = DevServer(db_file=folder / "temporal.db", log_file=folder / "temporal.log",
-                       dynamic_config={"limit.historyCount.suggestContinueAsNew": SUGGEST_CONTINUE_AS_NEW})
-    await server.start()
-    yield server
-    server.stop()
-
-
-@pytest_asyncio.fixture(scope="session", loop_scope="session")
-async def temporal_client(temporal: DevServer) -> Client:
-    return await Client.connect(temporal.address)
 
 
 def processes_in(folder: str | Path) -> list[int]:

@@ -7,7 +7,20 @@ from collections.abc import Sequence
 
 import typer
 
-from oto.cli import commands, documents, executables, jobs, parameters, schemas
+from oto.cli import (
+    apikeys,
+    commands,
+    documents,
+    executables,
+    jobs,
+    parameters,
+    routines,
+    runs,
+    schedules,
+    schemas,
+    serve,
+    services,
+)
 from oto.errors import OtoError
 
 app = typer.Typer(
@@ -24,34 +37,12 @@ app.add_typer(parameters.app, name="parameter")
 app.add_typer(schemas.app, name="schema")
 app.add_typer(commands.app, name="command")
 app.add_typer(jobs.app, name="job")
-
-
-def _extend() -> None:
-    """Groups owned by the engine and interface layers, registered when present."""
-    import importlib
-
-    for module, name in (
-        ("oto.cli.routines", "routine"),
-        ("oto.cli.runs", "run"),
-        ("oto.cli.schedules", "schedule"),
-        ("oto.cli.apikeys", "apikey"),
-    ):
-        try:
-            group = importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-            continue
-        app.add_typer(group.app, name=name)
-    for module in ("oto.cli.services", "oto.cli.serve"):
-        try:
-            importlib.import_module(module).register(app)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-
-
-_extend()
+app.add_typer(routines.app, name="routine")
+app.add_typer(runs.app, name="run")
+app.add_typer(schedules.app, name="schedule")
+app.add_typer(apikeys.app, name="apikey")
+services.register(app)
+serve.register(app)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -83,7 +83,9 @@ def dev(
 async def _dev(api: bool) -> None:
     from oto.engine import stack
     from oto.engine.client import connect
+    from oto.engine.schedules import sync_on_start
     from oto.engine.worker import serving
+    from oto.services import apikeys
 
     settings = get_settings()
     database = get_database()
@@ -95,6 +97,9 @@ async def _dev(api: bool) -> None:
         else:
             say(f"Temporal: {address}")
         client = await connect(address)
+        await sync_on_start(client, database)
+        key_file, made = apikeys.ensure_local_admin_key(database)
+        say(f"admin API key: {'created in' if made else 'in'} {key_file}")
         queues = _queues(database, settings.task_queue)
         async with serving(client, queues, database):
             say(f"worker: task queues {', '.join(queues)}")

@@ -20,7 +20,7 @@ from oto.engine import contracts as c
 from oto.engine.activities import Activities
 from oto.engine.client import connect
 from oto.engine.scheduled import ScheduledRunWorkflow  # schedules (issue 5)
-from oto.engine.schedules import ScheduleActivities  # schedules (issue 5)
+from oto.engine.schedules import ScheduleActivities, sync_on_start  # schedules (issue 5)
 from oto.engine.workflows import JobWorkflow, RoutineWorkflow
 from oto.services.database import Database, get_database
 
@@ -69,6 +69,7 @@ async def run_worker(task_queues: Iterable[str], *, database: Database | None = 
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    await sync_on_start(client, database)  # schedules missing on Temporal are recreated at start
     async with serving(client, task_queues, database):
         if ready is not None:
             ready.set()
