@@ -16,6 +16,7 @@ from oto.api.routes import (
     executables,
     health,
     jobs,
+    metrics,
     parameters,
     routines,
     runs,
@@ -47,6 +48,7 @@ def create_app(
     app.state.temporal_probe = temporal_probe or probe_for(app.state.temporal)
     problems.install(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)  # GET /metrics, open like /health (issue 8)
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
                    apikeys):
         app.include_router(module.router, prefix=API_PREFIX)

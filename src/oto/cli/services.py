@@ -10,6 +10,7 @@ import contextlib
 import json
 import signal
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,13 +50,23 @@ async def _until_signal() -> None:
     await stop.wait()
 
 
+class LogFormat(StrEnum):
+    json = "json"
+    text = "text"
+
+
 def worker(
     task_queue: Annotated[list[str] | None, typer.Option(
         "--task-queue", help="Serve this task queue (repeatable; default OTO_TASK_QUEUE).")] = None,
+    log_format: Annotated[LogFormat, typer.Option(
+        "--log-format", help="Log lines as JSON objects (one per line) or as plain text.")] = LogFormat.json,
 ) -> None:
     """Run a worker until interrupted: it runs the jobs of its task queues and records their runs."""
+    from oto.engine import logs
     from oto.engine.client import connect, run_sync
-    from oto.engine.worker import run_worker
+    from oto.engine.worker import run_worker, sdk_runtime
+
+    logs.configure(json=log_format == LogFormat.json)  # issue 8
 
     settings = get_settings()
     queues = task_queue or [settings.task_queue]
@@ -63,7 +74,7 @@ def worker(
     database.check_schema()
 
     async def go() -> None:
-        client = await connect()
+        client = await connect(runtime=sdk_runtime())  # the SDK's metrics with OTO_METRICS_PORT (issue 8)
         say(f"worker serving task queue {', '.join(queues)} on Temporal {settings.temporal_address} "
             f"(database {database.safe_url}); Ctrl-C stops it")
         await run_worker(queues, client=client, database=database)

@@ -21,14 +21,18 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from oto.domain.models import Run
 from oto.engine import contracts as c
-from oto.engine import process
+from oto.engine import logs, metrics, process  # logs, metrics: observability (issue 8)
 from oto.engine.dag import Dag
 from oto.errors import OtoError, Refused, Unavailable
 from oto.services import runs
@@ -122,6 +126,8 @@ class Recorder:
                 self._started = started | self._started
                 self._finished = [o for o, _ in pairs] + self._finished
                 raise
+            for outcome, _ in pairs:  # metrics (issue 8): the steps just recorded final
+                metrics.run_finished("step", outcome.status, outcome.started_at, outcome.finished_at)
 
     async def _loop(self) -> None:
         while True:
@@ -191,6 +197,7 @@ class Activities:
         """
         process.reap(attempt.reap_host, attempt.reap_groups)  # what a lost watcher left, if here
         run_id = attempt.run_id
+        logs.RUN_ID.set(run_id)  # logs (issue 8): this activity's lines name its run
         worker = worker_identity()
         settings = get_settings()
         beginning = asyncio.get_running_loop().run_in_executor(
@@ -236,6 +243,7 @@ class Activities:
     @activity.defn(name=c.WATCH_JOB)
     async def watch_job(self, watch: c.Watch) -> dict[str, Any]:
         """Follow a job this worker started to its end, its timeout or its cancellation (heartbeating)."""
+        logs.RUN_ID.set(watch.run_id)  # logs (issue 8)
         handed = self.handed.pop(watch.run_id, None)
         if handed is None:
             if watch.stop:
@@ -268,10 +276,11 @@ class Activities:
                ) -> tuple[runs.Claim, process.Launch | tuple[str, int | None] | None]:
         """In a pool thread: claim the run (one transaction), start its program, and if it ends
         within the quick wait, record it too: the status and exit code, or the still running launch."""
-        held: runs.Claim = self._in_session(runs.claim, run_id, worker=worker, home=home,
-                                            is_root=os.geteuid() == 0, allow_sudo=allow_sudo)
+        held, created = self._in_session(_claim, run_id, worker=worker, home=home,  # _claim: metrics (issue 8)
+                                         is_root=os.geteuid() == 0, allow_sudo=allow_sudo)
         if held.status != runs.RUNNING:
             return held, None
+        metrics.run_started("job", created)  # metrics (issue 8)
         workdir = home / held.spec["workdir"]
         try:
             result = process.run(held.argv, workdir=workdir, name=run_id, timeout=float(held.spec["timeout"]),
@@ -286,6 +295,7 @@ class Activities:
     def _record(self, outcome: runs.Outcome) -> tuple[str, int | None]:
         """Write a final record; the status and exit code the run ended with (the first, if retried)."""
         if self._in_session(runs.finish, outcome):
+            metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)  # metrics (issue 8)
             return outcome.status, outcome.exit_code
         recorded = self._in_session(runs.load, outcome.run_id)
         return recorded.status, recorded.exit_code
@@ -302,8 +312,12 @@ class Activities:
     @activity.defn(name=c.RUN_STEPS)
     async def run_steps(self, segment: c.StepsInput) -> dict[str, str]:
         """Run one segment of a routine as a small DAG, ``concurrency`` processes at a time."""
+        logs.RUN_ID.set(segment.run_id)  # logs (issue 8)
         worker = worker_identity()
-        await self._db(runs.start_routine, segment.run_id, worker=worker, at=runs.now())
+        at = runs.now()
+        created = await self._db(_start_routine, segment.run_id, worker=worker, at=at)  # metrics (issue 8)
+        if created is not None:  # this segment started the routine
+            metrics.run_started("routine", created, at)
         steps = await self._db(runs.load_steps, segment.run_id, segment.step_ids)
         index = {p.step_id: i for i, p in enumerate(steps)}
         dag = Dag([[index[a] for a in p.spec["step"]["after"] if a in index] for p in steps],
@@ -345,6 +359,7 @@ class Activities:
         return {p.step_id or "": dag.status[i] for i, p in enumerate(steps)}
 
     async def _step(self, pending: runs.Pending, beat: Heartbeat, recorder: Recorder, worker: str) -> str:
+        logs.RUN_ID.set(pending.run_id)  # logs (issue 8): this step's task only
         spec = pending.spec
         workdir = get_settings().home / spec["workdir"]
         try:
@@ -355,6 +370,7 @@ class Activities:
             return runs.FAILED
         shown = runs.display_argv(argv, spec)
         recorder.started(runs.Started(pending.run_id, worker, shown, str(workdir), runs.now()))
+        metrics.run_started("step")  # metrics (issue 8)
         done = await process.execute(
             argv, workdir=workdir, name=pending.run_id, env=process.job_env(spec.get("env", {}), workdir),
             timeout=float(spec["timeout"]), grace=float(spec["kill_grace"]), on_start=beat.started,
@@ -367,14 +383,20 @@ class Activities:
     @activity.defn(name=c.FINISH_RUN)
     async def finish_run(self, request: c.FinishRunInput) -> None:
         """Close a job run no attempt closed (never started, or every attempt lost)."""
-        await self._db(runs.finish, runs.Outcome(request.run_id, request.status, error=request.error,
-                                                 finished_at=runs.now()))
+        logs.RUN_ID.set(request.run_id)  # logs (issue 8)
+        if await self._db(runs.finish, runs.Outcome(request.run_id, request.status, error=request.error,
+                                                    finished_at=runs.now())):
+            metrics.run_finished("job", request.status)  # metrics (issue 8)
 
     @activity.defn(name=c.FINISH_ROUTINE)
     async def finish_routine(self, request: c.FinishRoutineInput) -> str:
         """Close the steps still open and the routine itself; returns the routine's status."""
-        status: str = await self._db(runs.finish_routine, request.run_id, cancelled=request.cancelled,
-                                     steps=request.steps, errors=request.errors)
+        logs.RUN_ID.set(request.run_id)  # logs (issue 8)
+        # _finish_routine: runs.finish_routine, and what the metrics need (issue 8)
+        status, closed, started = await self._db(_finish_routine, request.run_id, cancelled=request.cancelled,
+                                                 steps=request.steps, errors=request.errors)
+        if closed:
+            metrics.run_finished("routine", status, started, runs.now())
         return status
 
     def all(self) -> list[Callable[..., Any]]:
@@ -403,3 +425,27 @@ def _skipped(step: runs.Pending, cause: runs.Pending) -> runs.Outcome:
 def _summary(run_id: str, status: str, exit_code: int | None) -> dict[str, Any]:
     return {"run_id": run_id, "status": status, "exit_code": exit_code}
 
+
+
+# -- metrics (issue 8): the few reads the counters need, in the transaction of the write they count --
+
+
+def _claim(db: Session, run_id: str, **kwargs: Any) -> tuple[runs.Claim, datetime | None]:
+    """``runs.claim``, and when the run was submitted (the claim loaded the run: no query)."""
+    held = runs.claim(db, run_id, **kwargs)
+    run = db.get(Run, run_id)
+    return held, run.created_at if run is not None else None
+
+
+def _start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> datetime | None:
+    """``runs.start_routine``; when the routine was submitted if this call started it, else None."""
+    row = db.execute(select(Run.status, Run.created_at).where(Run.id == run_id)).first()
+    runs.start_routine(db, run_id, worker=worker, at=at)
+    return row.created_at if row is not None and row.status == runs.QUEUED else None
+
+
+def _finish_routine(db: Session, run_id: str, **kwargs: Any) -> tuple[str, bool, datetime | None]:
+    """``runs.finish_routine``; whether the routine was still open, and when it started."""
+    row = db.execute(select(Run.status, Run.started_at).where(Run.id == run_id)).first()
+    status = runs.finish_routine(db, run_id, **kwargs)
+    return status, row is not None and row.status not in runs.FINAL, row.started_at if row is not None else None

@@ -14,6 +14,7 @@ from collections.abc import Coroutine
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowFailureError
+from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
 from oto.engine import contracts as c
@@ -27,15 +28,20 @@ CONNECT_TIMEOUT = 5.0
 _clients: dict[tuple[str, str, int], Client] = {}
 
 
-async def connect(address: str | None = None, namespace: str | None = None) -> Client:
-    """A client for OTO_TEMPORAL_ADDRESS (one per event loop), or Unavailable in one sentence."""
+async def connect(address: str | None = None, namespace: str | None = None, *,
+                  runtime: Runtime | None = None) -> Client:
+    """A client for OTO_TEMPORAL_ADDRESS (one per event loop), or Unavailable in one sentence.
+
+    ``runtime`` (a worker's, serving the SDK's metrics) applies to the loop's first connection.
+    """
     settings = get_settings()
     address = address or settings.temporal_address
     namespace = namespace or settings.temporal_namespace
     key = (address, namespace, id(asyncio.get_running_loop()))
     if key not in _clients:
         try:
-            _clients[key] = await asyncio.wait_for(Client.connect(address, namespace=namespace), CONNECT_TIMEOUT)
+            _clients[key] = await asyncio.wait_for(
+                Client.connect(address, namespace=namespace, runtime=runtime), CONNECT_TIMEOUT)
         except (RuntimeError, OSError, TimeoutError) as error:
             raise Unavailable(
                 f"cannot reach Temporal at {address} ({_short(error)}): start it with `oto dev`, "

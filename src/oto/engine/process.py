@@ -1,6 +1,6 @@
 """Running one argv in a run folder: no shell, its own process group, bounded time, captured streams.
 
-The argv goes to ``execve`` as it is (``subprocess.Popen`` with a list, never ``shell=True``), so
+The argv goes to ``execve`` as it is (``subprocess.Popen`` with a list, never a shell), so
 every value is one argument whatever it contains. The fork, the file work and the first 50 ms of
 waiting happen in a small thread pool, and a longer program's exit is awaited on a pidfd, so the
 event loop never blocks on them: a routine starts processes on every core instead of one at a

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import signal
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 
+from prometheus_client import start_http_server
 from temporalio.client import Client
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
 from oto.engine import contracts as c
@@ -23,6 +26,7 @@ from oto.engine.scheduled import ScheduledRunWorkflow  # schedules (issue 5)
 from oto.engine.schedules import ScheduleActivities, sync_on_start  # schedules (issue 5)
 from oto.engine.workflows import JobWorkflow, RoutineWorkflow
 from oto.services.database import Database, get_database
+from oto.settings import get_settings
 
 WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow]
 
@@ -38,6 +42,18 @@ def build(client: Client, task_queue: str, activities: Activities) -> Worker:
         # a worker that stops cancels its activities at once: their runs go to another worker
         graceful_shutdown_timeout=timedelta(0),
     )
+
+
+@functools.cache
+def sdk_runtime() -> Runtime | None:
+    """With OTO_METRICS_PORT set, a Temporal runtime serving the SDK's metrics on the next port (issue 8).
+
+    One per process (it binds its port); the worker's client must be connected with it.
+    """
+    port = get_settings().metrics_port
+    if port is None:
+        return None
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=f"0.0.0.0:{port + 1}")))
 
 
 @asynccontextmanager
@@ -63,7 +79,10 @@ async def run_worker(task_queues: Iterable[str], *, database: Database | None = 
     """Serve the queues until SIGINT or SIGTERM (``oto worker``)."""
     database = database or get_database()
     database.check_schema()
-    client = client or await connect()
+    client = client or await connect(runtime=sdk_runtime())
+    port = get_settings().metrics_port
+    if port is not None:  # OTO's own metrics (issue 8); the SDK's are on port + 1 (sdk_runtime)
+        start_http_server(port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
