@@ -52,19 +52,7 @@ def run(
     from oto.cli import runs as run_views
     from oto.engine import client as engine
 
-    async def go() -> dict[str, Any]:
-        run_id = await engine.submit_routine(name)  # checks the input before asking Temporal
-        if not wait:
-            return {"run_id": run_id, "status": "queued"}
-        return await run_views.follow(run_id, await engine.connect(), progress=not json)
-
-    result = engine.run_sync(go())
-    if wait:
-        run_views.report(result, json)
-    elif json:
-        print_json(result)
-    else:
-        say(result["run_id"])
+    run_views.start(lambda: engine.submit_routine(name), wait=wait, json=json)
 
 
 @app.command("list")

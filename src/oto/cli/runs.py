@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -94,6 +95,26 @@ def report(run: dict[str, Any], json: bool) -> None:
         show(run)
     if run["status"] != runs.SUCCEEDED:
         raise typer.Exit(1)
+
+
+
+def start(submit: Callable[[], Awaitable[str]], *, wait: bool, json: bool) -> None:
+    """Submit a run, then print its id, or with ``wait`` follow it and report its end (``job|routine run``)."""
+    from oto.engine import client as engine
+
+    async def go() -> dict[str, Any]:
+        run_id = await submit()  # the services check the input before Temporal is asked
+        if not wait:
+            return {"run_id": run_id, "status": "queued"}
+        return await follow(run_id, await engine.connect(), progress=not json)
+
+    result = engine.run_sync(go())
+    if wait:
+        report(result, json)
+    elif json:
+        print_json(result)
+    else:
+        say(result["run_id"])
 
 
 @app.command("list")
