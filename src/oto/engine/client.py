@@ -150,19 +150,31 @@ async def cancel(run_id: str, *, client: Client | None = None, database: Databas
                                                           error="cancelled; its workflow was not found"))
 
 
+WORKFLOW_APPEARS_WITHIN = 10.0
+
+
 async def wait(run_id: str, *, client: Client | None = None, database: Database | None = None) -> dict[str, Any]:
     """Wait for a run's workflow to end; returns the run as ``oto run show`` shows it."""
     _, status = await _top_level(database, run_id)
-    if status not in runs.FINAL:
+    # A run is recorded just before its workflow starts (a schedule's fire records it, then starts
+    # the run as a child workflow), so a queued run may briefly have no workflow yet.
+    deadline = time.monotonic() + WORKFLOW_APPEARS_WITHIN
+    while status not in runs.FINAL:
         client = client or await connect()
         try:
             await client.get_workflow_handle(run_id).result()
+            break
         except WorkflowFailureError:
-            pass  # cancelled or failed: the record says how
+            break  # cancelled or failed: the record says how
         except RPCError as error:
             if error.status != RPCStatusCode.NOT_FOUND:
                 raise Unavailable(f"cannot follow run {run_id} on Temporal: {error.message}") from None
-            raise NotFound(f"run {run_id!r} has no workflow on Temporal at {get_settings().temporal_address}") from None
+            if status != runs.QUEUED or time.monotonic() >= deadline:
+                raise NotFound(
+                    f"run {run_id!r} has no workflow on Temporal at {get_settings().temporal_address}"
+                ) from None
+        await asyncio.sleep(0.1)
+        _, status = await _top_level(database, run_id)
     view: dict[str, Any] = await _in_db(database, runs.get, run_id)
     if view["status"] not in runs.FINAL:
         # its workflow ended without closing it (terminated by hand, or timed out)
