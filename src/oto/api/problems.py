@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.status import HTTP_422_UNPROCESSABLE_CONTENT
@@ -24,6 +24,7 @@ from oto.errors import OtoError, Refused
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("oto.api")
+RETRY_AFTER = 5  # seconds, on every 503
 
 
 class Violation(BaseModel):
@@ -74,6 +75,8 @@ def problem(
     }
     body.update({k: v for k, v in extensions.items() if v is not None})
     headers = {"WWW-Authenticate": 'Bearer realm="oto"'} if status == 401 else None
+    if status == 503:  # what is away usually comes back: say when it is worth asking again
+        headers = {"Retry-After": str(RETRY_AFTER)}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
@@ -157,8 +160,11 @@ def _conflict(request: Request, error: Exception) -> JSONResponse:
 
 
 def _database_down(request: Request, error: Exception) -> JSONResponse:
+    """A lost or refused connection: nothing was written (the transaction rolled back)."""
     log.warning("database error: %s", error)
-    return problem(request, 503, "Service unavailable", "the database does not answer", slug="unavailable")
+    return problem(request, 503, "Service unavailable",
+                   f"the database does not answer; nothing was changed, try again in {RETRY_AFTER}s",
+                   slug="unavailable")
 
 
 def _server_error(request: Request, error: Exception) -> JSONResponse:
@@ -175,6 +181,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(OverflowError, _bad_value)
     app.add_exception_handler(IntegrityError, _conflict)
     app.add_exception_handler(OperationalError, _database_down)
+    app.add_exception_handler(InterfaceError, _database_down)
     app.add_exception_handler(Exception, _server_error)
 
 

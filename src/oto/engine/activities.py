@@ -14,9 +14,11 @@ attempt Temporal gave up on) leaves the run to the next attempt.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import deque
 from collections.abc import Callable
@@ -26,6 +28,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -46,6 +49,9 @@ log = logging.getLogger(__name__)
 FLUSH_EVERY = 0.1
 # A job handed over for watching is stopped if its watcher has not come by then.
 ADOPT_WITHIN = 3 * c.HEARTBEAT_TIMEOUT
+# How long a worker keeps what a job did while the database is away, trying to write it, before
+# it gives the attempt up (and Temporal runs the job again). Within a job's first-second budget.
+WRITE_PATIENCE = 45.0
 
 
 def worker_identity() -> str:
@@ -107,6 +113,8 @@ class Recorder:
         self._started: dict[str, runs.Started] = {}
         self._finished: list[runs.Outcome] = []
         self._task: asyncio.Task[None] | None = None
+        # one flush at a time: a step's start must not be written after its end overtook it
+        self._writing = asyncio.Lock()
 
     def started(self, record: runs.Started) -> None:
         self._started[record.run_id] = record
@@ -115,6 +123,10 @@ class Recorder:
         self._finished.append(outcome)
 
     async def flush(self) -> None:
+        async with self._writing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         started, finished = self._started, self._finished
         self._started, self._finished = {}, []
         # a step that both started and ended since the last flush is written once, counting its attempt
@@ -162,22 +174,38 @@ class Activities:
         self.handed: dict[str, _Handed] = {}
         self._stopping: set[asyncio.Future[None]] = set()
 
-    def _in_session(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    def _in_session(self, fn: Callable[..., T], *args: Any, patient: bool = False, **kwargs: Any) -> T:
         """A service call in its own transaction (blocking).
 
-        An unreachable database is worth retrying; a missing run or an old schema is not.
+        An unreachable database is worth retrying; a missing run or an old schema is not. A
+        ``patient`` call holds an outcome that exists nowhere else (what a job did): it keeps
+        trying for WRITE_PATIENCE itself, since giving up would mean running the job again.
+        Every write it makes is conditional, so a commit whose answer was lost is harmless.
         """
-        try:
-            with self.database.session() as db:
-                return fn(db, *args, **kwargs)
-        except OtoError as error:
-            if isinstance(error, Unavailable):
-                raise
-            raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
+        deadline = time.monotonic() + (WRITE_PATIENCE if patient else 0.0)
+        delay = 0.25
+        while True:
+            try:
+                with self.database.session() as db:
+                    return fn(db, *args, **kwargs)
+            except OtoError as error:
+                if not isinstance(error, Unavailable):
+                    raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
+                if time.monotonic() + delay > deadline:
+                    raise
+                reason = error.message
+            except DBAPIError as error:
+                if not _database_away(error) or time.monotonic() + delay > deadline:
+                    raise
+                reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+            log.warning("the database does not answer (%s): keeping the record, trying again in %.1fs",
+                        reason, delay)
+            time.sleep(delay)
+            delay = min(2 * delay, 5.0)
 
-    async def _db(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    async def _db(self, fn: Callable[..., T], *args: Any, patient: bool = False, **kwargs: Any) -> T:
         """A service call off the event loop, so processes keep starting meanwhile."""
-        return await asyncio.to_thread(self._in_session, fn, *args, **kwargs)
+        return await asyncio.to_thread(functools.partial(self._in_session, fn, *args, patient=patient, **kwargs))
 
     def _argv(self, spec: dict[str, Any]) -> list[str]:
         settings = get_settings()
@@ -255,11 +283,12 @@ class Activities:
             verdict = await process.supervise(running, timeout=float(spec["timeout"]),
                                               grace=float(spec["kill_grace"]), cancelled=watch.stop)
             beat.ended(running.process.pid)
-        assert verdict is not None
-        status = verdict[0]
-        if status == runs.CANCELLED and not watch.stop and not _cancel_requested():
-            raise asyncio.CancelledError()  # a lost watch: the workflow starts the job again
-        ended, exit_code = await self._end(watch.run_id, handed.worker, running, verdict)
+            assert verdict is not None
+            status = verdict[0]
+            if status == runs.CANCELLED and not watch.stop and not _cancel_requested():
+                raise asyncio.CancelledError()  # a lost watch: the workflow starts the job again
+            # still heartbeating: a record waiting for the database must not look like a lost worker
+            ended, exit_code = await self._end(watch.run_id, handed.worker, running, verdict)
         if status == runs.CANCELLED and not watch.stop:
             raise asyncio.CancelledError()
         return _summary(watch.run_id, ended, exit_code)
@@ -294,10 +323,10 @@ class Activities:
 
     def _record(self, outcome: runs.Outcome) -> tuple[str, int | None]:
         """Write a final record; the status and exit code the run ended with (the first, if retried)."""
-        if self._in_session(runs.finish, outcome):
+        if self._in_session(runs.finish, outcome, patient=True):
             metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)  # metrics (issue 8)
             return outcome.status, outcome.exit_code
-        recorded = self._in_session(runs.load, outcome.run_id)
+        recorded = self._in_session(runs.load, outcome.run_id, patient=True)
         return recorded.status, recorded.exit_code
 
     async def _end(self, run_id: str, worker: str, running: process.Launch, verdict: process.Verdict
@@ -322,7 +351,7 @@ class Activities:
         index = {p.step_id: i for i, p in enumerate(steps)}
         dag = Dag([[index[a] for a in p.spec["step"]["after"] if a in index] for p in steps],
                   [p.status if p.status in runs.FINAL else "" for p in steps])
-        recorder = Recorder(lambda started, finished: self._db(runs.record_steps, started, finished))
+        recorder = Recorder(lambda started, finished: self._db(runs.record_steps, started, finished, patient=True))
         tasks: dict[asyncio.Task[str], int] = {}
         with Heartbeat() as beat, recorder:
             for child, cause in dag.skipped_because.items():
@@ -406,6 +435,11 @@ class Activities:
     def own(self) -> list[Callable[..., Any]]:
         """The activities of this worker's own task queue."""
         return [self.watch_job]
+
+
+def _database_away(error: DBAPIError) -> bool:
+    """A lost or refused connection (or SQLite's lock), as opposed to a statement the database rejects."""
+    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
 
 
 def _outcome(run_id: str, done: process.Execution, worker: str, argv: list[str] | None,

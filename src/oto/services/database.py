@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +24,9 @@ from oto.errors import SchemaOutdated, Unavailable
 from oto.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "domain" / "migrations"
+# Seconds to connect, and milliseconds a sent packet may stay unacknowledged, before PostgreSQL
+# counts as away.
+POSTGRES_TIMEOUTS = {"connect_timeout": 5, "tcp_user_timeout": 15_000}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -43,7 +46,13 @@ def make_engine(url: str, **options: Any) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **options)
+    # A database that is away must be an error within seconds, not a request that hangs: libpq's
+    # defaults wait on a silent network for minutes. The URL's own query settings win.
+    connect_args = dict(options.pop("connect_args", {}))
+    for name, value in POSTGRES_TIMEOUTS.items():
+        if name not in make_url(url).query:
+            connect_args.setdefault(name, value)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **options)
 
 
 def _alembic_config() -> Config:
