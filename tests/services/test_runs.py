@@ -110,7 +110,7 @@ def test_batched_step_records_start_and_finish_in_one_go(database: Database) -> 
         ])
     with database.session() as db:
         steps = runs.get(db, plan.run_id)["steps"]
-        status = runs.finish_routine(db, plan.run_id, cancelled=False, steps={})
+        status = runs.finish_routine(db, plan.run_id, cancelled=False, steps={}).status
     assert [(s["status"], s["attempts"]) for s in steps] == [("succeeded", 1), ("failed", 1), ("skipped", 0)]
     assert steps[1]["artifacts"] == [{"path": "k", "size": 1}] and steps[2]["argv"] != [] and steps[0]["duration"] == 1
     assert status == "failed"

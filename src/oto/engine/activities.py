@@ -23,17 +23,13 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.orm import Session
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from oto.domain.models import Run
 from oto.engine import contracts as c
 from oto.engine import logs, metrics, process  # logs, metrics: observability (issue 8)
 from oto.engine.dag import Dag
@@ -305,11 +301,11 @@ class Activities:
                ) -> tuple[runs.Claim, process.Launch | tuple[str, int | None] | None]:
         """In a pool thread: claim the run (one transaction), start its program, and if it ends
         within the quick wait, record it too: the status and exit code, or the still running launch."""
-        held, created = self._in_session(_claim, run_id, worker=worker, home=home,  # _claim: metrics (issue 8)
-                                         is_root=os.geteuid() == 0, allow_sudo=allow_sudo)
+        held = self._in_session(runs.claim, run_id, worker=worker, home=home, is_root=os.geteuid() == 0,
+                                allow_sudo=allow_sudo)
         if held.status != runs.RUNNING:
             return held, None
-        metrics.run_started("job", created)  # metrics (issue 8)
+        metrics.run_started("job", held.submitted_at)  # metrics (issue 8)
         workdir = home / held.spec["workdir"]
         try:
             result = process.run(held.argv, workdir=workdir, name=run_id, timeout=float(held.spec["timeout"]),
@@ -344,9 +340,9 @@ class Activities:
         logs.RUN_ID.set(segment.run_id)  # logs (issue 8)
         worker = worker_identity()
         at = runs.now()
-        created = await self._db(_start_routine, segment.run_id, worker=worker, at=at)  # metrics (issue 8)
-        if created is not None:  # this segment started the routine
-            metrics.run_started("routine", created, at)
+        queued_at = await self._db(runs.start_routine, segment.run_id, worker=worker, at=at)
+        if queued_at is not None:  # this segment started the routine; metrics (issue 8)
+            metrics.run_started("routine", queued_at, at)
         steps = await self._db(runs.load_steps, segment.run_id, segment.step_ids)
         index = {p.step_id: i for i, p in enumerate(steps)}
         dag = Dag([[index[a] for a in p.spec["step"]["after"] if a in index] for p in steps],
@@ -421,12 +417,11 @@ class Activities:
     async def finish_routine(self, request: c.FinishRoutineInput) -> str:
         """Close the steps still open and the routine itself; returns the routine's status."""
         logs.RUN_ID.set(request.run_id)  # logs (issue 8)
-        # _finish_routine: runs.finish_routine, and what the metrics need (issue 8)
-        status, closed, started = await self._db(_finish_routine, request.run_id, cancelled=request.cancelled,
-                                                 steps=request.steps, errors=request.errors)
-        if closed:
-            metrics.run_finished("routine", status, started, runs.now())
-        return status
+        end = await self._db(runs.finish_routine, request.run_id, cancelled=request.cancelled,
+                             steps=request.steps, errors=request.errors)
+        if end.closed:  # metrics (issue 8)
+            metrics.run_finished("routine", end.status, end.started_at, runs.now())
+        return end.status
 
     def all(self) -> list[Callable[..., Any]]:
         """The activities of a job's task queue (``run_job_now`` runs as a local activity)."""
@@ -458,28 +453,3 @@ def _skipped(step: runs.Pending, cause: runs.Pending) -> runs.Outcome:
 
 def _summary(run_id: str, status: str, exit_code: int | None) -> dict[str, Any]:
     return {"run_id": run_id, "status": status, "exit_code": exit_code}
-
-
-
-# -- metrics (issue 8): the few reads the counters need, in the transaction of the write they count --
-
-
-def _claim(db: Session, run_id: str, **kwargs: Any) -> tuple[runs.Claim, datetime | None]:
-    """``runs.claim``, and when the run was submitted (the claim loaded the run: no query)."""
-    held = runs.claim(db, run_id, **kwargs)
-    run = db.get(Run, run_id)
-    return held, run.created_at if run is not None else None
-
-
-def _start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> datetime | None:
-    """``runs.start_routine``; when the routine was submitted if this call started it, else None."""
-    row = db.execute(select(Run.status, Run.created_at).where(Run.id == run_id)).first()
-    runs.start_routine(db, run_id, worker=worker, at=at)
-    return row.created_at if row is not None and row.status == runs.QUEUED else None
-
-
-def _finish_routine(db: Session, run_id: str, **kwargs: Any) -> tuple[str, bool, datetime | None]:
-    """``runs.finish_routine``; whether the routine was still open, and when it started."""
-    row = db.execute(select(Run.status, Run.started_at).where(Run.id == run_id)).first()
-    status = runs.finish_routine(db, run_id, **kwargs)
-    return status, row is not None and row.status not in runs.FINAL, row.started_at if row is not None else None

@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from oto.engine import contracts as c
 from oto.errors import InvalidInput, NotFound, Unavailable
-from oto.services import runs
+from oto.services import adhoc, runs
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
@@ -112,6 +112,19 @@ async def submit_job(name: str, *, trigger: str = "cli", timeout: float | None =
     spec = run.spec
     await _start(client, database, run.id, c.JOB_WORKFLOW, c.JobInput(run.id, spec["timeout"], spec["kill_grace"]),
                  run.task_queue, f"job {name}")
+    return str(run.id)
+
+
+async def submit_adhoc(request: adhoc.AdHoc, *, trigger: str, timeout: float | None = None,
+                       client: Client | None = None, database: Database | None = None) -> str:
+    """Check an ad-hoc combination (``POST /api/v1/run``), queue its run and start its workflow."""
+    # bad input is refused before Temporal is asked for anything: a 422 should not wait on a connection
+    await _in_db(database, adhoc.resolve, request)
+    client = client or await connect()
+    run = await _in_db(database, adhoc.create_run, request, trigger=trigger, timeout=timeout)
+    spec = run.spec
+    await _start(client, database, run.id, c.JOB_WORKFLOW, c.JobInput(run.id, spec["timeout"], spec["kill_grace"]),
+                 run.task_queue, f"ad hoc run of {request.executable_tag}")
     return str(run.id)
 
 

@@ -65,8 +65,8 @@ def create_run(db: Session, request: AdHoc, *, trigger: str, timeout: float | No
     resolved = resolve(db, request)
     run_id = runs.new_run_id()
     # The runs service's private builders on purpose: one spec format for every job run.
-    spec = runs._job_spec(resolved, run_id, run_id, timeout, settings)
-    run = Run(**runs._record(run_id, "job", spec, trigger, settings, runs.now()))
+    spec = runs.job_spec(resolved, run_id, run_id, timeout, settings)
+    run = Run(**runs.queued_row(run_id, "job", spec, trigger, settings, runs.now()))
     db.add(run)
     db.flush()
     return run

@@ -79,7 +79,7 @@ def privileged_argv(argv: list[str], *, requires_root: bool, job: str, is_root: 
     )
 
 
-def _job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: float | None,
+def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: float | None,
               settings: Settings) -> dict[str, Any]:
     return {
         "version": SPEC_VERSION,
@@ -98,7 +98,7 @@ def _job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: flo
     }
 
 
-def _record(run_id: str, kind: str, spec: dict[str, Any], trigger: str, settings: Settings,
+def queued_row(run_id: str, kind: str, spec: dict[str, Any], trigger: str, settings: Settings,
             created: datetime, **fields: Any) -> dict[str, Any]:
     return {
         "id": run_id, "kind": kind, "trigger": trigger, "status": QUEUED, "spec": spec,
@@ -114,8 +114,8 @@ def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: floa
     timeout = check_timeout(timeout)
     resolved = jobs.resolve(db, job)
     run_id = new_run_id()
-    spec = _job_spec(resolved, run_id, run_id, timeout, settings)
-    run = Run(**_record(run_id, "job", spec, trigger, settings, now(), job_name=resolved.name))
+    spec = job_spec(resolved, run_id, run_id, timeout, settings)
+    run = Run(**queued_row(run_id, "job", spec, trigger, settings, now(), job_name=resolved.name))
     db.add(run)
     db.flush()
     return run
@@ -160,17 +160,17 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli") -> Ro
             except InvalidInput as error:
                 raise error.within(f"routine {routine!r} step {step.step_id!r}") from None
         sid = step_run_id(run_id, step.step_id)
-        step_spec = _job_spec(resolved[step.job.name], sid, folder, None, settings)
+        step_spec = job_spec(resolved[step.job.name], sid, folder, None, settings)
         step_spec["env"]["OTO_ROUTINE_RUN_ID"] = run_id
         step_spec["step"] = {"id": step.step_id, "index": i, "after": list(step.after)}
         if step_spec["task_queue"] not in queues:
             queues.append(step_spec["task_queue"])
         queue_of.append(queues.index(step_spec["task_queue"]))
         timeouts.append(step_spec["timeout"])
-        rows.append(_record(sid, "step", step_spec, trigger, settings, created, job_name=step.job.name,
+        rows.append(queued_row(sid, "step", step_spec, trigger, settings, created, job_name=step.job.name,
                             routine_name=found.name, parent_id=run_id, step_id=step.step_id))
     spec["task_queue"] = queues[0]
-    db.add(Run(**_record(run_id, "routine", spec, trigger, settings, created, routine_name=found.name)))
+    db.add(Run(**queued_row(run_id, "routine", spec, trigger, settings, created, routine_name=found.name)))
     db.flush()
     db.execute(insert(cast(Table, Run.__table__)), rows)
     return RoutinePlan(
@@ -216,6 +216,7 @@ class Pending:
     spec: dict[str, Any]
     step_id: str | None
     exit_code: int | None
+    created_at: datetime | None = None
 
 
 def _text(value: str) -> str:
@@ -227,7 +228,7 @@ def load(db: Session, run_id: str) -> Pending:
     run = db.get(Run, run_id, options=[defer(Run.stdout), defer(Run.stderr)])
     if run is None:
         raise NotFound(f"no run {run_id!r}")
-    return Pending(run.id, run.status, run.spec, run.step_id, run.exit_code)
+    return Pending(run.id, run.status, run.spec, run.step_id, run.exit_code, run.created_at)
 
 
 def load_steps(db: Session, parent_id: str, step_ids: Iterable[str] | None = None) -> list[Pending]:
@@ -263,6 +264,7 @@ class Claim:
     exit_code: int | None
     spec: dict[str, Any]
     argv: list[str]
+    submitted_at: datetime | None = None  # when the run was queued: its queue wait ends now
 
 
 def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, allow_sudo: bool) -> Claim:
@@ -285,7 +287,7 @@ def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, a
     if not start(db, run_id, worker=worker, argv=display_argv(argv, spec), workdir=workdir, at=now()):
         final = load(db, run_id)
         return Claim(run_id, final.status, final.exit_code, spec, [])
-    return Claim(run_id, RUNNING, None, spec, argv)
+    return Claim(run_id, RUNNING, None, spec, argv, pending.created_at)
 
 
 def _final_values(outcome: Outcome) -> dict[str, Any]:
@@ -366,12 +368,17 @@ def _p(name: str, column: Any) -> Any:
     return bindparam(name, type_=column.type)
 
 
-def start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> None:
-    db.execute(
+def start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> datetime | None:
+    """Mark a queued routine running; when it was queued if this call started it, else None (it runs already)."""
+    queued_at = db.scalar(select(Run.created_at).where(Run.id == run_id, Run.status == QUEUED))
+    if queued_at is None:
+        return None
+    moved = db.execute(
         update(Run).where(Run.id == run_id, Run.status == QUEUED)
         .values(status=RUNNING, worker=worker, started_at=at, attempts=Run.attempts + 1)
         .execution_options(synchronize_session=False)
     )
+    return queued_at if getattr(moved, "rowcount", 0) else None
 
 
 def routine_status(step_statuses: Iterable[str], *, cancelled: bool) -> str:
@@ -380,10 +387,18 @@ def routine_status(step_statuses: Iterable[str], *, cancelled: bool) -> str:
     return SUCCEEDED if all(s == SUCCEEDED for s in step_statuses) else FAILED
 
 
+@dataclass(frozen=True)
+class RoutineEnd:
+    status: str
+    closed: bool  # this call closed it (an earlier attempt had not)
+    started_at: datetime | None
+
+
 def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str, str],
-                   errors: dict[str, str] | None = None) -> str:
-    """Close the steps still open with the status the workflow decided, then the routine; its status."""
+                   errors: dict[str, str] | None = None) -> RoutineEnd:
+    """Close the steps still open with the status the workflow decided, then the routine."""
     errors = errors or {}
+    started_at = db.scalar(select(Run.started_at).where(Run.id == run_id))
     at = now()
     table = cast(Table, Run.__table__)
     still_open = db.execute(select(Run.id, Run.step_id).where(Run.parent_id == run_id, _open(Run.status))).all()
@@ -402,8 +417,8 @@ def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str
     failed = sorted({s for s in final if s != SUCCEEDED})
     error = None if status == SUCCEEDED else f"steps ended {', '.join(failed)}" if failed else status
     if not finish(db, Outcome(run_id=run_id, status=status, finished_at=at, error=error)):
-        status = db.scalar(select(Run.status).where(Run.id == run_id)) or status
-    return status
+        return RoutineEnd(db.scalar(select(Run.status).where(Run.id == run_id)) or status, False, started_at)
+    return RoutineEnd(status, True, started_at)
 
 
 def _why(status: str) -> str:

@@ -15,7 +15,6 @@ from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
 from oto.api.problems import responses
 from oto.api.temporal import connect_of
-from oto.engine import adhoc as adhoc_engine
 from oto.engine import client as engine_client
 from oto.engine import schedules as engine_schedules
 from oto.engine.follow import follow
@@ -89,8 +88,8 @@ async def run_adhoc(
     combination = adhoc.AdHoc(body.executable_tag, body.parameters, body.values)
     await run_in_threadpool(_read, database, adhoc.resolve, combination)
     client = await connect_of(request)
-    run_id = await adhoc_engine.submit(combination, trigger=_trigger(key), timeout=timeout, client=client,
-                                       database=database)
+    run_id = await engine_client.submit_adhoc(combination, trigger=_trigger(key), timeout=timeout, client=client,
+                                              database=database)
     return await _answer(database, client, run_id, wait, response)
 
 
