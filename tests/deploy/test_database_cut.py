@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -111,4 +112,6 @@ async def test_runs_survive_postgresql_going_away_and_the_api_says_503(proxied: 
     assert routine["status"] == "succeeded", f"{routine}\n{stack.logs()}"
     assert [(s["status"], s["stdout"], s["attempts"]) for s in routine["steps"]] == [("succeeded", "slept 1\n", 1)] * 2
     worker_log = next(s for s in stack.services if s.name.startswith("worker")).log_text()
-    assert "the database does not answer" in worker_log, "no record write waited for the database"
+    waits = [json.loads(line) for line in worker_log.splitlines() if "the database does not answer" in line]
+    assert waits, "no record write waited for the database"
+    assert all(wait.get("run_id") in run_ids or wait.get("run_id", "").startswith(run_ids[-1]) for wait in waits), waits

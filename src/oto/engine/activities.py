@@ -224,8 +224,7 @@ class Activities:
         logs.RUN_ID.set(run_id)  # logs (issue 8): this activity's lines name its run
         worker = worker_identity()
         settings = get_settings()
-        beginning = asyncio.get_running_loop().run_in_executor(
-            process.pool(), self._begin, run_id, worker, settings.home, settings.allow_sudo)
+        beginning = process.in_pool(self._begin, run_id, worker, settings.home, settings.allow_sudo)
         try:
             held, result = await asyncio.shield(beginning)
         except asyncio.CancelledError:  # the worker stops: stop what the claim may still start
@@ -332,7 +331,7 @@ class Activities:
         def end() -> tuple[str, int | None]:
             return self._record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None))
 
-        return await asyncio.get_running_loop().run_in_executor(process.pool(), end)
+        return await process.in_pool(end)
 
     @activity.defn(name=c.RUN_STEPS)
     async def run_steps(self, segment: c.StepsInput) -> dict[str, str]:

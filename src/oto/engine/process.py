@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import os
 import select
 import signal
@@ -28,9 +29,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
+
+T = TypeVar("T")
 
 # Stream files live here, out of the artifacts.
 STREAMS = ".oto"
@@ -192,9 +195,13 @@ class Launch:
         self.streams = (-1, -1)
 
 
-def pool() -> ThreadPoolExecutor:
-    """Where launching and concluding run: off the event loop, on every core."""
-    return _pool()
+def in_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
+    """``fn`` where launching and concluding run: off the event loop, on every core.
+
+    In the caller's context, so its log lines still name the run (``logs.RUN_ID``).
+    """
+    context = contextvars.copy_context()
+    return asyncio.get_running_loop().run_in_executor(_pool(), partial(context.run, fn, *args, **kwargs))
 
 
 def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) -> Launch:
@@ -311,10 +318,8 @@ async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, s
     decides whether that is the run's end or a lost attempt to retry. ``on_start`` and
     ``on_exit`` hear of a program that outlives the quick wait (for heartbeats).
     """
-    loop = asyncio.get_running_loop()
     started = now()
-    starting = loop.run_in_executor(_pool(), partial(run, argv, workdir=workdir, name=name, env=env,
-                                                     timeout=timeout))
+    starting = in_pool(run, argv, workdir=workdir, name=name, env=env, timeout=timeout)
     cancelled = False
     try:
         result = await asyncio.shield(starting)
@@ -334,7 +339,7 @@ async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, s
     finally:
         on_exit(result.process.pid)
     assert verdict is not None  # no hand-over asked
-    return await loop.run_in_executor(_pool(), conclude, result, *verdict)
+    return await in_pool(conclude, result, *verdict)
 
 
 def describe(failure: Exception) -> str:
