@@ -104,8 +104,11 @@ class Api(Service):
 class Stack:
     """One OTO deployment: its home, database, Temporal, API and workers."""
 
-    def __init__(self, home: Path, database_url: str, temporal_address: str) -> None:
-        self.home, self.database_url, self.temporal_address = home, database_url, temporal_address
+    def __init__(self, home: Path, database_url: str, temporal_address: str, *, services_reach: str | None = None
+                 ) -> None:
+        """``services_reach``: the URL the API and workers use when it is not ``database_url`` (a proxy)."""
+        self.home, self.temporal_address = home, temporal_address
+        self.database_url = services_reach or database_url
         self.services: list[Service] = []
         self.database = Database(database_url)  # the test's own view, never through a proxy
         self.database.upgrade()
@@ -193,12 +196,20 @@ def postgres_url() -> Iterator[str]:
     admin.dispose()
 
 
-@pytest_asyncio.fixture
-async def stack(postgres_url: str, temporal: DevServer, oto_home: Path) -> AsyncIterator[Stack]:
-    """OTO on PostgreSQL and the session's Temporal; the test starts the API and workers it needs."""
-    deployment = Stack(oto_home, postgres_url, temporal.address)
+@contextlib.asynccontextmanager
+async def deployed(home: Path, database_url: str, temporal_address: str, *, services_reach: str | None = None
+                   ) -> AsyncIterator[Stack]:
+    """A Stack whose processes are all stopped at the end, whatever the test did to them."""
+    deployment = Stack(home, database_url, temporal_address, services_reach=services_reach)
     try:
         yield deployment
     finally:
         with contextlib.suppress(Exception):
             await asyncio.to_thread(deployment.stop)
+
+
+@pytest_asyncio.fixture
+async def stack(postgres_url: str, temporal: DevServer, oto_home: Path) -> AsyncIterator[Stack]:
+    """OTO on PostgreSQL and the session's Temporal; the test starts the API and workers it needs."""
+    async with deployed(oto_home, postgres_url, temporal.address) as deployment:
+        yield deployment

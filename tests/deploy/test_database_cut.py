@@ -8,7 +8,6 @@ no job runs twice for a lost write.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +21,7 @@ import sqlalchemy as sa
 
 from oto.engine.devserver import DevServer
 from tests.conftest import POSTGRES_URL
-from tests.deploy.conftest import FINAL, Stack, catalog, until
+from tests.deploy.conftest import FINAL, Stack, catalog, deployed, until
 from tests.deploy.proxy import TcpProxy
 
 CUT = 6.0  # seconds without PostgreSQL
@@ -41,14 +40,9 @@ def proxy() -> Iterator[TcpProxy]:
 @pytest_asyncio.fixture
 async def proxied(postgres_url: str, proxy: TcpProxy, temporal: DevServer, oto_home: Path) -> AsyncIterator[Stack]:
     """A deployment whose API and workers reach PostgreSQL only through ``proxy``."""
-    deployment = Stack(oto_home, postgres_url, temporal.address)
-    through = sa.make_url(postgres_url).set(host="127.0.0.1", port=proxy.port)
-    deployment.database_url = through.render_as_string(hide_password=False)
-    try:
+    through = sa.make_url(postgres_url).set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    async with deployed(oto_home, postgres_url, temporal.address, services_reach=through) as deployment:
         yield deployment
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(deployment.stop)
 
 
 async def _refused_quickly(http: httpx.AsyncClient, method: str, path: str) -> dict[str, Any]:
@@ -80,7 +74,7 @@ async def test_runs_survive_postgresql_going_away_and_the_api_says_503(proxied: 
 
         async def all_running() -> bool:
             listed = (await http.get("/runs", params={"limit": 100})).json()["items"]
-            return sum(r["status"] == "running" for r in listed if r["kind"] != "step") == len(run_ids)
+            return bool(sum(r["status"] == "running" for r in listed if r["kind"] != "step") == len(run_ids))
 
         await until(all_running, timeout=30, what="every run to start")
 

@@ -7,7 +7,6 @@ routine carries on where it was and completes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ from typing import Any
 import pytest_asyncio
 
 from oto.engine.devserver import DevServer
-from tests.deploy.conftest import FINAL, Stack, catalog, until
+from tests.deploy.conftest import FINAL, Stack, catalog, deployed, until
 
 
 @pytest_asyncio.fixture
@@ -33,12 +32,8 @@ async def own_temporal(tmp_path: Path) -> AsyncIterator[DevServer]:
 
 @pytest_asyncio.fixture
 async def restartable(postgres_url: str, own_temporal: DevServer, oto_home: Path) -> AsyncIterator[Stack]:
-    deployment = Stack(oto_home, postgres_url, own_temporal.address)
-    try:
+    async with deployed(oto_home, postgres_url, own_temporal.address) as deployment:
         yield deployment
-    finally:
-        with contextlib.suppress(Exception):
-            await asyncio.to_thread(deployment.stop)
 
 
 async def test_a_routine_completes_across_restarts_of_the_api_and_temporal(
