@@ -32,5 +32,12 @@ def test_a_bad_document_writes_nothing(client: TestClient, admin: dict[str, str]
     assert client.post("/api/v1/import", json={"oto": 2}, headers=admin).status_code == 422
     assert client.post("/api/v1/import", json=[{"flag": "-x", "executable_tag": "a - 1"}],
                        headers=admin).status_code == 422
+    document = json.loads(OPENSSL_DOCUMENT.read_text())
+    document["jobs"][0]["name"] = "keys/rsa"
+    slash = client.post("/api/v1/import", json=document, headers=admin)
+    assert slash.status_code == 422 and slash.headers["content-type"] == "application/problem+json"
+    assert slash.json()["detail"] == ("jobs[0] (keys/rsa): name: a name cannot contain '/' (names go in URL paths, "
+                                      "where '/' separates parts): 'keys/rsa'")
+    assert client.get("/api/v1/executables", headers=admin).json()["total"] == 0
     broken = client.post("/api/v1/import", content=b"{not json", headers=admin | {"content-type": "application/json"})
     assert broken.status_code == 422 and broken.json()["title"] == "Invalid input"

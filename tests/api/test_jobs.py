@@ -43,6 +43,25 @@ def test_bad_values_are_422(client: TestClient, admin: dict[str, str], seeded: D
     assert dup.status_code == 409
 
 
+def test_a_slash_in_a_name_is_422_naming_the_field(client: TestClient, admin: dict[str, str],
+                                                   seeded: Database) -> None:
+    # GET /api/v1/jobs/keys%2Frsa would route as /jobs/keys/rsa: such a job could be made, never reached
+    refused = client.post(BASE, json={"name": "keys/rsa", "command": "GenRSA", "values": GENRSA}, headers=admin)
+    assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+    message = "a name cannot contain '/' (names go in URL paths, where '/' separates parts): 'keys/rsa'"
+    assert refused.json()["detail"] == f"body.name: {message}"
+    assert refused.json()["errors"] == [{"location": "body.name", "message": message}]
+    assert client.get(BASE, headers=admin).json()["total"] == 3
+    for kind, body in [("commands", {"name": "gen/rsa", "executable_tag": TAG, "parameters": ["genpkey"]}),
+                       ("routines", {"name": "r/1", "steps": [{"id": "a", "job": "GenRSA-2048"}]}),
+                       ("schedules", {"name": "s/1", "job": "GenRSA-2048", "cron": "0 3 * * *"}),
+                       ("executables", {"name": "ls", "version": "1/2", "path": "/bin/ls"}),
+                       ("apikeys", {"name": "ci/deploy"})]:
+        answer = client.post(f"/api/v1/{kind}", json=body, headers=admin)
+        assert answer.status_code == 422, (kind, answer.text)
+        assert "cannot contain '/'" in answer.json()["detail"], kind
+
+
 def test_secret_values_are_masked(client: TestClient, admin: dict[str, str], seeded: Database) -> None:
     params = f"/api/v1/executables/{TAG_URL}/parameters"
     client.post(params, json={"flag": "-pass", "value_type": "string", "secret": True}, headers=admin)

@@ -37,3 +37,6 @@ def test_revoke_and_errors(initialized: Oto) -> None:
     assert root.code == 2 and "scope must be one of read, run, admin" in root.err
     again = initialized("apikey", "create", "ci")
     assert again.code == 2 and "already exists" in again.err
+    slash = initialized("apikey", "create", "ci/deploy")
+    assert slash.code == 2 and slash.err == ("Error: a key name cannot contain '/' (names go in URL paths, where '/' "
+                                             "separates parts): 'ci/deploy'\n")

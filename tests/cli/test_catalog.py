@@ -114,6 +114,20 @@ def test_refused_command_exits_1_and_writes_nothing(initialized: Oto) -> None:
             ("job", "add", "j", "--command", "GenRSA", "--set", "genpkey", "--set", "-algorithm=RSA"),
             "Error: job (j): -pkeyopt (string) needs a value",
         ),
+        (
+            ("job", "add", "keys/rsa", "--command", "GenRSA", "--set", "genpkey"),
+            "Error: job: name: a name cannot contain '/' (names go in URL paths, where '/' separates parts): "
+            "'keys/rsa'\n",
+        ),
+        (
+            ("executable", "add", "ls", "9/1", "/bin/ls"),
+            "Error: executable: version: a version cannot contain '/' (names go in URL paths, where '/' separates "
+            "parts): '9/1'\n",
+        ),
+        (
+            ("command", "add", "gen/rsa", "--executable", TAG, "genpkey"),
+            "Error: command: name: a name cannot contain '/'",
+        ),
         (("job", "argv", "nope"), "Error: no job 'nope'\n"),
         (("import", "/nonexistent.json"), "Error: cannot read /nonexistent.json"),
     ],
@@ -139,6 +153,19 @@ def test_import_of_a_bad_file_names_the_file_and_item(initialized: Oto, tmp_path
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     assert initialized("import", str(broken)).err.startswith(f"Error: {broken}: not valid JSON")
+
+
+def test_import_refuses_a_slash_in_a_name_and_names_the_item(initialized: Oto, tmp_path: Path) -> None:
+    document = json.loads((DATA / "openssl.json").read_text())
+    document["routines"][0]["name"] = "keys/pair"
+    bad = tmp_path / "slash.json"
+    bad.write_text(json.dumps(document))
+    result = initialized("import", str(bad))
+    assert result.code == 2
+    assert result.err == (f"Error: {bad}: routines[0] (keys/pair): name: a name cannot contain '/' (names go in URL "
+                          "paths, where '/' separates parts): 'keys/pair'\n")
+    assert json.loads(initialized("export").out) == {
+        "oto": 1, "executables": [], "parameters": [], "commands": [], "jobs": [], "routines": [], "schedules": []}
 
 
 def test_seed_lists_import_after_their_executables(initialized: Oto) -> None:

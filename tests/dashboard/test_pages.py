@@ -316,6 +316,24 @@ def test_a_bad_schedule_is_refused_before_temporal_is_asked(admin: Browser, sqli
     assert admin.post("/schedules/ghost/pause", data={"note": ""}).status_code == 404
 
 
+def test_next_fires_are_computed_by_the_service_and_none_for_paused_or_ended_schedules(
+        admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    later = "2100-01-01T00:00:00Z"
+    with sqlite_database.session() as db:  # only in the database: the pages do not ask Temporal
+        documents.import_document(db, {"oto": 1, "schedules": [
+            {"name": "nightly", "job": "GenRSA-2048", "cron": "0 3 * * *", "timezone": "Europe/Paris",
+             "start": later},
+            {"name": "held", "job": "GenRSA-2048", "cron": "0 4 * * *", "start": later, "paused": True},
+            {"name": "over", "job": "GenRSA-2048", "every": "1h", "end": "2000-01-01T00:00:00Z"}]})
+    times = re.compile(r'<time datetime="([^"]+)">')
+    assert times.findall(admin.client.get("/schedules").text) == [
+        "2100-01-01T02:00:00+00:00", "2100-01-02T02:00:00+00:00", "2100-01-03T02:00:00+00:00"]
+    overview = admin.client.get("/").text
+    fires = overview[overview.index('id="fires-h"'):]
+    assert times.findall(fires[:fires.index("</section>")]) == ["2100-01-01T02:00:00+00:00"]
+
+
 def test_import_takes_a_file_or_a_pasted_document(admin: Browser, sqlite_database: Database) -> None:
     text = (ROOT / "data" / "openssl.json").read_text()
     only = admin.client.post("/import", data={"csrf": admin.csrf, "catalog_only": "on"},

@@ -1,16 +1,15 @@
-"""The dashboard's own small parts: the builder's order, the pictures, next fires, forms and sessions."""
+"""The dashboard's own small parts: the builder's order, the pictures, forms and sessions."""
 
 from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
 
 import pytest
 from starlette.requests import Request
 
-from oto.dashboard import builder, fires, forms, graphs, session
-from oto.domain.documents import ParameterDoc, ScheduleDoc, StepDoc
+from oto.dashboard import builder, forms, graphs, session
+from oto.domain.documents import ParameterDoc, StepDoc
 from oto.fme import Schema
 
 
@@ -72,32 +71,6 @@ def test_names_in_pictures_are_escaped() -> None:
     steps = [StepDoc(id="<script>", job='"j"')]
     svg = graphs.to_svg(graphs.routine_diagram("<r>", steps), label="x")
     assert "<script>" not in svg and "&lt;script&gt;" in svg and "&quot;j&quot;" in svg
-
-
-NOW = datetime(2026, 1, 1, 10, 7, 30, tzinfo=UTC)
-
-
-def schedule(**fields: object) -> ScheduleDoc:
-    return ScheduleDoc.model_validate({"name": "s", "job": "j", **fields})
-
-
-def test_next_fires_of_a_cron_in_its_time_zone() -> None:
-    found = fires.next_fires(schedule(cron="0 3 * * *", timezone="Europe/Paris"), now=NOW)
-    assert [f.isoformat() for f in found] == ["2026-01-02T02:00:00+00:00", "2026-01-03T02:00:00+00:00",
-                                              "2026-01-04T02:00:00+00:00"]
-
-
-def test_next_fires_of_an_interval_count_from_the_epoch_plus_offset() -> None:
-    assert [f.strftime("%H:%M") for f in fires.next_fires(schedule(every="15m"), now=NOW)] == ["10:15", "10:30",
-                                                                                                  "10:45"]
-    assert [f.strftime("%H:%M") for f in fires.next_fires(schedule(every="1h", offset="5m"), now=NOW, count=2)] == [
-        "11:05", "12:05"]
-
-
-def test_a_paused_or_ended_schedule_has_no_next_fire() -> None:
-    assert fires.next_fires(schedule(every="1m", paused=True), now=NOW) == []
-    ended = schedule(every="1h", end=datetime(2026, 1, 1, 11, 30, tzinfo=UTC))
-    assert [f.strftime("%H:%M") for f in fires.next_fires(ended, now=NOW)] == ["11:00"]
 
 
 def _request(body: bytes, kind: str) -> Request:

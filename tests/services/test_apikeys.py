@@ -50,6 +50,10 @@ def test_names_and_scopes_are_checked(sqlite_database: Database) -> None:
             apikeys.create(db, "b", "root")
         with pytest.raises(InvalidInput):
             apikeys.create(db, " ", "read")
+        with pytest.raises(InvalidInput) as slash:
+            apikeys.create(db, "ci/deploy", "read")
+        assert str(slash.value) == ("a key name cannot contain '/' (names go in URL paths, where '/' separates "
+                                    "parts): 'ci/deploy'")
         with pytest.raises(NotFound):
             apikeys.revoke(db, "ghost")
         assert [k.name for k in apikeys.list_all(db)] == ["a"]

@@ -62,6 +62,35 @@ def test_executables_crud(database: Database) -> None:
         assert executables.list_all(db) == []
 
 
+SLASH = "cannot contain '/' (names go in URL paths, where '/' separates parts)"
+
+
+@pytest.mark.parametrize(("add", "message"), [
+    (lambda db: executables.add(db, OPENSSL | {"name": "tools/openssl"}),
+     f"executable: name: a name {SLASH}: 'tools/openssl'"),
+    (lambda db: executables.add(db, OPENSSL | {"version": "3.5/3"}),
+     f"executable: version: a version {SLASH}: '3.5/3'"),
+    (lambda db: commands.add(db, {"name": "gen/rsa", "executable_tag": TAG, "parameters": ["genpkey"]}),
+     f"command: name: a name {SLASH}: 'gen/rsa'"),
+    (lambda db: jobs.add(db, {"name": "keys/rsa", "command": "GenRSA", "values": {}}),
+     f"job: name: a name {SLASH}: 'keys/rsa'"),
+    (lambda db: routines.add(db, {"name": "r/1", "steps": [{"id": "a", "job": "GenRSA-2048"}]}),
+     f"routine: name: a name {SLASH}: 'r/1'"),
+    (lambda db: routines.add(db, {"name": "r", "steps": [{"id": "a/b", "job": "GenRSA-2048"}]}),
+     f"routine: steps.0.id: a step id {SLASH}: 'a/b'"),
+], ids=["executable-name", "executable-version", "command", "job", "routine", "step-id"])
+def test_a_slash_in_a_name_is_refused(catalog: Database, add: Callable[[Session], Any], message: str) -> None:
+    # GET /api/v1/jobs/a%2Fb is routed as /jobs/a/b: such a name could be saved but never reached
+    refused(catalog, add, InvalidInput, message)
+
+
+def test_names_may_still_hold_spaces_dots_and_dashes(catalog: Database) -> None:
+    with catalog.session() as db:
+        added = executables.add(db, OPENSSL | {"name": "open ssl", "version": "3.5.3-rc.1 (lts)"})
+        assert added.tag == "open ssl - 3.5.3-rc.1 (lts)"
+        assert executables.get(db, added.tag).name == "open ssl"
+
+
 def test_executable_in_use_needs_cascade(catalog: Database) -> None:
     refused(
         catalog,

@@ -116,6 +116,15 @@ def test_inconsistent_rules_are_refused_with_the_engines_problems(
             {"oto": 1, "executables": [OPENSSL], "parameters": [param("-e", value_type="enum")]},
             "parameters[0] (-e of openssl - 3.5.3): value type enum needs a non-empty list of choices",
         ),
+        (
+            {"oto": 1, "executables": [OPENSSL | {"name": "bin/openssl"}]},
+            "executables[0] (bin/openssl): name: a name cannot contain '/' (names go in URL paths, where '/' "
+            "separates parts): 'bin/openssl'",
+        ),
+        (
+            genrsa_document() | {"jobs": [{"name": "GenRSA/2048", "command": "GenRSA"}]},
+            "jobs[0] (GenRSA/2048): name: a name cannot contain '/'",
+        ),
     ],
 )
 def test_bad_documents_are_refused_and_write_nothing(

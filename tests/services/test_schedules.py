@@ -80,6 +80,9 @@ REFUSALS: list[tuple[dict[str, Any], type[OtoError], str]] = [
     ({"name": "nightly"}, AlreadyExists, "schedule 'nightly' already exists"),
     ({"every": "1h"}, InvalidInput, "schedule 'other': a schedule has exactly one of cron or every"),
     ({"routine": "keys"}, InvalidInput, "schedule 'other': a schedule names exactly one of job or routine"),
+    ({"name": "keys/nightly"}, InvalidInput,
+     "schedule 'keys/nightly': name: a name cannot contain '/' (names go in URL paths, where '/' separates parts): "
+     "'keys/nightly'"),
 ]
 
 
@@ -182,6 +185,17 @@ def test_interval_fire_times_honour_offset_start_and_end() -> None:
     every_second = ScheduleDoc(name="x", job="j", every="1s")
     assert schedules.next_fire_times(every_second, 2, now) == [now.replace(microsecond=0) + timedelta(seconds=1),
                                                                now.replace(microsecond=0) + timedelta(seconds=2)]
+
+
+def test_interval_fires_count_from_the_epoch_plus_offset_after_the_time_given() -> None:
+    # what the dashboard shows (it asks the service, which it once duplicated)
+    now = datetime(2026, 1, 1, 10, 7, 30, tzinfo=UTC)
+    every = ScheduleDoc(name="x", job="j", every="15m")
+    assert [t.strftime("%H:%M") for t in schedules.next_fire_times(every, 3, now)] == ["10:15", "10:30", "10:45"]
+    offset = ScheduleDoc(name="x", job="j", every="1h", offset="5m")
+    assert [t.strftime("%H:%M") for t in schedules.next_fire_times(offset, 2, now)] == ["11:05", "12:05"]
+    ended = ScheduleDoc(name="x", job="j", every="1h", end=datetime(2026, 1, 1, 11, 30, tzinfo=UTC))
+    assert [t.strftime("%H:%M") for t in schedules.next_fire_times(ended, 3, now)] == ["11:00"]
 
 
 def test_a_backfill_range_lists_the_fires_it_makes() -> None:

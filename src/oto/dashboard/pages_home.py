@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.responses import Response
 
-from oto.dashboard import fires, forms, queues, session
+from oto.dashboard import forms, queues, session
 from oto.dashboard.web import (
     LoginRequired,
     Viewer,
@@ -99,7 +99,7 @@ def _overview_data(request: Request) -> dict[str, Any]:
         queue_names = [e.task_queue for e in executables.list_all(db)]
     upcoming = sorted(
         (Fire(at, s.name, f"job {s.job}" if s.job else f"routine {s.routine}")
-         for s in planned for at in fires.next_fires(s, count=1)),
+         for s in planned if not s.paused for at in schedules.next_fire_times(s, 1)),
         key=lambda f: f.at,
     )[:8]
     return {"recent": recent, "active": active, "fires": upcoming,

@@ -10,7 +10,6 @@ from fastapi import Request
 from starlette.responses import Response
 from temporalio.client import Client
 
-from oto.dashboard import fires
 from oto.dashboard.web import (
     Viewer,
     ViewerDep,
@@ -38,7 +37,9 @@ def _context(request: Request) -> dict[str, Any]:
         found = schedules.list_all(db)
         job_names = [j.name for j in listings.job_page(db, limit=PAGE).items]
         routine_names = [r.name for r in listings.routine_page(db, limit=PAGE).items]
-    upcoming: dict[str, list[datetime]] = {s.name: fires.next_fires(s) for s in found}
+    # A paused schedule shows no next fires: its State column says paused.
+    upcoming: dict[str, list[datetime]] = {s.name: [] if s.paused else schedules.next_fire_times(s, 3)
+                                           for s in found}
     return {"schedules": found, "fires": upcoming, "job_names": job_names, "routine_names": routine_names,
             "overlaps": schedules.OVERLAP_POLICIES}
 

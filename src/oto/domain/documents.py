@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import PurePosixPath
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from oto.domain.valuetypes import STYLES, normalize_value_type
 
@@ -25,6 +25,21 @@ def _no_blank(value: str, what: str) -> str:
     return value
 
 
+def check_no_slash(value: str, what: str) -> str:
+    """Refuse a ``/`` in a name: names stand as one part of URL paths (``/api/v1/jobs/NAME``).
+
+    Encoding it as ``%2F`` does not help: the server decodes it before routing, so such a name
+    could be stored but never reached again by URL.
+    """
+    if "/" in value:
+        raise ValueError(f"{what} cannot contain '/' (names go in URL paths, where '/' separates parts): {value!r}")
+    return value
+
+
+def _url_name(value: str, what: str = "a name") -> str:
+    return check_no_slash(_no_blank(value, what), what)
+
+
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
@@ -38,11 +53,11 @@ class ExecutableDoc(Item):
 
     @field_validator("name", "version")
     @classmethod
-    def _named(cls, value: str) -> str:
+    def _named(cls, value: str, info: ValidationInfo) -> str:
         value = _no_blank(value, "a name or version").strip()
         if " - " in value:
             raise ValueError("cannot contain ' - ' (it separates name and version in a tag)")
-        return value
+        return check_no_slash(value, f"a {info.field_name}")
 
     @field_validator("path")
     @classmethod
@@ -148,7 +163,7 @@ class CommandDoc(Item):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _no_blank(value, "a name")
+        return _url_name(value)
 
 
 Value = str | list[str] | None
@@ -163,7 +178,7 @@ class JobDoc(Item):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _no_blank(value, "a name")
+        return _url_name(value)
 
 
 class StepDoc(Item):
@@ -174,7 +189,7 @@ class StepDoc(Item):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        return _no_blank(value, "a step id")
+        return _url_name(value, "a step id")
 
 
 class RoutineDoc(Item):
@@ -185,7 +200,7 @@ class RoutineDoc(Item):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _no_blank(value, "a name")
+        return _url_name(value)
 
 
 class ScheduleDoc(Item):
@@ -207,7 +222,7 @@ class ScheduleDoc(Item):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return _no_blank(value, "a name")
+        return _url_name(value)
 
     @model_validator(mode="after")
     def _one_target_one_spec(self) -> ScheduleDoc:

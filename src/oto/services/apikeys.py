@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oto.domain.documents import check_no_slash
 from oto.domain.models import ApiKey
 from oto.errors import AlreadyExists, InvalidInput, NotFound, OtoError
 from oto.services.database import Database
@@ -115,7 +116,10 @@ def check_scope(scope: str) -> str:
 def _check_name(name: str) -> str:
     if not name.strip() or "\x00" in name or len(name) > 200:
         raise InvalidInput("a key name must be 1 to 200 characters, not blank")
-    return name
+    try:
+        return check_no_slash(name, "a key name")  # it is revoked at /api/v1/apikeys/NAME/revoke
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
 
 
 def _issue() -> tuple[str, str]:
