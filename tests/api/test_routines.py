@@ -37,4 +37,9 @@ def test_errors(client: TestClient, admin: dict[str, str], seeded: Database) -> 
         schedules.add(db, {"name": "n", "routine": "keypair-and-pub", "every": "1h"})
     in_use = client.delete(f"{BASE}/keypair-and-pub", headers=admin)
     assert in_use.status_code == 409 and in_use.json()["used_by"] == [{"kind": "schedule", "name": "n"}]
+    # the cascade would delete schedule n's Temporal schedule too: no Temporal here, so nothing is deleted
+    assert client.delete(f"{BASE}/keypair-and-pub?cascade=true", headers=admin).status_code == 503
+    assert client.get(f"{BASE}/keypair-and-pub", headers=admin).status_code == 200
+    with seeded.session() as db:
+        schedules.delete(db, "n")
     assert client.delete(f"{BASE}/keypair-and-pub?cascade=true", headers=admin).status_code == 204

@@ -68,6 +68,21 @@ def test_without_temporal_nothing_changes_and_an_import_still_stands(
     assert catalog.status_code == 200 and catalog.json()["temporal"] is None  # no schedule: Temporal not asked
 
 
+def test_a_cascade_taking_schedules_along_is_refused_without_temporal(
+    client: TestClient, admin: dict[str, str], reader: dict[str, str], seeded: Database,
+) -> None:
+    with seeded.session() as db:  # straight into the database: the API would ask Temporal too
+        schedules.add(db, {"name": "n", "routine": "keypair-and-pub", "every": "1h"})
+    for url in ("/api/v1/jobs/GenRSA-2048", "/api/v1/routines/keypair-and-pub", "/api/v1/commands/GenRSA",
+                "/api/v1/executables/openssl%20-%203.5.3", "/api/v1/executables/openssl%20-%203.5.3/parameters/-out"):
+        assert client.delete(url, headers=admin).status_code == 409, url  # refused before Temporal is asked
+        refused = client.delete(url, params={"cascade": "true"}, headers=admin)
+        assert refused.status_code == 503 and "no Temporal" in refused.json()["detail"], url
+    assert client.get(f"{BASE}/n", headers=reader).status_code == 200  # nothing deleted
+    assert client.get("/api/v1/routines/keypair-and-pub", headers=reader).status_code == 200
+    assert client.get("/api/v1/jobs/GenRSA-2048", headers=reader).status_code == 200
+
+
 # -- on Temporal --------------------------------------------------------------------------------
 
 
@@ -183,3 +198,53 @@ async def test_an_imported_schedule_is_synced_to_temporal(api: Api) -> None:
         assert described is not None and described.schedule.state.paused
     finally:
         await forget(api, name)
+
+
+async def test_deleting_a_job_with_cascade_deletes_the_temporal_schedules_it_takes_along(api: Api) -> None:
+    api.engine.sh("a", "echo a")
+    api.engine.routine("pair", [("one", "a", [])])
+    admin, read = api.keys["admin"], api.keys["read"]
+    of_job, of_routine = f"of-job-{api.engine.queue}", f"of-routine-{api.engine.queue}"
+    try:
+        for body in ({"name": of_job, "job": "a", "cron": "0 3 * * *"},
+                     {"name": of_routine, "routine": "pair", "every": "1h"}):
+            assert (await api.http.post(BASE, json=body, headers=admin)).status_code == 201
+        refused = await api.http.delete("/api/v1/jobs/a", headers=admin)
+        assert refused.status_code == 409
+        assert refused.json()["used_by"] == [{"kind": "routine", "name": "pair"}, {"kind": "schedule", "name": of_job}]
+        for name in (of_job, of_routine):  # refused: nothing deleted, in either place
+            assert await on_temporal(api, name) is not None
+            assert (await api.http.get(f"{BASE}/{name}", headers=read)).status_code == 200
+
+        deleted = await api.http.delete("/api/v1/jobs/a", params={"cascade": "true"}, headers=admin)
+        assert deleted.status_code == 204, deleted.text
+        for name in (of_job, of_routine):
+            assert await on_temporal(api, name) is None
+            assert (await api.http.get(f"{BASE}/{name}", headers=read)).status_code == 404
+        assert (await api.http.get("/api/v1/jobs/a", headers=read)).status_code == 404
+        assert (await api.http.get("/api/v1/routines/pair", headers=read)).status_code == 404
+    finally:
+        await forget(api, of_job)
+        await forget(api, of_routine)
+
+
+async def test_deleting_an_executable_with_cascade_deletes_the_temporal_schedules_of_its_jobs(api: Api) -> None:
+    api.engine.sh("a", "echo a")
+    api.engine.routine("pair", [("one", "a", [])])
+    admin = api.keys["admin"]
+    of_job, of_routine = f"of-job-{api.engine.queue}", f"of-routine-{api.engine.queue}"
+    tag = f"sh-{api.engine.queue}%20-%201"
+    try:
+        for body in ({"name": of_job, "job": "a", "cron": "0 3 * * *"},
+                     {"name": of_routine, "routine": "pair", "cron": "0 4 * * *"}):
+            assert (await api.http.post(BASE, json=body, headers=admin)).status_code == 201
+        routine = await api.http.delete("/api/v1/routines/pair", params={"cascade": "true"}, headers=admin)
+        assert routine.status_code == 204, routine.text
+        assert await on_temporal(api, of_routine) is None and await on_temporal(api, of_job) is not None
+        deleted = await api.http.delete(f"/api/v1/executables/{tag}", params={"cascade": "true"}, headers=admin)
+        assert deleted.status_code == 204, deleted.text
+        assert await on_temporal(api, of_job) is None
+        assert (await api.http.get(BASE, headers=admin)).json()["total"] == 0
+    finally:
+        await forget(api, of_job)
+        await forget(api, of_routine)

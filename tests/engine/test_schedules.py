@@ -11,6 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,8 @@ from oto.cli.app import main
 from oto.engine import schedules as engine_schedules
 from oto.engine.devserver import DevServer, free_port
 from oto.engine.schedules import schedule_id
-from oto.errors import AlreadyExists, InvalidInput, NotFound
-from oto.services import runs
+from oto.errors import AlreadyExists, InUse, InvalidInput, NotFound, Unavailable
+from oto.services import jobs, routines, runs
 from oto.services import schedules as service_schedules
 from oto.settings import get_settings
 from tests.cli.conftest import Oto, Result
@@ -330,6 +331,150 @@ async def test_fires_skipped_by_the_overlap_policy_are_counted(scheduler: Schedu
     assert counts[name]["skipped_overlap"] >= 1 and counts[name]["actions"] == 1
 
 
+# -- deleting catalog items with cascade deletes the Temporal schedules they take along -------------
+
+
+async def forget(s: Scheduler, *names: str) -> None:
+    """Leave none of these on the session's Temporal, whatever the test did."""
+    for name in names:
+        with suppress(RPCError):
+            await s.client.get_schedule_handle(schedule_id(name)).delete()
+
+
+async def no_temporal() -> Client:
+    raise Unavailable("no Temporal in this test")
+
+
+async def test_a_cascading_job_delete_deletes_the_temporal_schedules_of_the_job_and_its_routines(
+    any_scheduler: Scheduler,
+) -> None:
+    s = any_scheduler
+    s.engine.sh("a", "true")
+    s.engine.sh("b", "true")
+    s.engine.routine("pair", [("one", "a", [])])
+    of_job, of_routine, other = s.name("of-job"), s.name("of-routine"), s.name("other")
+    try:
+        await s.create(of_job, job="a", cron="0 3 * * *")
+        await s.create(of_routine, routine="pair", cron="0 4 * * *")
+        await s.create(other, job="b", cron="0 5 * * *")
+
+        with pytest.raises(InUse, match=f"job 'a' is used by routines pair and schedules {of_job}"):
+            await engine_schedules.delete_with_schedules("job", "a", client=s.client, database=s.database)
+        assert s.db(service_schedules.names) == sorted([of_job, of_routine, other])  # refused: nothing gone
+        for name in (of_job, of_routine):
+            assert await s.on_server(name) is not None
+
+        removed = await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
+                                                               database=s.database)
+        assert removed == sorted([of_job, of_routine])
+        assert await s.on_server(of_job) is None and await s.on_server(of_routine) is None
+        assert s.db(service_schedules.names) == [other] and await s.on_server(other) is not None
+        assert [j.name for j in s.db(jobs.list_all)] == ["b"] and s.db(routines.list_all) == []
+        with pytest.raises(NotFound, match="no job 'a'"):
+            await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
+                                                         database=s.database)
+    finally:
+        await forget(s, of_job, of_routine)
+
+
+@pytest.mark.parametrize("kind", ["executable", "parameter", "command", "job", "routine"])
+async def test_every_cascading_delete_deletes_the_temporal_schedules_it_removes(scheduler: Scheduler,
+                                                                                 kind: str) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")  # executable and command sh-QUEUE, flag -c, job a
+    s.engine.routine("pair", [("one", "a", [])])
+    shell = f"sh-{s.engine.queue}"
+    of_job, of_routine = s.name("of-job"), s.name("of-routine")
+    key = {"executable": (f"{shell} - 1",), "parameter": (f"{shell} - 1", "-c"), "command": (shell,),
+           "job": ("a",), "routine": ("pair",)}[kind]
+    try:
+        await s.create(of_job, job="a", cron="0 3 * * *")
+        await s.create(of_routine, routine="pair", cron="0 4 * * *")
+        with pytest.raises(InUse):
+            await engine_schedules.delete_with_schedules(kind, *key, client=s.client, database=s.database)
+        assert len(s.db(service_schedules.names)) == 2
+
+        removed = await engine_schedules.delete_with_schedules(kind, *key, cascade=True, client=s.client,
+                                                               database=s.database)
+        expected = [of_routine] if kind == "routine" else sorted([of_job, of_routine])
+        assert removed == expected
+        for name in expected:
+            assert await s.on_server(name) is None
+        assert s.db(service_schedules.names) == sorted({of_job, of_routine} - set(expected))
+        if kind == "routine":
+            assert await s.on_server(of_job) is not None
+    finally:
+        await forget(s, of_job, of_routine)
+
+
+async def test_a_cascade_asks_temporal_only_when_it_removes_schedules(scheduler: Scheduler) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    s.engine.sh("b", "true")
+    s.engine.routine("pair", [("one", "b", [])])
+    name = s.name("kept")
+    try:
+        await s.create(name, job="a", cron="0 3 * * *")
+        with pytest.raises(Unavailable, match="no Temporal in this test"):
+            await engine_schedules.delete_with_schedules("job", "a", cascade=True, database=s.database,
+                                                         connector=no_temporal)
+        assert s.db(service_schedules.names) == [name] and await s.on_server(name) is not None
+        assert s.db(jobs.get, "a").name == "a"  # nothing deleted
+
+        # job b takes routine pair along, but no schedule: Temporal is not needed
+        assert await engine_schedules.delete_with_schedules("job", "b", cascade=True, database=s.database,
+                                                            connector=no_temporal) == []
+        assert [j.name for j in s.db(jobs.list_all)] == ["a"] and s.db(routines.list_all) == []
+    finally:
+        await forget(s, name)
+
+
+async def test_a_cascading_delete_that_fails_puts_the_temporal_schedules_back(
+    scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    s = scheduler
+    s.engine.sh("a", "true")
+    s.engine.routine("pair", [("one", "a", [])])
+    of_job, of_routine = s.name("of-job"), s.name("of-routine")
+    try:
+        await s.create(of_job, job="a", cron="0 3 * * *", paused=True, note="held")
+        await s.create(of_routine, routine="pair", cron="0 4 * * *")
+
+        # the commit fails after Temporal deleted them: both are put back as they were
+        def broken_commit(self: Session) -> None:
+            raise RuntimeError("the disk is full")
+        monkeypatch.setattr(Session, "commit", broken_commit)
+        with pytest.raises(RuntimeError, match="the disk is full"):
+            await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
+                                                         database=s.database)
+        monkeypatch.undo()
+        assert s.db(service_schedules.names) == sorted([of_job, of_routine])
+        for name in (of_job, of_routine):
+            shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+            assert shown["server"]["state"] == "in step", name
+        assert (await s.on_server(of_job)).schedule.state.paused
+
+        # Temporal refuses the second delete: the first is put back, the database keeps both
+        real = engine_schedules._delete_on_server
+        calls: list[str] = []
+
+        async def refuse_second(client: Client, name: str) -> bool:
+            calls.append(name)
+            if len(calls) == 2:
+                raise Unavailable(f"Temporal did not delete schedule {name!r}: busy")
+            return await real(client, name)
+        monkeypatch.setattr(engine_schedules, "_delete_on_server", refuse_second)
+        with pytest.raises(Unavailable, match="busy"):
+            await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
+                                                         database=s.database)
+        monkeypatch.undo()
+        assert s.db(service_schedules.names) == sorted([of_job, of_routine])
+        for name in (of_job, of_routine):
+            assert await s.on_server(name) is not None, name
+    finally:
+        await forget(s, of_job, of_routine)
+
+
 # -- the CLI, against the same dev server (no worker: nothing here needs a run) --------------------
 
 
@@ -426,3 +571,102 @@ def test_oto_import_stands_when_temporal_is_away(cli: Oto, tmp_path: Path, monke
     lines = imported.err.strip().splitlines()
     assert len(lines) == 1 and "cannot reach Temporal" in lines[0] and "`oto schedule sync` will finish it" in lines[0]
     assert "kept" in cli("schedule", "list").out  # the import stands
+
+
+def on_temporal(*names: str) -> list[str]:
+    """Which of these schedules the session's Temporal has (for the CLI's tests, outside any loop)."""
+    from oto.engine.client import connect, run_sync
+
+    async def look() -> list[str]:
+        client, found = await connect(), []
+        for name in names:
+            try:
+                await client.get_schedule_handle(schedule_id(name)).describe()
+            except RPCError as error:
+                if error.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                continue
+            found.append(name)
+        return found
+
+    return run_sync(look())
+
+
+def forget_on_temporal(*names: str) -> None:
+    from oto.engine.client import connect, run_sync
+
+    async def drop() -> None:
+        client = await connect()
+        for name in names:
+            with suppress(RPCError):
+                await client.get_schedule_handle(schedule_id(name)).delete()
+
+    run_sync(drop())
+
+
+def test_job_and_routine_delete_with_cascade_on_the_command_line_delete_their_temporal_schedules(
+    cli: Oto,
+) -> None:
+    tail = uuid.uuid4().hex[:8]
+    of_job, of_routine, of_other = f"renew-{tail}", f"pair-{tail}", f"other-{tail}"
+    assert cli("routine", "add", "pair", "--step", "one=renew").code == 0
+    assert cli("routine", "add", "other", "--step", "one=renew").code == 0
+    try:
+        for name, target in ((of_job, ("--job", "renew")), (of_routine, ("--routine", "pair")),
+                             (of_other, ("--routine", "other"))):
+            added = cli("schedule", "add", name, *target, "--cron", "0 3 * * *")
+            assert added.code == 0, added.err
+        assert on_temporal(of_job, of_routine, of_other) == [of_job, of_routine, of_other]
+
+        refused = cli("routine", "delete", "other")
+        assert refused.code == 2
+        assert refused.err == (f"Error: routine 'other' is used by schedules {of_other}; "
+                               "delete them first or use cascade\n")
+        deleted = cli("routine", "delete", "other", "--cascade")
+        assert deleted.code == 0, deleted.err
+        assert deleted.out.strip() == (f"deleted routine 'other' with schedule {of_other} "
+                                       "(and its Temporal schedule)")
+        assert on_temporal(of_other) == []
+
+        refused = cli("job", "delete", "renew")
+        assert refused.code == 2
+        assert refused.err == (f"Error: job 'renew' is used by routines pair and schedules {of_job}; "
+                               "delete them first or use cascade\n")
+        assert on_temporal(of_job, of_routine) == [of_job, of_routine]  # refused: nothing deleted
+        assert len(json.loads(cli("schedule", "list", "--json").out)) == 2
+
+        deleted = cli("job", "delete", "renew", "--cascade")
+        assert deleted.code == 0, deleted.err
+        assert deleted.out.strip() == (f"deleted job 'renew' with schedules {of_routine}, {of_job} "
+                                       "(and their Temporal schedules)")
+        assert on_temporal(of_job, of_routine) == []
+        assert json.loads(cli("schedule", "list", "--json").out) == []
+        assert json.loads(cli("routine", "list", "--json").out) == []
+        assert json.loads(cli("job", "list", "--json").out) == []
+    finally:
+        forget_on_temporal(of_job, of_routine, of_other)
+
+
+def test_a_cascade_that_removes_schedules_is_refused_when_temporal_is_away(
+    cli: Oto, temporal: DevServer, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    name = f"kept-{uuid.uuid4().hex[:8]}"
+    assert cli("schedule", "add", name, "--job", "renew", "--cron", "0 3 * * *").code == 0
+    try:
+        monkeypatch.setenv("OTO_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")  # nothing listens there
+        get_settings.cache_clear()
+        refused = cli("command", "delete", "sh", "--cascade")
+        assert refused.code == 1 and "cannot reach Temporal" in refused.err
+        assert [s["name"] for s in json.loads(cli("schedule", "list", "--json").out)] == [name]
+        assert [j["name"] for j in json.loads(cli("job", "list", "--json").out)] == ["renew"]
+
+        # a cascade taking no schedule along needs no Temporal
+        assert cli("job", "add", "spare", "--command", "sh", "--set", "-c=true").code == 0
+        assert cli("routine", "add", "spares", "--step", "one=spare").code == 0
+        deleted = cli("job", "delete", "spare", "--cascade")
+        assert (deleted.code, deleted.out.strip()) == (0, "deleted job 'spare'"), deleted.err
+        assert json.loads(cli("routine", "list", "--json").out) == []
+    finally:
+        monkeypatch.setenv("OTO_TEMPORAL_ADDRESS", temporal.address)
+        get_settings.cache_clear()
+        forget_on_temporal(name)

@@ -24,6 +24,15 @@ async def connect_of(request: Request) -> Client:
     return await connect()
 
 
+def connector_of(request: Request) -> Connect:
+    """The app's way to Temporal for the engine, which asks it only once a change passed the database's checks."""
+
+    async def connect() -> Client:
+        return await connect_of(request)
+
+    return connect
+
+
 def probe_for(connect: Connect) -> Callable[[], Awaitable[Status]]:
     """A /health probe asking Temporal's frontend whether it serves."""
 

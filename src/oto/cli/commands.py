@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption
+from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.errors import Refused
 from oto.services import commands
@@ -94,7 +95,5 @@ def list_(
 
 @app.command("delete")
 def delete(name: str, cascade: CascadeOption = False) -> None:
-    """Delete a command."""
-    with get_database().session() as db:
-        commands.delete(db, name, cascade=cascade)
-    say(f"deleted command {name!r}")
+    """Delete a command (with --cascade, its jobs and what uses them too)."""
+    say(f"deleted command {name!r}{delete_item('command', name, cascade=cascade)}")

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.services import executables
 from oto.services.database import get_database
@@ -51,7 +52,5 @@ def list_(json: JsonOption = False) -> None:
 
 @app.command("delete")
 def delete(tag: str, cascade: CascadeOption = False) -> None:
-    """Delete an executable and its parameters."""
-    with get_database().session() as db:
-        executables.delete(db, tag, cascade=cascade)
-    say(f"deleted executable {tag!r}")
+    """Delete an executable and its parameters (with --cascade, its commands and what uses them too)."""
+    say(f"deleted executable {tag!r}{delete_item('executable', tag, cascade=cascade)}")

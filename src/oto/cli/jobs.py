@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.domain.documents import Value
 from oto.errors import InvalidInput
@@ -100,7 +101,5 @@ def list_(json: JsonOption = False) -> None:
 
 @app.command("delete")
 def delete(name: str, cascade: CascadeOption = False) -> None:
-    """Delete a job."""
-    with get_database().session() as db:
-        jobs.delete(db, name, cascade=cascade)
-    say(f"deleted job {name!r}")
+    """Delete a job (with --cascade, the routines and schedules using it too, on Temporal as well)."""
+    say(f"deleted job {name!r}{delete_item('job', name, cascade=cascade)}")

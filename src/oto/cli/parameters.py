@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption
+from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.services import parameters
 from oto.services.database import get_database
@@ -93,7 +94,5 @@ def list_(tag: str, json: JsonOption = False) -> None:
 
 @app.command("delete", context_settings=FLAGS_CONTEXT)
 def delete(tag: str, flag: str, cascade: CascadeOption = False) -> None:
-    """Delete a parameter."""
-    with get_database().session() as db:
-        parameters.delete(db, tag, flag, cascade=cascade)
-    say(f"deleted {flag} from {tag}")
+    """Delete a parameter (with --cascade, the commands using it and what uses them too)."""
+    say(f"deleted {flag} from {tag}{delete_item('parameter', tag, flag, cascade=cascade)}")

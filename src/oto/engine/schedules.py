@@ -10,7 +10,9 @@ written (flushed, not committed), then Temporal is told, then the transaction co
 Temporal refuses, the transaction rolls back; if the commit fails, Temporal's change is undone.
 ``sync`` (``oto schedule sync``, and every worker at start) recreates the Temporal schedules
 missing from the server, rewrites the ones that differ from the database, and reports (or with
-``prune`` deletes) the ``oto-schedule-*`` schedules the database does not know.
+``prune`` deletes) the ``oto-schedule-*`` schedules the database does not know. A cascading
+delete of a catalog item (``delete_with_schedules``) deletes the Temporal schedules of the
+schedules it takes along the same way.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ from oto.engine.scheduled import (
     StartScheduledRunInput,
 )
 from oto.errors import InvalidInput, OtoError, Unavailable
-from oto.services import schedule_edits, schedules
+from oto.services import deletions, schedule_edits, schedules
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
@@ -359,6 +361,51 @@ async def delete(name: str, *, client: Client | None = None, database: Database 
         await _put_quietly(temporal, doc)
 
     await _both(database, write, tell, undo)
+
+
+async def delete_with_schedules(kind: deletions.Kind, *key: str, cascade: bool = False,
+                                client: Client | None = None, database: Database | None = None,
+                                connector: Connect | None = None) -> list[str]:
+    """Delete a catalog item (``oto.services.deletions``) and, with ``cascade``, what uses it; the
+    schedules that go with it are deleted on Temporal too. Returns those schedules' names.
+
+    Refusals (NotFound, InUse) come before Temporal is asked, and a delete that removes no schedule
+    never asks it. Otherwise Temporal must answer (else Unavailable, nothing deleted). As for
+    ``delete``: the database delete is flushed, the Temporal schedules are deleted, then the
+    transaction commits; if Temporal refuses one or the commit fails, the Temporal schedules already
+    deleted are put back. Should that fail too, ``oto schedule sync`` recreates them from the database.
+    """
+    doomed = await _read(database, deletions.schedules_removed, kind, *key, cascade=cascade)
+    temporal = await _client(client, connector) if doomed else None
+    deleted: list[ScheduleDoc] = []
+
+    def write(db: Session) -> list[ScheduleDoc]:
+        docs = [schedules.get(db, name) for name in deletions.schedules_removed(db, kind, *key, cascade=cascade)]
+        deletions.delete(db, kind, *key, cascade=cascade)
+        return docs
+
+    async def put_back() -> None:
+        if temporal is not None:
+            for doc in deleted:
+                await _put_quietly(temporal, doc)
+
+    async def tell(docs: list[ScheduleDoc]) -> None:
+        nonlocal temporal
+        if not docs:
+            return
+        server = temporal = temporal or await _client(client, connector)  # none yet: added since the first look
+        try:
+            for doc in docs:
+                if await _delete_on_server(server, doc.name):
+                    deleted.append(doc)
+        except BaseException:
+            await put_back()
+            raise
+
+    async def undo(_: list[ScheduleDoc]) -> None:
+        await put_back()
+
+    return [doc.name for doc in await _both(database, write, tell, undo)]
 
 
 async def _handle(client: Client, doc: ScheduleDoc) -> ScheduleHandle:

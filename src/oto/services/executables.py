@@ -76,17 +76,38 @@ def update(db: Session, tag: str, changes: dict[str, Any]) -> ExecutableDoc:
     return to_doc(exe)
 
 
+def _command_names(db: Session, exe: Executable) -> list[str]:
+    return list(db.scalars(select(Command.name).where(Command.executable_id == exe.id).order_by(Command.name)))
+
+
+def _refuse_if_used(tag: str, users: list[str]) -> None:
+    if users:
+        raise InUse(
+            f"executable {tag!r} is used by commands {', '.join(users)}; delete them first or use cascade",
+            details=[{"kind": "command", "name": n} for n in users],
+        )
+
+
+def schedules_deleted_with(db: Session, tag: str, *, cascade: bool = False) -> list[str]:
+    """The schedules ``delete`` would remove, writing nothing: with cascade, those its commands take
+    along; without, none (and the same InUse as ``delete`` while commands use it)."""
+    from oto.services import commands
+
+    users = _command_names(db, lookups.executable(db, tag))
+    if not cascade:
+        _refuse_if_used(tag, users)
+        return []
+    return sorted({s for name in users for s in commands.schedules_deleted_with(db, name, cascade=True)})
+
+
 def delete(db: Session, tag: str, *, cascade: bool = False) -> None:
     """Delete an executable with its parameters; its commands (and their jobs) only with cascade."""
     from oto.services import commands
 
     exe = lookups.executable(db, tag)
-    users = list(db.scalars(select(Command.name).where(Command.executable_id == exe.id).order_by(Command.name)))
-    if users and not cascade:
-        raise InUse(
-            f"executable {tag!r} is used by commands {', '.join(users)}; delete them first or use cascade",
-            details=[{"kind": "command", "name": n} for n in users],
-        )
+    users = _command_names(db, exe)
+    if not cascade:
+        _refuse_if_used(tag, users)
     for name in users:
         commands.delete(db, name, cascade=True)
     schemas.forget(exe.rules_revision)
@@ -98,4 +119,4 @@ def count(db: Session) -> int:
     return db.scalar(select(func.count()).select_from(Executable)) or 0
 
 
-__all__ = ["add", "count", "delete", "get", "list_all", "make_tag", "to_doc", "update"]
+__all__ = ["add", "count", "delete", "get", "list_all", "make_tag", "schedules_deleted_with", "to_doc", "update"]

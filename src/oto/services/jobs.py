@@ -178,11 +178,8 @@ def users(db: Session, job: Job) -> tuple[list[str], list[str]]:
     return routines, schedules
 
 
-def delete(db: Session, name: str, *, cascade: bool = False) -> None:
-    """Delete a job; routines and schedules using it go too only with cascade."""
-    job = lookups.job(db, name)
-    routines, schedules = users(db, job)
-    if (routines or schedules) and not cascade:
+def _refuse_if_used(name: str, routines: list[str], schedules: list[str]) -> None:
+    if routines or schedules:
         parts = [f"routines {', '.join(routines)}"] if routines else []
         parts += [f"schedules {', '.join(schedules)}"] if schedules else []
         raise InUse(
@@ -190,6 +187,31 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
             details=[{"kind": "routine", "name": n} for n in routines]
             + [{"kind": "schedule", "name": n} for n in schedules],
         )
+
+
+def schedules_deleted_with(db: Session, name: str, *, cascade: bool = False) -> list[str]:
+    """The schedules ``delete`` would remove, writing nothing: with cascade, the job's and those of the
+    routines using it; without, none (and the same InUse as ``delete`` while anything uses the job)."""
+    job = lookups.job(db, name)
+    routines, schedules = users(db, job)
+    if not cascade:
+        _refuse_if_used(name, routines, schedules)
+        return []
+    of_routines = db.scalars(select(Schedule.name).join(Routine, Schedule.routine_id == Routine.id)
+                             .where(Routine.name.in_(routines)))
+    return sorted({*schedules, *of_routines})
+
+
+def delete(db: Session, name: str, *, cascade: bool = False) -> None:
+    """Delete a job; routines and schedules using it go too only with cascade.
+
+    The schedules' Temporal copies are not touched here: ``oto.engine.schedules.delete_with_schedules``
+    deletes both.
+    """
+    job = lookups.job(db, name)
+    routines, schedules = users(db, job)
+    if not cascade:
+        _refuse_if_used(name, routines, schedules)
     for routine_name in routines:
         routine = lookups.routine(db, routine_name)
         for schedule in db.scalars(select(Schedule).where(Schedule.routine_id == routine.id)):

@@ -191,13 +191,8 @@ def users(db: Session, param: Parameter) -> tuple[list[str], list[str]]:
     return commands, rules
 
 
-def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
-    """Delete a parameter; commands using it and rules naming it are removed too only with cascade."""
-    from oto.services import commands as command_service
-
-    param = lookups.parameter(db, tag, flag)
-    used_by, named_by = users(db, param)
-    if (used_by or named_by) and not cascade:
+def _refuse_if_used(tag: str, flag: str, used_by: list[str], named_by: list[str]) -> None:
+    if used_by or named_by:
         parts = []
         if used_by:
             parts.append(f"commands {', '.join(used_by)}")
@@ -208,6 +203,28 @@ def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
             details=[{"kind": "command", "name": n} for n in used_by]
             + [{"kind": "parameter", "name": n} for n in named_by],
         )
+
+
+def schedules_deleted_with(db: Session, tag: str, flag: str, *, cascade: bool = False) -> list[str]:
+    """The schedules ``delete`` would remove, writing nothing: with cascade, those the commands using
+    it take along; without, none (and the same InUse as ``delete`` while anything uses it)."""
+    from oto.services import commands as command_service
+
+    used_by, named_by = users(db, lookups.parameter(db, tag, flag))
+    if not cascade:
+        _refuse_if_used(tag, flag, used_by, named_by)
+        return []
+    return sorted({s for name in used_by for s in command_service.schedules_deleted_with(db, name, cascade=True)})
+
+
+def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
+    """Delete a parameter; commands using it and rules naming it are removed too only with cascade."""
+    from oto.services import commands as command_service
+
+    param = lookups.parameter(db, tag, flag)
+    used_by, named_by = users(db, param)
+    if not cascade:
+        _refuse_if_used(tag, flag, used_by, named_by)
     for name in used_by:
         command_service.delete(db, name, cascade=True)
     exe = param.executable

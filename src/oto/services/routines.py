@@ -126,15 +126,35 @@ def list_all(db: Session) -> list[RoutineDoc]:
     return [to_doc(r) for r in db.scalars(select(Routine).order_by(Routine.name))]
 
 
-def delete(db: Session, name: str, *, cascade: bool = False) -> None:
-    routine = lookups.routine(db, name)
-    schedules = list(db.scalars(select(Schedule).where(Schedule.routine_id == routine.id).order_by(Schedule.name)))
-    if schedules and not cascade:
-        names = ", ".join(s.name for s in schedules)
+def _schedules_of(db: Session, routine: Routine) -> list[Schedule]:
+    return list(db.scalars(select(Schedule).where(Schedule.routine_id == routine.id).order_by(Schedule.name)))
+
+
+def _refuse_if_used(name: str, schedules: list[str]) -> None:
+    if schedules:
         raise InUse(
-            f"routine {name!r} is used by schedules {names}; delete them first or use cascade",
-            details=[{"kind": "schedule", "name": s.name} for s in schedules],
+            f"routine {name!r} is used by schedules {', '.join(schedules)}; delete them first or use cascade",
+            details=[{"kind": "schedule", "name": n} for n in schedules],
         )
+
+
+def schedules_deleted_with(db: Session, name: str, *, cascade: bool = False) -> list[str]:
+    """The schedules ``delete`` would remove, writing nothing: the routine's with cascade; without,
+    none (and the same InUse as ``delete`` while schedules use it)."""
+    names = [s.name for s in _schedules_of(db, lookups.routine(db, name))]
+    if not cascade:
+        _refuse_if_used(name, names)
+        return []
+    return names
+
+
+def delete(db: Session, name: str, *, cascade: bool = False) -> None:
+    """Delete a routine; its schedules go too only with cascade (in the database only: see
+    ``oto.engine.schedules.delete_with_schedules``)."""
+    routine = lookups.routine(db, name)
+    schedules = _schedules_of(db, routine)
+    if not cascade:
+        _refuse_if_used(name, [s.name for s in schedules])
     for schedule in schedules:
         db.delete(schedule)
     db.delete(routine)

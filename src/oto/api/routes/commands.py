@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import Cascade, DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import CommandChanges, CommandIn, Page, changes
 from oto.api.problems import responses
+from oto.api.temporal import connector_of
 from oto.domain.documents import CommandDoc
+from oto.engine.schedules import delete_with_schedules
 from oto.services import command_bundles, commands, listings
 
 router = APIRouter(prefix="/commands", tags=["commands"])
@@ -51,9 +53,9 @@ def update_command(database: DatabaseDep, name: Name, body: CommandChanges) -> C
         return commands.update(db, name, changes(body))
 
 
-@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def delete_command(database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
-    """Delete a command; 409 while jobs use it, unless ``cascade``."""
-    with database.session() as db:
-        commands.delete(db, name, cascade=cascade)
+@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
+async def delete_command(request: Request, database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
+    """Delete a command; 409 while jobs use it, unless ``cascade`` (schedules it takes along are deleted
+    on Temporal too: 503 without Temporal)."""
+    await delete_with_schedules("command", name, cascade=cascade, database=database, connector=connector_of(request))
     return Response(status_code=204)

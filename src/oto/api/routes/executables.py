@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import Cascade, DatabaseDep, Limit, Offset, Tag
 from oto.api.models import CheckRequest, ExecutableChanges, ExecutableOut, Page, SchemaProblems, VerdictOut, changes
 from oto.api.problems import responses
+from oto.api.temporal import connector_of
 from oto.domain.documents import ExecutableDoc
+from oto.engine.schedules import delete_with_schedules
 from oto.services import catalog_schemas, commands, executables, listings
 
 GraphFormat = Annotated[Literal["dot", "mermaid"], Query(alias="format")]
@@ -45,11 +47,12 @@ def update_executable(database: DatabaseDep, tag: Tag, body: ExecutableChanges) 
         return ExecutableOut.of(executables.update(db, tag, changes(body)))
 
 
-@router.delete("/{tag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def delete_executable(database: DatabaseDep, tag: Tag, cascade: Cascade = False) -> Response:
-    """Delete it with its parameters; 409 while commands use it, unless ``cascade``."""
-    with database.session() as db:
-        executables.delete(db, tag, cascade=cascade)
+@router.delete("/{tag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
+async def delete_executable(request: Request, database: DatabaseDep, tag: Tag, cascade: Cascade = False) -> Response:
+    """Delete it with its parameters; 409 while commands use it, unless ``cascade`` (schedules it takes
+    along are deleted on Temporal too: 503 without Temporal)."""
+    await delete_with_schedules("executable", tag, cascade=cascade, database=database,
+                                connector=connector_of(request))
     return Response(status_code=204)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import Cascade, DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import JobChanges, Page, changes
 from oto.api.problems import responses
+from oto.api.temporal import connector_of
 from oto.domain.documents import JobDoc
+from oto.engine.schedules import delete_with_schedules
 from oto.services import jobs, listings
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -51,9 +53,9 @@ def update_job(database: DatabaseDep, name: Name, body: JobChanges) -> JobDoc:
         return jobs.update(db, name, changes(body))
 
 
-@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def delete_job(database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
-    """Delete a job; 409 while routines or schedules use it, unless ``cascade``."""
-    with database.session() as db:
-        jobs.delete(db, name, cascade=cascade)
+@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
+async def delete_job(request: Request, database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
+    """Delete a job; 409 while routines or schedules use it, unless ``cascade`` (which deletes their
+    Temporal Schedules too: 503 without Temporal)."""
+    await delete_with_schedules("job", name, cascade=cascade, database=database, connector=connector_of(request))
     return Response(status_code=204)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import Cascade, DatabaseDep, Flag, Limit, Offset, Tag
 from oto.api.models import NewParameter, Page, ParameterChanges, changes
 from oto.api.problems import responses
+from oto.api.temporal import connector_of
 from oto.domain.documents import ParameterDoc
+from oto.engine.schedules import delete_with_schedules
 from oto.errors import InvalidInput
 from oto.services import listings, parameters
 
@@ -44,9 +46,11 @@ def update_parameter(database: DatabaseDep, tag: Tag, flag: Flag, body: Paramete
         return parameters.update(db, tag, flag, changes(body))
 
 
-@router.delete("/{flag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def delete_parameter(database: DatabaseDep, tag: Tag, flag: Flag, cascade: Cascade = False) -> Response:
-    """Delete a flag; 409 while commands or other flags' rules use it, unless ``cascade``."""
-    with database.session() as db:
-        parameters.delete(db, tag, flag, cascade=cascade)
+@router.delete("/{flag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
+async def delete_parameter(request: Request, database: DatabaseDep, tag: Tag, flag: Flag,
+                           cascade: Cascade = False) -> Response:
+    """Delete a flag; 409 while commands or other flags' rules use it, unless ``cascade`` (schedules it
+    takes along are deleted on Temporal too: 503 without Temporal)."""
+    await delete_with_schedules("parameter", tag, flag, cascade=cascade, database=database,
+                                connector=connector_of(request))
     return Response(status_code=204)

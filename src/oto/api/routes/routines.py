@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import Cascade, DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import Page, RoutineChanges, changes
 from oto.api.problems import responses
+from oto.api.temporal import connector_of
 from oto.domain.documents import RoutineDoc
+from oto.engine.schedules import delete_with_schedules
 from oto.services import listings, routines
 
 router = APIRouter(prefix="/routines", tags=["routines"])
@@ -43,9 +45,9 @@ def update_routine(database: DatabaseDep, name: Name, body: RoutineChanges) -> R
         return routines.update(db, name, changes(body))
 
 
-@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def delete_routine(database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
-    """Delete a routine; 409 while schedules use it, unless ``cascade``."""
-    with database.session() as db:
-        routines.delete(db, name, cascade=cascade)
+@router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
+async def delete_routine(request: Request, database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
+    """Delete a routine; 409 while schedules use it, unless ``cascade`` (which deletes their Temporal
+    Schedules too: 503 without Temporal)."""
+    await delete_with_schedules("routine", name, cascade=cascade, database=database, connector=connector_of(request))
     return Response(status_code=204)

@@ -7,28 +7,17 @@ together or not at all. Refusals of the input (422, 404, 409) come before Tempor
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from temporalio.client import Client
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import Page, PauseRequest, ScheduleChanges, changes
 from oto.api.problems import responses
-from oto.api.temporal import connect_of
+from oto.api.temporal import connector_of
 from oto.domain.documents import ScheduleDoc
 from oto.engine import schedules as engine_schedules
-from oto.engine.schedules import Connect
 from oto.services import listings, schedules
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
-
-
-def _temporal(request: Request) -> Connect:
-    """The app's way to Temporal, asked only once the change passed the database's checks."""
-
-    async def connect() -> Client:
-        return await connect_of(request)
-
-    return connect
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
@@ -45,7 +34,7 @@ def list_schedules(
 @router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
 async def create_schedule(request: Request, database: DatabaseDep, body: ScheduleDoc) -> ScheduleDoc:
     """Save a schedule (a job or a routine, and a cron expression or an interval) and its Temporal Schedule."""
-    return await engine_schedules.create(body, database=database, connector=_temporal(request))
+    return await engine_schedules.create(body, database=database, connector=connector_of(request))
 
 
 @router.get("/{name}", dependencies=[READ], responses=responses(401, 403, 404, 422))
@@ -57,7 +46,7 @@ def get_schedule(database: DatabaseDep, name: Name) -> ScheduleDoc:
 @router.patch("/{name}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
 async def update_schedule(request: Request, database: DatabaseDep, name: Name, body: ScheduleChanges) -> ScheduleDoc:
     """Change a schedule; naming a job replaces its routine (and a cron its interval), and back."""
-    return await engine_schedules.update(name, changes(body), database=database, connector=_temporal(request))
+    return await engine_schedules.update(name, changes(body), database=database, connector=connector_of(request))
 
 
 @router.post("/{name}/pause", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
@@ -65,16 +54,16 @@ async def pause_schedule(
     request: Request, database: DatabaseDep, name: Name, body: PauseRequest | None = None,
 ) -> ScheduleDoc:
     return await engine_schedules.pause(name, body.note if body else "", database=database,
-                                        connector=_temporal(request))
+                                        connector=connector_of(request))
 
 
 @router.post("/{name}/resume", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
 async def resume_schedule(request: Request, database: DatabaseDep, name: Name) -> ScheduleDoc:
-    return await engine_schedules.resume(name, database=database, connector=_temporal(request))
+    return await engine_schedules.resume(name, database=database, connector=connector_of(request))
 
 
 @router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
 async def delete_schedule(request: Request, database: DatabaseDep, name: Name) -> Response:
     """Delete a schedule and its Temporal Schedule (runs it already started go on)."""
-    await engine_schedules.delete(name, database=database, connector=_temporal(request))
+    await engine_schedules.delete(name, database=database, connector=connector_of(request))
     return Response(status_code=204)
