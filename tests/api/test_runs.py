@@ -164,3 +164,23 @@ async def test_bad_run_requests(api: Api) -> None:
     assert (await api.start_job("ok", timeout=0)).status_code == 422
     assert (await api.http.post("/api/v1/routines/ghost/runs", headers=api.keys["run"])).status_code == 404
     assert (await api.http.post("/api/v1/schedules/ghost/trigger", headers=api.keys["run"])).status_code == 404
+
+
+async def test_a_routine_run_with_a_timeout(api: Api) -> None:
+    api.engine.sleep("long", "30")
+    api.engine.routine("slow", [("one", "long", []), ("two", "long", ["one"])])
+    url, run_key = "/api/v1/routines/slow/runs", api.keys["run"]
+    for bad in ("0", "-1", "1e12", "nan", "soon"):
+        refused = await api.http.post(url, params={"timeout": bad}, headers=run_key)
+        assert refused.status_code == 422, (bad, refused.text)
+    assert (await api.http.get("/api/v1/runs?routine=slow", headers=api.keys["read"])).json()["total"] == 0
+
+    queued = await api.http.post(url, params={"timeout": "1.5"}, headers=run_key)
+    assert queued.status_code == 202 and queued.json()["timeout"] == 1.5
+    response = await api.http.post(url, params={"timeout": "1.5", "wait": "true"}, headers=run_key)
+    assert response.status_code == 200
+    run = response.json()
+    assert (run["status"], run["timeout"]) == ("timed_out", 1.5)
+    assert run["error"] == "the routine ran past its timeout of 1.5s"
+    assert [s["status"] for s in run["steps"]] == ["cancelled", "cancelled"]
+    assert (await api.until_status(queued.json()["run_id"], "timed_out"))["status"] == "timed_out"

@@ -105,9 +105,11 @@ class Engine:
     async def submit_job(self, name: str, timeout: float | None = None) -> str:
         return await engine_client.submit_job(name, timeout=timeout, client=self.client, database=self.database)
 
-    async def run_routine(self, name: str) -> dict[str, Any]:
-        run_id = await engine_client.submit_routine(name, client=self.client, database=self.database)
-        return await self.wait(run_id)
+    async def run_routine(self, name: str, timeout: float | None = None) -> dict[str, Any]:
+        return await self.wait(await self.submit_routine(name, timeout=timeout))
+
+    async def submit_routine(self, name: str, timeout: float | None = None) -> str:
+        return await engine_client.submit_routine(name, timeout=timeout, client=self.client, database=self.database)
 
     async def wait(self, run_id: str) -> dict[str, Any]:
         return await engine_client.wait(run_id, client=self.client, database=self.database)

@@ -138,11 +138,53 @@ def test_listing_filters_and_pages(sqlite_database: Database) -> None:
             runs.get(db, "run-nope")
 
 
-@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf")])
+@pytest.mark.parametrize("timeout", [0, -1, float("nan"), float("inf"), 1e12, runs.MAX_TIMEOUT + 1])
 def test_a_timeout_must_be_a_positive_number(sqlite_database: Database, timeout: float) -> None:
     _catalog(sqlite_database)
-    with sqlite_database.session() as db, pytest.raises(InvalidInput):
+    with sqlite_database.session() as db, pytest.raises(InvalidInput, match="the timeout must be a positive"):
         runs.create_job_run(db, "GenRSA-2048", timeout=timeout)
+    with sqlite_database.session() as db, pytest.raises(InvalidInput, match="the timeout must be a positive"):
+        runs.create_routine_run(db, "r", timeout=timeout)
+    with sqlite_database.session() as db:
+        assert runs.list_runs(db, kind="step") == [] and runs.list_runs(db) == []
+
+
+def test_a_routine_run_keeps_its_timeout_in_its_spec(sqlite_database: Database) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        timed = runs.create_routine_run(db, "r", timeout=90)
+        untimed = runs.create_routine_run(db, "r")
+    assert (timed.timeout, untimed.timeout) == (90, None)
+    with sqlite_database.session() as db:
+        assert runs.get(db, timed.run_id)["timeout"] == 90 and runs.get(db, untimed.run_id)["timeout"] is None
+        # the timeout is the routine's: each step keeps its job's own
+        assert {s["timeout"] for s in runs.get(db, timed.run_id)["steps"]} == {3600}
+
+
+def test_a_timed_out_routine_closes_its_steps_saying_why(database: Database) -> None:
+    _catalog(database)
+    with database.session() as db:
+        plan = runs.create_routine_run(db, "r", timeout=2)
+        ids = [runs.step_run_id(plan.run_id, s) for s in plan.step_ids]
+        runs.start_routine(db, plan.run_id, worker="w", at=runs.now())
+    why = "the routine ran past its timeout of 2s"
+    with database.session() as db:  # what the segment's activity records when it is cancelled
+        runs.record_steps(db, [], [(runs.Outcome(ids[0], "cancelled", started_at=runs.now(), error="cancelled"), True),
+                                   (runs.Outcome(ids[1], "cancelled", error="cancelled before it started"), False)])
+    with database.session() as db:
+        end = runs.finish_routine(db, plan.run_id, cancelled=False, steps={s: "cancelled" for s in plan.step_ids},
+                                  timed_out=why)
+    assert (end.status, end.closed) == ("timed_out", True)
+    with database.session() as db:
+        run = runs.get(db, plan.run_id)
+        assert (run["status"], run["error"]) == ("timed_out", why)
+        assert [(s["status"], s["error"]) for s in run["steps"]] == [
+            ("cancelled", f"cancelled: {why}"), ("cancelled", f"cancelled before it started: {why}"),
+            ("cancelled", f"cancelled before it started: {why}")]
+        # a retried closing call changes nothing
+        again = runs.finish_routine(db, plan.run_id, cancelled=False, steps={}, timed_out=why)
+        assert (again.status, again.closed) == ("timed_out", False)
+        assert [s["error"] for s in runs.get(db, plan.run_id)["steps"]] == [s["error"] for s in run["steps"]]
 
 
 def test_the_root_policy() -> None:

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 import typer
 
-from oto.cli.common import JsonOption
+from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.errors import InvalidInput
 from oto.services import routines
@@ -46,13 +47,17 @@ def run(
     name: str,
     wait: Annotated[bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
                     ] = False,
+    timeout: Annotated[
+        float | None, typer.Option(help="Stop the whole run after SECONDS: its running steps are cancelled, "
+                                   "the rest never start, and it ends timed_out.", metavar="SECONDS")
+    ] = None,
     json: JsonOption = False,
 ) -> None:
     """Start the routine on Temporal and print its run id."""
     from oto.cli import runs as run_views
     from oto.engine import client as engine
 
-    run_views.start(lambda: engine.submit_routine(name), wait=wait, json=json)
+    run_views.start(lambda: engine.submit_routine(name, timeout=timeout), wait=wait, json=json)
 
 
 @app.command("list")
@@ -66,3 +71,9 @@ def list_(json: JsonOption = False) -> None:
     print_table("routines", ["name", "steps", "description"],
                 [(d.name, " ".join(f"{s.id}={s.job}" + (f"@{','.join(s.after)}" if s.after else "") for s in d.steps),
                   d.description) for d in docs])
+
+
+@app.command("delete")
+def delete(name: str, cascade: CascadeOption = False) -> None:
+    """Delete a routine (with --cascade, its schedules too, on Temporal as well)."""
+    say(f"deleted routine {name!r}{delete_item('routine', name, cascade=cascade)}")

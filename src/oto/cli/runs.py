@@ -69,6 +69,7 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
         f"{' in ' + _seconds(run['duration']) if run['duration'] is not None else ''}")
     facts = [("argv", shlex.join(run["argv"])), ("folder", run["workdir"]), ("task queue", run["task_queue"]),
              ("worker", run["worker"]), ("attempts", run["attempts"]), ("trigger", run["trigger"]),
+             ("timeout", None if run.get("timeout") is None else f"{run['timeout']:g}s"),
              ("created", run["created_at"]), ("started", run["started_at"]), ("finished", run["finished_at"]),
              ("error", run["error"])]
     for label, value in facts:

@@ -417,7 +417,7 @@ class Activities:
         """Close the steps still open and the routine itself; returns the routine's status."""
         logs.RUN_ID.set(request.run_id)  # logs (issue 8)
         end = await self._db(runs.finish_routine, request.run_id, cancelled=request.cancelled,
-                             steps=request.steps, errors=request.errors)
+                             steps=request.steps, errors=request.errors, timed_out=request.timed_out)
         if end.closed:  # metrics (issue 8)
             metrics.run_finished("routine", end.status, end.started_at, runs.now())
         return end.status

@@ -128,13 +128,17 @@ async def submit_adhoc(request: adhoc.AdHoc, *, trigger: str, timeout: float | N
     return str(run.id)
 
 
-async def submit_routine(name: str, *, trigger: str = "cli", client: Client | None = None,
-                         database: Database | None = None) -> str:
-    """Queue a run of routine ``name`` (one record per step) and start its workflow; returns the run id."""
-    plan: runs.RoutinePlan = await _in_db(database, runs.create_routine_run, name, trigger=trigger)
+async def submit_routine(name: str, *, trigger: str = "cli", timeout: float | None = None,
+                         client: Client | None = None, database: Database | None = None) -> str:
+    """Queue a run of routine ``name`` (one record per step) and start its workflow; returns the run id.
+
+    ``timeout`` limits the whole run, from its workflow's start: past it, the routine ends ``timed_out``.
+    """
+    plan: runs.RoutinePlan = await _in_db(database, runs.create_routine_run, name, trigger=trigger,
+                                          timeout=timeout)
     client = client or await _connect_or_discard(database, plan.run_id)
     arg = c.RoutineInput(plan.run_id, plan.step_ids, plan.queues, plan.queue_of, plan.after, plan.timeouts,
-                         plan.kill_grace, plan.concurrency)
+                         plan.kill_grace, plan.concurrency, timeout=plan.timeout or 0.0)
     # the routine's workflow runs on its first step's queue: a one-queue routine needs one worker
     await _start(client, database, plan.run_id, c.ROUTINE_WORKFLOW, arg, plan.queues[0], f"routine {name}")
     return plan.run_id

@@ -67,7 +67,13 @@ class Watch:
 
 @dataclass
 class RoutineInput:
-    """A routine run's DAG by step index; ``statuses`` carries progress across continue-as-new."""
+    """A routine run's DAG by step index; ``statuses`` carries progress across continue-as-new.
+
+    ``timeout`` limits the whole run from its workflow's start (0: no limit); ``deadline`` is
+    then that start plus the timeout, in POSIX seconds of workflow time: 0 until the first run
+    of the workflow sets it, then carried across continue-as-new. Both default, so histories
+    written before they existed still replay.
+    """
 
     run_id: str
     step_ids: list[str]
@@ -78,6 +84,8 @@ class RoutineInput:
     kill_grace: float
     concurrency: int
     statuses: list[str] = field(default_factory=list)
+    timeout: float = 0.0
+    deadline: float = 0.0
 
 
 @dataclass
@@ -98,7 +106,10 @@ class FinishRunInput:
 
 @dataclass
 class FinishRoutineInput:
+    """``timed_out``: why, when the routine ran past its timeout ("" otherwise)."""
+
     run_id: str
     cancelled: bool
     steps: dict[str, str]
     errors: dict[str, str] = field(default_factory=dict)
+    timed_out: str = ""

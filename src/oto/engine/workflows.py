@@ -124,41 +124,61 @@ class RoutineWorkflow:
 
     @workflow.run
     async def run(self, plan: c.RoutineInput) -> dict[str, Any]:
+        if plan.timeout > 0 and not plan.deadline:  # the clock starts with the workflow, in workflow time
+            plan = _carry(plan, plan.statuses, workflow.now().timestamp() + plan.timeout)
         dag = Dag(plan.after, plan.statuses or None)
         per_segment = max(1, plan.concurrency // max(1, len(plan.queues)))
         running: list[tuple[Any, list[int]]] = []
         errors: dict[str, str] = {}
+        timed_out = False
         try:
             while True:
+                left = plan.deadline - workflow.now().timestamp() if plan.deadline else None
+                if left is not None and left <= 0 and (running or not dag.done):
+                    timed_out = True
+                    break
                 wrap_up = workflow.info().is_continue_as_new_suggested()
                 if wrap_up and not running:
                     statuses = [s if s in ("succeeded", "failed", "timed_out", "cancelled", "skipped") else ""
                                 for s in dag.status]
-                    workflow.continue_as_new(_with_statuses(plan, statuses))
+                    workflow.continue_as_new(_carry(plan, statuses, plan.deadline))
                 if not wrap_up:
                     for queue, steps in dag.take_segments(plan.queue_of).items():
                         running.append((self._start(plan, queue, steps, per_segment), steps))
                 if not running:
                     break
-                await workflow.wait_condition(lambda: any(handle.done() for handle, _ in running))
+                with contextlib.suppress(asyncio.TimeoutError):  # the deadline: the next turn sees it
+                    await workflow.wait_condition(lambda: any(handle.done() for handle, _ in running),
+                                                  timeout=None if left is None else max(left, 0.001))
                 for handle, steps in [r for r in running if r[0].done()]:
                     running.remove((handle, steps))
                     self._settle(plan, dag, handle, steps, errors)
         except asyncio.CancelledError:
-            for handle, _ in running:
-                handle.cancel()
-            for handle, steps in running:
-                # each activity stops its processes and records its steps before it ends
-                with contextlib.suppress(ActivityError, asyncio.CancelledError):
-                    await handle
-                self._settle(plan, dag, handle, steps, errors)
+            await self._stop(plan, dag, running, errors)
             await self._finish(plan, dag, errors, cancelled=True)
             raise
-        status = await self._finish(plan, dag, errors, cancelled=False)
+        if timed_out:
+            # as on a cancel, but the routine ends timed_out and its workflow does not fail
+            await self._stop(plan, dag, running, errors)
+            status = await self._finish(plan, dag, errors, cancelled=False,
+                                        timed_out=f"the routine ran past its timeout of {plan.timeout:g}s")
+        else:
+            status = await self._finish(plan, dag, errors, cancelled=False)
         counts: dict[str, int] = {}
         for s in dag.status:
             counts[s] = counts.get(s, 0) + 1
         return {"run_id": plan.run_id, "status": status, "steps": counts}
+
+    async def _stop(self, plan: c.RoutineInput, dag: Dag, running: list[tuple[Any, list[int]]],
+                    errors: dict[str, str]) -> None:
+        """Cancel the running segments and wait for them: each stops its processes and records its steps."""
+        for handle, _ in running:
+            handle.cancel()
+        for handle, steps in running:
+            # a user's cancel arriving meanwhile interrupts one wait, not the stopping
+            with contextlib.suppress(ActivityError, asyncio.CancelledError):
+                await handle
+            self._settle(plan, dag, handle, steps, errors)
 
     def _start(self, plan: c.RoutineInput, queue: int, steps: list[int], concurrency: int) -> Any:
         budget = sum(plan.timeouts[i] + 3 * plan.kill_grace for i in steps) / min(concurrency, len(steps))
@@ -186,17 +206,19 @@ class RoutineWorkflow:
                 errors[plan.step_ids[i]] = _reason(error)
             dag.settle(i, status)
 
-    async def _finish(self, plan: c.RoutineInput, dag: Dag, errors: dict[str, str], *, cancelled: bool) -> str:
+    async def _finish(self, plan: c.RoutineInput, dag: Dag, errors: dict[str, str], *, cancelled: bool,
+                      timed_out: str = "") -> str:
         open_steps = {plan.step_ids[i]: s for i, s in enumerate(dag.status) if s != "succeeded"}
         for child, cause in dag.skipped_because.items():
             errors.setdefault(plan.step_ids[child], f"skipped: step {plan.step_ids[cause]!r} did not succeed")
         status: str = await workflow.execute_activity(
-            c.FINISH_ROUTINE, c.FinishRoutineInput(plan.run_id, cancelled, open_steps, errors),
+            c.FINISH_ROUTINE, c.FinishRoutineInput(plan.run_id, cancelled, open_steps, errors, timed_out),
             result_type=str, start_to_close_timeout=BOOKKEEPING, retry_policy=RETRY,
         )
         return status
 
 
-def _with_statuses(plan: c.RoutineInput, statuses: list[str]) -> c.RoutineInput:
+def _carry(plan: c.RoutineInput, statuses: list[str], deadline: float) -> c.RoutineInput:
+    """The plan with progress and deadline, for the next run of the workflow (continue-as-new)."""
     return c.RoutineInput(plan.run_id, plan.step_ids, plan.queues, plan.queue_of, plan.after, plan.timeouts,
-                          plan.kill_grace, plan.concurrency, statuses)
+                          plan.kill_grace, plan.concurrency, statuses, plan.timeout, deadline)

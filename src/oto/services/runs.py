@@ -36,6 +36,8 @@ KINDS = ("job", "routine", "step")
 OUTPUT_LIMIT = 1 << 20
 SPEC_VERSION = 1
 MAX_LIMIT = 1000
+# A run's timeout is at most a year: beyond that it is a typo, and Temporal's timers overflow.
+MAX_TIMEOUT = 365 * 86400.0
 _SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -57,10 +59,12 @@ def step_run_id(parent_id: str, step_id: str) -> str:
 
 
 def check_timeout(timeout: float | None) -> float | None:
+    """A job's or a routine's timeout: None (the default), or a positive number of seconds up to a year."""
     if timeout is None:
         return None
-    if not (math.isfinite(timeout) and timeout > 0):
-        raise InvalidInput(f"the timeout must be a positive number of seconds, not {timeout}")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise InvalidInput(
+            f"the timeout must be a positive number of seconds, at most {MAX_TIMEOUT:.0f} (a year), not {timeout}")
     return float(timeout)
 
 
@@ -133,11 +137,17 @@ class RoutinePlan:
     timeouts: list[float]
     kill_grace: float
     concurrency: int
+    timeout: float | None = None  # the whole run's, from its workflow's start; None: no limit
 
 
-def create_routine_run(db: Session, routine: str, *, trigger: str = "cli") -> RoutinePlan:
-    """A queued routine Run and one queued step Run per step (one statement), and the plan to run."""
+def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
+                       timeout: float | None = None) -> RoutinePlan:
+    """A queued routine Run and one queued step Run per step (one statement), and the plan to run.
+
+    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too).
+    """
     settings = get_settings()
+    timeout = check_timeout(timeout)
     found = lookups.routine(db, routine)
     run_id = new_run_id()
     created = now()
@@ -145,7 +155,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli") -> Ro
     spec: dict[str, Any] = {
         "version": SPEC_VERSION, "routine": found.name, "workdir": f"runs/{folder}", "task_queue": "",
         "steps": [{"id": s.step_id, "job": s.job.name, "after": list(s.after)} for s in found.steps],
-        "concurrency": settings.routine_concurrency,
+        "concurrency": settings.routine_concurrency, "timeout": timeout,
     }
     resolved: dict[str, jobs.ResolvedJob] = {}
     rows = []
@@ -176,7 +186,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli") -> Ro
     return RoutinePlan(
         run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
-        kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency,
+        kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout,
     )
 
 
@@ -381,9 +391,11 @@ def start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> dat
     return queued_at if getattr(moved, "rowcount", 0) else None
 
 
-def routine_status(step_statuses: Iterable[str], *, cancelled: bool) -> str:
+def routine_status(step_statuses: Iterable[str], *, cancelled: bool, timed_out: bool = False) -> str:
     if cancelled:
         return CANCELLED
+    if timed_out:
+        return TIMED_OUT
     return SUCCEEDED if all(s == SUCCEEDED for s in step_statuses) else FAILED
 
 
@@ -394,31 +406,54 @@ class RoutineEnd:
     started_at: datetime | None
 
 
+# What a segment's activity writes for the steps a cancellation stopped, or stopped from starting.
+_CANCEL_ERRORS = ("cancelled", "cancelled before it started")
+
+
 def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str, str],
-                   errors: dict[str, str] | None = None) -> RoutineEnd:
-    """Close the steps still open with the status the workflow decided, then the routine."""
+                   errors: dict[str, str] | None = None, timed_out: str = "") -> RoutineEnd:
+    """Close the steps still open with the status the workflow decided, then the routine.
+
+    ``timed_out`` (why, when the routine ran past its timeout) ends it ``timed_out``: the steps
+    still open are closed ``cancelled``, and the steps its segments' cancellation ended say why.
+    """
     errors = errors or {}
     started_at = db.scalar(select(Run.started_at).where(Run.id == run_id))
     at = now()
     table = cast(Table, Run.__table__)
     still_open = db.execute(select(Run.id, Run.step_id).where(Run.parent_id == run_id, _open(Run.status))).all()
     closing = []
+    stopped = cancelled or bool(timed_out)
     for step_run, step_id in still_open:
-        status = steps.get(step_id or "") or (CANCELLED if cancelled else SKIPPED)
+        status = steps.get(step_id or "") or (CANCELLED if stopped else SKIPPED)
         if status not in FINAL:
-            status = CANCELLED if cancelled else FAILED
+            status = CANCELLED if stopped else FAILED
         closing.append({"rid": step_run, "s": status, "m": errors.get(step_id or "") or _why(status), "f": at})
     if closing:
         db.execute(update(table).where(table.c.id == _p("rid", table.c.id), _open(table.c.status)).values(
             status=_p("s", table.c.status), error=_p("m", table.c.error), finished_at=_p("f", table.c.finished_at)),
             closing)
+    if timed_out and not cancelled:
+        _say_why_cancelled(db, run_id, timed_out)
     final = [s for (s,) in db.execute(select(Run.status).where(Run.parent_id == run_id))]
-    status = routine_status(final, cancelled=cancelled)
+    status = routine_status(final, cancelled=cancelled, timed_out=bool(timed_out))
     failed = sorted({s for s in final if s != SUCCEEDED})
-    error = None if status == SUCCEEDED else f"steps ended {', '.join(failed)}" if failed else status
+    error = None if status == SUCCEEDED else timed_out if status == TIMED_OUT else (
+        f"steps ended {', '.join(failed)}" if failed else status)
     if not finish(db, Outcome(run_id=run_id, status=status, finished_at=at, error=error)):
         return RoutineEnd(db.scalar(select(Run.status).where(Run.id == run_id)) or status, False, started_at)
     return RoutineEnd(status, True, started_at)
+
+
+def _say_why_cancelled(db: Session, run_id: str, why: str) -> None:
+    """Add why to the steps a timed-out routine's cancellation ended (only their error, in its closing write)."""
+    table = cast(Table, Run.__table__)
+    stopped = db.execute(select(Run.id, Run.error).where(
+        Run.parent_id == run_id, Run.status == CANCELLED, Run.error.in_(_CANCEL_ERRORS))).all()
+    if stopped:
+        db.execute(update(table).where(table.c.id == _p("rid", table.c.id), table.c.status == CANCELLED)
+                   .values(error=_p("m", table.c.error)),
+                   [{"rid": rid, "m": f"{error}: {why}"} for rid, error in stopped])
 
 
 def _why(status: str) -> str:

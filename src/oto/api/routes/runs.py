@@ -25,7 +25,10 @@ from oto.services.database import Database
 router = APIRouter(tags=["runs"])
 
 Wait = Annotated[bool, Query(description="Answer when the run has ended (200), not when it is queued (202)")]
-Timeout = Annotated[float | None, Query(gt=0, le=365 * 86400, description="Stop this run after so many seconds")]
+Timeout = Annotated[float | None, Query(gt=0, le=runs.MAX_TIMEOUT, description="Stop this run after so many seconds")]
+RoutineTimeout = Annotated[float | None, Query(
+    gt=0, le=runs.MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its start: its "
+    "running steps are cancelled, the rest never start, and it ends timed_out")]
 STARTED = responses(401, 403, 404, 422, 503) | {
     200: {"model": RunDetail, "description": "With wait: the run has ended"},
     202: {"model": RunDetail, "description": "Queued"},
@@ -67,11 +70,13 @@ async def run_job(
 @router.post("/routines/{name}/runs", status_code=202, responses=STARTED)
 async def run_routine(
     request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey, wait: Wait = False,
+    timeout: RoutineTimeout = None,
 ) -> RunDetail:
     """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end."""
     await run_in_threadpool(_read, database, lookups.routine, name)
     client = await connect_of(request)
-    run_id = await engine_client.submit_routine(name, trigger=_trigger(key), client=client, database=database)
+    run_id = await engine_client.submit_routine(name, trigger=_trigger(key), timeout=timeout, client=client,
+                                                database=database)
     return await _answer(database, client, run_id, wait, response)
 
 
