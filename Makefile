@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test lint typecheck unit bench clean
+.PHONY: install browser demo test lint typecheck unit bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: lint typecheck unit
 bench: install
 	$(BIN)/python bench/fme_bench.py
 	$(BIN)/python bench/throughput.py
+
+# the dashboard's screenshots in docs/, retaken by its browser test
+screenshots: install browser
+	OTO_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/dashboard/test_browser.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info
