@@ -147,14 +147,6 @@ def _job_names(db: Session, cmd: Command) -> list[str]:
     return list(db.scalars(select(Job.name).where(Job.command_id == cmd.id).order_by(Job.name)))
 
 
-def _refuse_if_used(name: str, users: list[str]) -> None:
-    if users:
-        raise InUse(
-            f"command {name!r} is used by jobs {', '.join(users)}; delete them first or use cascade",
-            details=[{"kind": "job", "name": n} for n in users],
-        )
-
-
 def schedules_deleted_with(db: Session, name: str, *, cascade: bool = False) -> list[str]:
     """The schedules ``delete`` would remove, writing nothing: with cascade, those its jobs take
     along; without, none (and the same InUse as ``delete`` while jobs use it)."""
@@ -162,7 +154,7 @@ def schedules_deleted_with(db: Session, name: str, *, cascade: bool = False) -> 
 
     users = _job_names(db, lookups.command(db, name))
     if not cascade:
-        _refuse_if_used(name, users)
+        lookups.refuse_if_used(f"command {name!r}", {"job": users})
         return []
     return sorted({s for job in users for s in jobs.schedules_deleted_with(db, job, cascade=True)})
 
@@ -174,7 +166,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     cmd = lookups.command(db, name)
     users = _job_names(db, cmd)
     if not cascade:
-        _refuse_if_used(name, users)
+        lookups.refuse_if_used(f"command {name!r}", {"job": users})
     for job_name in users:
         jobs.delete(db, job_name, cascade=True)
     db.delete(cmd)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from oto.domain.documents import ExecutableDoc, make_tag
 from oto.domain.models import Command, Executable
-from oto.errors import AlreadyExists, InUse
+from oto.errors import AlreadyExists
 from oto.services import lookups, schemas
 from oto.services.schemas import new_revision
 from oto.services.validation import invalid
@@ -80,14 +80,6 @@ def _command_names(db: Session, exe: Executable) -> list[str]:
     return list(db.scalars(select(Command.name).where(Command.executable_id == exe.id).order_by(Command.name)))
 
 
-def _refuse_if_used(tag: str, users: list[str]) -> None:
-    if users:
-        raise InUse(
-            f"executable {tag!r} is used by commands {', '.join(users)}; delete them first or use cascade",
-            details=[{"kind": "command", "name": n} for n in users],
-        )
-
-
 def schedules_deleted_with(db: Session, tag: str, *, cascade: bool = False) -> list[str]:
     """The schedules ``delete`` would remove, writing nothing: with cascade, those its commands take
     along; without, none (and the same InUse as ``delete`` while commands use it)."""
@@ -95,7 +87,7 @@ def schedules_deleted_with(db: Session, tag: str, *, cascade: bool = False) -> l
 
     users = _command_names(db, lookups.executable(db, tag))
     if not cascade:
-        _refuse_if_used(tag, users)
+        lookups.refuse_if_used(f"executable {tag!r}", {"command": users})
         return []
     return sorted({s for name in users for s in commands.schedules_deleted_with(db, name, cascade=True)})
 
@@ -107,7 +99,7 @@ def delete(db: Session, tag: str, *, cascade: bool = False) -> None:
     exe = lookups.executable(db, tag)
     users = _command_names(db, exe)
     if not cascade:
-        _refuse_if_used(tag, users)
+        lookups.refuse_if_used(f"executable {tag!r}", {"command": users})
     for name in users:
         commands.delete(db, name, cascade=True)
     schemas.forget(exe.rules_revision)

@@ -14,7 +14,7 @@ from oto.domain import argv as argv_rendering
 from oto.domain.documents import JobDoc, Value
 from oto.domain.models import Command, CommandParameter, Job, Routine, RoutineStep, Schedule
 from oto.domain.valuetypes import check_value
-from oto.errors import AlreadyExists, InUse, InvalidInput
+from oto.errors import AlreadyExists, InvalidInput
 from oto.services import lookups
 from oto.services.validation import invalid
 
@@ -178,24 +178,13 @@ def users(db: Session, job: Job) -> tuple[list[str], list[str]]:
     return routines, schedules
 
 
-def _refuse_if_used(name: str, routines: list[str], schedules: list[str]) -> None:
-    if routines or schedules:
-        parts = [f"routines {', '.join(routines)}"] if routines else []
-        parts += [f"schedules {', '.join(schedules)}"] if schedules else []
-        raise InUse(
-            f"job {name!r} is used by {' and '.join(parts)}; delete them first or use cascade",
-            details=[{"kind": "routine", "name": n} for n in routines]
-            + [{"kind": "schedule", "name": n} for n in schedules],
-        )
-
-
 def schedules_deleted_with(db: Session, name: str, *, cascade: bool = False) -> list[str]:
     """The schedules ``delete`` would remove, writing nothing: with cascade, the job's and those of the
     routines using it; without, none (and the same InUse as ``delete`` while anything uses the job)."""
     job = lookups.job(db, name)
     routines, schedules = users(db, job)
     if not cascade:
-        _refuse_if_used(name, routines, schedules)
+        lookups.refuse_if_used(f"job {name!r}", {"routine": routines, "schedule": schedules})
         return []
     of_routines = db.scalars(select(Schedule.name).join(Routine, Schedule.routine_id == Routine.id)
                              .where(Routine.name.in_(routines)))
@@ -211,7 +200,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     job = lookups.job(db, name)
     routines, schedules = users(db, job)
     if not cascade:
-        _refuse_if_used(name, routines, schedules)
+        lookups.refuse_if_used(f"job {name!r}", {"routine": routines, "schedule": schedules})
     for routine_name in routines:
         routine = lookups.routine(db, routine_name)
         for schedule in db.scalars(select(Schedule).where(Schedule.routine_id == routine.id)):

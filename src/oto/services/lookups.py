@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oto.domain.models import Command, Executable, Job, Parameter, Routine, Schedule
-from oto.errors import NotFound
+from oto.errors import InUse, NotFound
 
 
 def executable(db: Session, tag: str) -> Executable:
@@ -50,3 +50,13 @@ def schedule(db: Session, name: str) -> Schedule:
     if found is None:
         raise NotFound(f"no schedule {name!r}")
     return found
+
+
+def refuse_if_used(what: str, users: dict[str, list[str]]) -> None:
+    """Refuse deleting ``what`` (``"job 'x'"``) while anything uses it: ``users`` by kind, e.g.
+    ``{"routine": [...], "schedule": [...]}``. InUse names them all, in the message and in its details."""
+    used = {kind: names for kind, names in users.items() if names}
+    if used:
+        parts = " and ".join(f"{kind}s {', '.join(names)}" for kind, names in used.items())
+        raise InUse(f"{what} is used by {parts}; delete them first or use cascade",
+                    details=[{"kind": kind, "name": n} for kind, names in used.items() for n in names])

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from oto.domain.documents import RoutineDoc, StepDoc
 from oto.domain.models import Job, Routine, RoutineStep, Schedule
-from oto.errors import AlreadyExists, InUse, InvalidInput
+from oto.errors import AlreadyExists, InvalidInput
 from oto.services import lookups
 from oto.services.validation import invalid
 
@@ -130,20 +130,12 @@ def _schedules_of(db: Session, routine: Routine) -> list[Schedule]:
     return list(db.scalars(select(Schedule).where(Schedule.routine_id == routine.id).order_by(Schedule.name)))
 
 
-def _refuse_if_used(name: str, schedules: list[str]) -> None:
-    if schedules:
-        raise InUse(
-            f"routine {name!r} is used by schedules {', '.join(schedules)}; delete them first or use cascade",
-            details=[{"kind": "schedule", "name": n} for n in schedules],
-        )
-
-
 def schedules_deleted_with(db: Session, name: str, *, cascade: bool = False) -> list[str]:
     """The schedules ``delete`` would remove, writing nothing: the routine's with cascade; without,
     none (and the same InUse as ``delete`` while schedules use it)."""
     names = [s.name for s in _schedules_of(db, lookups.routine(db, name))]
     if not cascade:
-        _refuse_if_used(name, names)
+        lookups.refuse_if_used(f"routine {name!r}", {"schedule": names})
         return []
     return names
 
@@ -154,7 +146,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     routine = lookups.routine(db, name)
     schedules = _schedules_of(db, routine)
     if not cascade:
-        _refuse_if_used(name, [s.name for s in schedules])
+        lookups.refuse_if_used(f"routine {name!r}", {"schedule": [s.name for s in schedules]})
     for schedule in schedules:
         db.delete(schedule)
     db.delete(routine)
