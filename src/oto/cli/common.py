@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from oto.services.deletions import Kind
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+WaitOption = Annotated[
+    bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
+]
 CascadeOption = Annotated[
     bool, typer.Option("--cascade", help="Also delete what uses it (commands, jobs, routines, schedules, "
                        "and those schedules' Temporal Schedules).")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.common import CascadeOption, JsonOption, WaitOption
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.domain.documents import Value
@@ -70,8 +70,7 @@ def argv(name: str, json: JsonOption = False) -> None:
 @app.command("run")
 def run(
     name: str,
-    wait: Annotated[bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
-                    ] = False,
+    wait: WaitOption = False,
     timeout: Annotated[
         float | None, typer.Option(help="Stop this run after SECONDS (it ends timed_out).", metavar="SECONDS")
     ] = None,

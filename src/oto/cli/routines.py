@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.common import CascadeOption, JsonOption, WaitOption
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.errors import InvalidInput
@@ -45,8 +45,7 @@ def add(
 @app.command("run")
 def run(
     name: str,
-    wait: Annotated[bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
-                    ] = False,
+    wait: WaitOption = False,
     timeout: Annotated[
         float | None, typer.Option(help="Stop the whole run after SECONDS: its running steps are cancelled, "
                                    "the rest never start, and it ends timed_out.", metavar="SECONDS")
