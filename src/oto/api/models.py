@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.responses import Response
 
 from oto.api.problems import Violation
 from oto.domain.documents import ExecutableDoc, StepDoc, Value
@@ -26,6 +27,15 @@ class Page(BaseModel, Generic[T]):
     total: int
     offset: int
     limit: int
+
+
+def json_page(page: Page[Any]) -> Response:
+    """A page serialized once, as its declared ``response_model`` describes it.
+
+    FastAPI would dump the returned model to a dict, validate that dict again against the
+    response model and dump it once more: for a page of 100 items, most of the request's time.
+    """
+    return Response(page.model_dump_json(), media_type="application/json")
 
 
 class ExecutableOut(BaseModel):

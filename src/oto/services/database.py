@@ -43,6 +43,10 @@ def make_engine(url: str, **options: Any) -> Engine:
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # A connection is cheap to keep and costly to open (the pragmas below write): keep one
+            # per concurrent request rather than closing the overflow after every burst.
+            options.setdefault("pool_size", 20)
+            options.setdefault("max_overflow", 20)
         engine = create_engine(url, connect_args={"timeout": 30}, **options)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from oto.domain import argv as argv_rendering
 from oto.domain.documents import JobDoc, Value
-from oto.domain.models import Command, CommandParameter, Job, Routine, RoutineStep, Schedule
+from oto.domain.models import Command, CommandParameter, Job, Parameter, Routine, RoutineStep, Schedule
 from oto.domain.valuetypes import check_value
 from oto.errors import AlreadyExists, InvalidInput
 from oto.services import lookups
@@ -101,12 +102,28 @@ def argv(db: Session, name: str, *, reveal: bool = False) -> list[str]:
 
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
-    values = dict(job.values)
-    if mask_secrets:
-        for item in job.command.items:
-            if item.parameter.secret and values.get(item.parameter.flag):
-                values[item.parameter.flag] = "***"
-    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
+    secret = [i.parameter.flag for i in job.command.items if i.parameter.secret] if mask_secrets else []
+    return doc_of(job.name, job.command.name, job.description, job.values, secret)
+
+
+def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str]) -> JobDoc:
+    """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
+    shown = dict(values)
+    for flag in secret:
+        if shown.get(flag):
+            shown[flag] = "***"
+    return JobDoc.model_construct(name=name, command=command, description=description, values=shown)
+
+
+def secret_flags(db: Session, command_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The secret flags of each of these commands, in one query (for listings)."""
+    found: dict[int, list[str]] = {}
+    query = (select(CommandParameter.command_id, Parameter.flag)
+             .join(Parameter, CommandParameter.parameter_id == Parameter.id)
+             .where(CommandParameter.command_id.in_(list(command_ids)), Parameter.secret.is_(True)))
+    for command_id, flag in db.execute(query):
+        found.setdefault(command_id, []).append(flag)
+    return found
 
 
 def parse(data: JobDoc | dict[str, Any], where: str = "job") -> JobDoc:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import Cascade, DatabaseDep, Limit, Name, NameFilter, Offset
-from oto.api.models import JobChanges, Page, changes
+from oto.api.models import JobChanges, Page, changes, json_page
 from oto.api.problems import responses
 from oto.api.temporal import connector_of
 from oto.domain.documents import JobDoc
@@ -16,14 +16,14 @@ from oto.services import jobs, listings
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
-@router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("", response_model=Page[JobDoc], dependencies=[READ], responses=responses(401, 403, 404, 422))
 def list_jobs(
     database: DatabaseDep, command: NameFilter = None, offset: Offset = 0, limit: Limit = 100
-) -> Page[JobDoc]:
+) -> Response:
     """Jobs by name, optionally only those of one command; secret values are masked."""
     with database.session() as db:
         page = listings.job_page(db, command=command, offset=offset, limit=limit)
-    return Page(items=page.items, total=page.total, offset=offset, limit=limit)
+    return json_page(Page[JobDoc](items=page.items, total=page.total, offset=offset, limit=limit))
 
 
 @router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
