@@ -39,6 +39,18 @@ async def test_a_job_run_moves_the_run_counters_and_histograms(engine: Engine) -
     assert sample("oto_run_queue_wait_seconds_count") == waits + 2
 
 
+async def test_a_run_refused_for_root_counts_as_finished_failed_not_started(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("oto.engine.activities.os.geteuid", lambda: 1000)
+    engine.command("rootly", "/bin/echo", ["word"], None, positional=frozenset({"word"}), root=True)
+    engine.job("needs-root", "rootly", word="hi")
+    started = sample("oto_runs_started_total", kind="job")
+    failed = sample("oto_runs_finished_total", kind="job", status="failed")
+    assert (await engine.run_job("needs-root"))["status"] == "failed"
+    assert sample("oto_runs_finished_total", kind="job", status="failed") == failed + 1
+    assert sample("oto_runs_started_total", kind="job") == started
+
+
 async def test_a_routine_run_counts_the_routine_and_its_steps(engine: Engine) -> None:
     engine.sh("one", "exit 0")
     engine.sh("two", "exit 1")

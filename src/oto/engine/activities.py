@@ -303,6 +303,8 @@ class Activities:
         held = self._in_session(runs.claim, run_id, worker=worker, home=home, is_root=os.geteuid() == 0,
                                 allow_sudo=allow_sudo)
         if held.status != runs.RUNNING:
+            if held.refused:  # metrics (issue 8): a refusal is a final record too
+                metrics.run_finished("job", held.status)
             return held, None
         metrics.run_started("job", held.submitted_at)  # metrics (issue 8)
         workdir = home / held.spec["workdir"]

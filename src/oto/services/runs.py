@@ -275,6 +275,7 @@ class Claim:
     spec: dict[str, Any]
     argv: list[str]
     submitted_at: datetime | None = None  # when the run was queued: its queue wait ends now
+    refused: bool = False  # this claim ended the run failed: the root policy refused it
 
 
 def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, allow_sudo: bool) -> Claim:
@@ -291,8 +292,8 @@ def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, a
         argv = privileged_argv(list(spec["argv"]), requires_root=bool(spec.get("requires_root")),
                                job=str(spec.get("job")), is_root=is_root, allow_sudo=allow_sudo)
     except Refused as refused:
-        finish(db, Outcome(run_id, FAILED, error=refused.message, finished_at=now(), worker=worker))
-        return Claim(run_id, FAILED, None, spec, [])
+        closed = finish(db, Outcome(run_id, FAILED, error=refused.message, finished_at=now(), worker=worker))
+        return Claim(run_id, FAILED, None, spec, [], refused=closed)
     workdir = str(home / spec["workdir"])
     if not start(db, run_id, worker=worker, argv=display_argv(argv, spec), workdir=workdir, at=now()):
         final = load(db, run_id)
