@@ -78,9 +78,53 @@ def test_an_unreachable_temporal_refuses_the_change_and_writes_nothing(offline: 
 
 def test_unknown_schedules_are_named(offline: Oto) -> None:
     for verb in (["show"], ["pause"], ["resume"], ["trigger"], ["delete"],
-                 ["backfill", "--from", "2030-01-01", "--to", "2030-01-02"]):
+                 ["backfill", "--from", "2030-01-01", "--to", "2030-01-02"], ["edit", "--cron", "0 4 * * *"],
+                 ["edit", "--start", "2030-01-01"]):
         result = offline("schedule", verb[0], "ghost", *verb[1:])
         assert (result.code, result.err) == (2, "Error: no schedule 'ghost'\n"), verb
+
+
+def test_edit_needs_something_to_change(offline: Oto) -> None:
+    for name in ("nightly", "ghost"):
+        result = offline("schedule", "edit", name)
+        assert (result.code, result.err) == (2, "Error: nothing to change: give at least one option\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--cron", "0 25 * * *"],
+         "schedule 'nightly': '0 25 * * *' is not a valid cron expression: the hour field has 25, out of 0-23"),
+        (["--cron", "0 4 * * *", "--every", "1h"], "schedule 'nightly': a schedule has exactly one of cron or every"),
+        (["--offset", "5m"], "schedule 'nightly': an offset goes with every, not with a cron expression"),
+        (["--job", "ghost"], "schedule 'nightly': no job 'ghost'"),
+        (["--overlap", "sometimes"],
+         "schedule 'nightly': overlap must be one of skip, buffer_one, allow_all, cancel_other, not 'sometimes'"),
+        (["--end", "2030-01-01", "--no-end"], "give --end or --no-end, not both"),
+        (["--start", "tomorrow"],
+         "--start 'tomorrow' is not a date and time (ISO 8601: 2030-01-31T03:00, 2030-01-31T03:00:00Z)"),
+    ],
+)
+def test_bad_edits_are_refused_before_temporal_is_asked(offline: Oto, tmp_path: Path, args: list[str],
+                                                         message: str) -> None:
+    (tmp_path / "nightly.json").write_text(json.dumps(
+        {"oto": 1, "schedules": [{"name": "nightly", "job": "renew", "cron": "0 3 * * *"}]}))
+    assert offline("import", str(tmp_path / "nightly.json")).code == 0
+    before = offline("schedule", "list", "--json").out
+    result = offline("schedule", "edit", "nightly", *args)
+    assert (result.code, result.err) == (2, f"Error: {message}\n")
+    assert offline("schedule", "list", "--json").out == before
+
+
+def test_an_edit_with_temporal_unreachable_changes_nothing(offline: Oto, tmp_path: Path) -> None:
+    (tmp_path / "nightly.json").write_text(json.dumps(
+        {"oto": 1, "schedules": [{"name": "nightly", "job": "renew", "cron": "0 3 * * *"}]}))
+    assert offline("import", str(tmp_path / "nightly.json")).code == 0
+    result = offline("schedule", "edit", "nightly", "--cron", "0 4 * * *")
+    assert result.code == 1
+    assert result.err.startswith(f"Error: cannot reach Temporal at {get_settings().temporal_address}")
+    assert result.err.count("\n") == 1 and "Traceback" not in result.err
+    assert json.loads(offline("schedule", "list", "--json").out)[0]["cron"] == "0 3 * * *"
 
 
 def test_imported_schedules_list_and_show_without_temporal(offline: Oto, tmp_path: Path) -> None:
@@ -126,5 +170,5 @@ def test_imported_schedules_list_and_show_without_temporal(offline: Oto, tmp_pat
 def test_the_group_lists_its_verbs(initialized: Oto) -> None:
     result = initialized("schedule", "--help")
     assert result.code == 0
-    for verb in ("add", "list", "show", "pause", "resume", "trigger", "delete", "backfill", "sync"):
+    for verb in ("add", "edit", "list", "show", "pause", "resume", "trigger", "delete", "backfill", "sync"):
         assert verb in result.out

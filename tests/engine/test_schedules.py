@@ -23,6 +23,7 @@ from temporalio.client import (
     Client,
     Schedule,
     ScheduleActionStartWorkflow,
+    ScheduleDescription,
     ScheduleIntervalSpec,
     ScheduleSpec,
 )
@@ -670,3 +671,106 @@ def test_a_cascade_that_removes_schedules_is_refused_when_temporal_is_away(
         monkeypatch.setenv("OTO_TEMPORAL_ADDRESS", temporal.address)
         get_settings.cache_clear()
         forget_on_temporal(name)
+
+
+def described(name: str) -> ScheduleDescription:
+    """Temporal's description of a schedule (for the CLI's tests, outside any loop)."""
+    from oto.engine.client import connect, run_sync
+
+    async def look() -> ScheduleDescription:
+        return await (await connect()).get_schedule_handle(schedule_id(name)).describe()
+
+    description: ScheduleDescription = run_sync(look())
+    return description
+
+
+def temporal_view(name: str) -> dict[str, Any]:
+    """What Temporal holds of a schedule: its spec, what it starts, and when it fires next."""
+    schedule = (description := described(name)).schedule
+    spec, action = schedule.spec, schedule.action
+    assert isinstance(action, ScheduleActionStartWorkflow)
+    return {
+        "hours": [[r.start for r in c.hour] for c in spec.calendars],
+        "every": [i.every for i in spec.intervals],
+        "timezone": spec.time_zone_name,
+        "start": spec.start_at,
+        "end": spec.end_at,
+        "runs": json.loads(action.args[0].data),  # ScheduledInput: schedule, kind, target
+        "paused": schedule.state.paused,
+        "next": [t.isoformat() for t in description.info.next_action_times[:5]],
+    }
+
+
+def test_schedule_edit_changes_the_database_and_temporal(cli: Oto) -> None:
+    name = f"edited-{uuid.uuid4().hex[:8]}"
+    assert cli("routine", "add", "pair", "--step", "one=renew").code == 0
+    added = cli("schedule", "add", name, "--job", "renew", "--cron", "0 3 * * *", "--timezone", "Europe/Paris",
+                "--start", "2035-03-22T13:00:00")
+    assert added.code == 0, added.err
+    try:
+        assert temporal_view(name)["hours"] == [[3]] and temporal_view(name)["next"] == NEXT_PARIS
+
+        # the cron changes; the zone and the start stay as they were
+        edited = cli("schedule", "edit", name, "--cron", "0 4 * * *")
+        assert edited.code == 0, edited.err
+        assert edited.out.strip() == (f"changed schedule {name!r}: cron '0 4 * * *' (was '0 3 * * *'); "
+                                      f"now job renew at cron '0 4 * * *' (Europe/Paris), "
+                                      f"next at 2035-03-23 04:00 CET; on Temporal as {schedule_id(name)}")
+        next_at_four = ["2035-03-23T03:00:00+00:00", "2035-03-24T03:00:00+00:00", "2035-03-25T02:00:00+00:00",
+                        "2035-03-26T02:00:00+00:00", "2035-03-27T02:00:00+00:00"]
+        shown = json.loads(cli("schedule", "show", name, "--json").out)
+        assert shown["schedule"]["cron"] == "0 4 * * *" and shown["schedule"]["every"] is None
+        assert shown["schedule"]["timezone"] == "Europe/Paris"
+        assert shown["schedule"]["start"] == "2035-03-22T12:00:00Z"
+        assert shown["next"] == next_at_four and shown["server"]["state"] == "in step"
+        on_server = temporal_view(name)
+        assert on_server["hours"] == [[4]] and on_server["every"] == []
+        assert on_server["timezone"] == "Europe/Paris" and on_server["start"] == datetime(2035, 3, 22, 12, tzinfo=UTC)
+        assert on_server["next"] == next_at_four
+
+        # a bad cron: exit 2, one sentence, nothing changed in either place
+        bad = cli("schedule", "edit", name, "--cron", "0 25 * * *")
+        assert (bad.code, bad.err) == (2, f"Error: schedule {name!r}: '0 25 * * *' is not a valid cron expression: "
+                                          "the hour field has 25, out of 0-23\n")
+        assert json.loads(cli("schedule", "show", name, "--json").out) == shown
+        assert temporal_view(name) == on_server
+
+        # to an interval and back: naming one drops the other, as PATCH does
+        every = cli("schedule", "edit", name, "--every", "1h", "--offset", "5m", "--json")
+        assert every.code == 0, every.err
+        data = json.loads(every.out)
+        assert (data["cron"], data["every"], data["offset"], data["job"]) == (None, "1h", "5m", "renew")
+        assert data["temporal_id"] == schedule_id(name) and len(data["next"]) == 1
+        assert temporal_view(name)["hours"] == [] and temporal_view(name)["every"] == [timedelta(hours=1)]
+        kept = cli("schedule", "edit", name, "--cron", "0 4 * * *")  # an offset goes with every only
+        assert (kept.code, kept.err) == (2, f"Error: schedule {name!r}: an offset goes with every, "
+                                            "not with a cron expression\n")
+        assert cli("schedule", "edit", name, "--cron", "0 4 * * *", "--no-offset").code == 0
+        assert temporal_view(name)["hours"] == [[4]] and temporal_view(name)["every"] == []
+
+        # from the job to a routine
+        retargeted = cli("schedule", "edit", name, "--routine", "pair")
+        assert retargeted.code == 0, retargeted.err
+        assert retargeted.out.startswith(f"changed schedule {name!r}: job none (was 'renew'), routine 'pair' "
+                                         "(was none); now routine pair at cron '0 4 * * *' (Europe/Paris), ")
+        shown = json.loads(cli("schedule", "show", name, "--json").out)
+        assert (shown["schedule"]["job"], shown["schedule"]["routine"]) == (None, "pair")
+        assert shown["server"]["state"] == "in step"
+        assert temporal_view(name)["runs"] == {"schedule": name, "kind": "routine", "target": "pair"}
+
+        # an end, then none; paused and active again
+        ended = cli("schedule", "edit", name, "--end", "2036-01-01T00:00:00", "--paused", "--note", "later")
+        assert ended.code == 0, ended.err
+        assert ended.out.startswith(f"changed schedule {name!r}: end 2036-01-01 00:00 CET (was none), "
+                                    "state paused (was active), note 'later' (was ''); now routine pair at cron "
+                                    "'0 4 * * *' (Europe/Paris), paused, next at 2035-03-23 04:00 CET; ")
+        view = temporal_view(name)
+        assert view["end"] == datetime(2035, 12, 31, 23, tzinfo=UTC) and view["paused"] is True
+        assert cli("schedule", "edit", name, "--no-end", "--active").code == 0
+        again = cli("schedule", "edit", name, "--active")
+        assert again.out.startswith(f"schedule {name!r} unchanged (it was already so); now routine pair ")
+        view = temporal_view(name)
+        assert view["end"] is None and view["paused"] is False
+        assert json.loads(cli("schedule", "show", name, "--json").out)["server"]["state"] == "in step"
+    finally:
+        assert cli("schedule", "delete", name).code == 0

@@ -131,6 +131,100 @@ def add(
         f"on Temporal as {engine.schedule_id(doc.name)}")
 
 
+# What ``edit`` can empty: the fields a schedule may go without (PATCH takes them as null).
+CLEARABLE = ("offset", "start", "end", "jitter", "catchup_window")
+
+
+def _shown(key: str, value: Any, zone: str) -> str:
+    if key == "paused":
+        return "paused" if value else "active"
+    if value is None:
+        return "none"
+    return when(value, zone) if isinstance(value, datetime) else repr(value)
+
+
+def changed(before: ScheduleDoc, after: ScheduleDoc) -> list[str]:
+    """What an edit changed, field by field: ``cron '0 4 * * *' (was '0 3 * * *')``."""
+    return [f"{'state' if key == 'paused' else key.replace('_', ' ')} {_shown(key, new, after.timezone)} "
+            f"(was {_shown(key, getattr(before, key), before.timezone)})"
+            for key, new in after if key != "name" and new != getattr(before, key)]
+
+
+@app.command("edit")
+def edit(
+    name: NameArg,
+    job: Annotated[str | None, typer.Option("--job", help="Run this job (instead of its routine).")] = None,
+    routine: Annotated[str | None, typer.Option("--routine", help="Run this routine (instead of its job).")] = None,
+    cron: Annotated[str | None, typer.Option("--cron", help="When: minute hour day month weekday "
+                                             "(replaces its interval).")] = None,
+    every: Annotated[str | None, typer.Option("--every", help="Or how often: 30s, 15m, 1h, 1d "
+                                              "(replaces its cron).")] = None,
+    offset: Annotated[str | None, typer.Option("--offset", help="With --every: shift each fire by this.")] = None,
+    no_offset: Annotated[bool, typer.Option("--no-offset", help="Drop the offset (to go from --every to "
+                                            "--cron).")] = False,
+    timezone: Annotated[str | None, typer.Option("--timezone", "--tz", help="The zone of --cron and of times "
+                                                 "(default: its zone).")] = None,
+    start: Annotated[str | None, typer.Option("--start", help="No fire before this time (ISO 8601).")] = None,
+    no_start: Annotated[bool, typer.Option("--no-start", help="Drop the start.")] = False,
+    end: Annotated[str | None, typer.Option("--end", help="No fire after this time (ISO 8601).")] = None,
+    no_end: Annotated[bool, typer.Option("--no-end", help="Drop the end.")] = False,
+    overlap: Annotated[
+        str | None, typer.Option("--overlap", help="skip, buffer_one, allow_all or cancel_other.")
+    ] = None,
+    catchup_window: Annotated[
+        str | None, typer.Option("--catchup-window", help="Fires missed while Temporal was down, up to this "
+                                 "long ago, still run (at least 10s).")
+    ] = None,
+    no_catchup_window: Annotated[bool, typer.Option("--no-catchup-window", help="Back to Temporal's default "
+                                                    "(a year).")] = False,
+    jitter: Annotated[str | None, typer.Option("--jitter", help="Delay each fire by up to this, at random.")] = None,
+    no_jitter: Annotated[bool, typer.Option("--no-jitter", help="Drop the jitter.")] = False,
+    paused: Annotated[bool | None, typer.Option("--paused/--active", help="Pause it, or make it fire again.",
+                                                show_default=False)] = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (shown with its state; \"\" drops it).")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a schedule, in OTO and on Temporal: the options given replace what it has, the rest stay.
+
+    Naming a job drops its routine (and a routine its job), a cron its interval (and an interval its cron)."""
+    given: dict[str, Any] = {
+        "job": job, "routine": routine, "cron": cron, "every": every, "offset": offset, "timezone": timezone,
+        "start": start, "end": end, "overlap": overlap, "catchup_window": catchup_window, "jitter": jitter,
+        "paused": paused, "note": note,
+    }
+    changes = {key: value for key, value in given.items() if value is not None}
+    dropped = {"offset": no_offset, "start": no_start, "end": no_end, "catchup_window": no_catchup_window,
+               "jitter": no_jitter}
+    for key in CLEARABLE:
+        if dropped[key]:
+            option = "--" + key.replace("_", "-")
+            if key in changes:
+                raise InvalidInput(f"give {option} or --no-{option[2:]}, not both")
+            changes[key] = None
+    if not changes:
+        raise InvalidInput("nothing to change: give at least one option")
+    with get_database().session() as db:
+        before = schedules.get(db, name)
+    zone = timezone or before.timezone
+    for key in ("start", "end"):
+        if changes.get(key) is not None:
+            changes[key] = parse_time(changes[key], f"--{key}", zone)
+    engine = _engine()
+    doc: ScheduleDoc = _run(engine.update(name, changes))
+    upcoming = schedules.next_fire_times(doc, 1)
+    if json:
+        print_json({**doc.model_dump(mode="json"), "temporal_id": engine.schedule_id(doc.name),
+                    "next": [t.isoformat() for t in upcoming]})
+        return
+    differences = changed(before, doc)
+    at = f"at cron {doc.cron!r} ({doc.timezone})" if doc.cron is not None else spec(doc)
+    following = f"next at {when(upcoming[0], doc.timezone)}" if upcoming else "it will never fire"
+    done = f"changed schedule {name!r}: {', '.join(differences)}" if differences else \
+        f"schedule {name!r} unchanged (it was already so)"
+    say(f"{done}; now {target(doc)} {at}{', paused' if doc.paused else ''}, {following}; "
+        f"on Temporal as {engine.schedule_id(doc.name)}")
+
+
 @app.command("list")
 def list_(json: JsonOption = False) -> None:
     """List schedules with their next fire time (from OTO's database; `show` asks Temporal too)."""
