@@ -46,6 +46,10 @@ class TcpProxy:
         for sock in doomed:
             with contextlib.suppress(OSError):
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # RST, not FIN
+                # shutdown, not just close: it wakes the pipe thread blocked in recv, so the
+                # socket is really released and both ends (client and PostgreSQL) see the reset
+                sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
                 sock.close()
 
     stop = cut

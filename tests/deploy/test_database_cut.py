@@ -24,7 +24,7 @@ from tests.conftest import POSTGRES_URL
 from tests.deploy.conftest import FINAL, Stack, catalog, deployed, until
 from tests.deploy.proxy import TcpProxy
 
-CUT = 6.0  # seconds without PostgreSQL
+CUT = 8.0  # seconds without PostgreSQL: longer than every job, so all of them end during the cut
 SLOW = 2.0  # the most a refusal may take: "at once", with room for a loaded machine
 
 
@@ -61,8 +61,9 @@ async def test_runs_survive_postgresql_going_away_and_the_api_says_503(proxied: 
                                                                        proxy: TcpProxy) -> None:
     stack = proxied
     # Jobs end while PostgreSQL is away (their final records must wait), and a routine's steps do too.
-    jobs = {f"nap-{i}": ("cut-queue", f"{1 + i * 0.5:g}") for i in range(6)}
-    stack.load(catalog(jobs | {"step": ("cut-queue", "1")}))
+    # long enough to be all running before the cut even on a loaded machine
+    jobs = {f"nap-{i}": ("cut-queue", f"{3 + i * 0.5:g}") for i in range(6)}
+    stack.load(catalog(jobs | {"step": ("cut-queue", "2.5")}))
     stack.load({"routines": [{"name": "pair", "steps": [{"id": "one", "job": "step"},
                                                          {"id": "two", "job": "step", "after": ["one"]}]}]})
     api = await stack.api()
@@ -104,7 +105,8 @@ async def test_runs_survive_postgresql_going_away_and_the_api_says_503(proxied: 
         assert run["attempts"] == 1, f"{run['job']} ran again instead of its record being written late"
     routine = runs[-1]
     assert routine["status"] == "succeeded", f"{routine}\n{stack.logs()}"
-    assert [(s["status"], s["stdout"], s["attempts"]) for s in routine["steps"]] == [("succeeded", "slept 1\n", 1)] * 2
+    steps = [(s["status"], s["stdout"], s["attempts"]) for s in routine["steps"]]
+    assert steps == [("succeeded", "slept 2.5\n", 1)] * 2
     worker_log = next(s for s in stack.services if s.name.startswith("worker")).log_text()
     waits = [json.loads(line) for line in worker_log.splitlines() if "the database does not answer" in line]
     assert waits, "no record write waited for the database"

@@ -62,8 +62,8 @@ async def test_a_routine_completes_across_restarts_of_the_api_and_temporal(
         await until(first_step_running, timeout=30, what="the first step to start")
 
     api.signal(signal.SIGTERM)
-    went_down = datetime.now(UTC)
     await asyncio.to_thread(own_temporal.stop)
+    went_down = datetime.now(UTC)  # from here on Temporal is down: the first step must outlive it
     await asyncio.sleep(1)
     await own_temporal.start()  # the same port and history file: the same cluster, back
     api.start()
@@ -80,4 +80,4 @@ async def test_a_routine_completes_across_restarts_of_the_api_and_temporal(
     assert [(s["step"], s["status"], s["stdout"]) for s in run["steps"]] == [
         ("first", "succeeded", "slept 4\n"), ("second", "succeeded", "slept 1\n"), ("third", "succeeded", "slept 1\n")]
     assert all(s["attempts"] == 1 for s in run["steps"]), run["steps"]
-    assert datetime.fromisoformat(run["steps"][0]["finished_at"]) > went_down, "the restarts missed the run"
+    assert datetime.fromisoformat(run["steps"][0]["finished_at"]) > went_down, "the restarts missed the running step"

@@ -92,6 +92,18 @@ def test_a_second_final_record_is_never_written(database: Database) -> None:
     assert (view["status"], view["exit_code"], view["stdout"], view["worker"]) == ("succeeded", 0, "first\ufffd", "w1")
 
 
+def test_a_step_start_written_twice_counts_one_attempt_and_a_new_start_counts_another(database: Database) -> None:
+    _catalog(database)
+    with database.session() as db:
+        step = runs.step_run_id(runs.create_routine_run(db, "r").run_id, "a")
+    first, second = runs.now(), runs.now() + timedelta(seconds=5)
+    for at in (first, first, second):  # the same start again is a retried write; a later one a retried step
+        with database.session() as db:
+            runs.record_steps(db, [runs.Started(step, "w", ["a"], "/tmp/x", at)], [])
+    with database.session() as db:
+        assert runs.get(db, step)["attempts"] == 2
+
+
 def test_batched_step_records_start_and_finish_in_one_go(database: Database) -> None:
     _catalog(database)
     with database.session() as db:

@@ -160,11 +160,11 @@ def _conflict(request: Request, error: Exception) -> JSONResponse:
 
 
 def _database_down(request: Request, error: Exception) -> JSONResponse:
-    """A lost or refused connection: nothing was written (the transaction rolled back)."""
+    """A lost or refused connection. Usually nothing was written (the transaction rolled back),
+    but a commit whose answer was lost may have been: the detail does not promise either way."""
     log.warning("database error: %s", error)
     return problem(request, 503, "Service unavailable",
-                   f"the database does not answer; nothing was changed, try again in {RETRY_AFTER}s",
-                   slug="unavailable")
+                   f"the database does not answer; try again in {RETRY_AFTER}s", slug="unavailable")
 
 
 def _server_error(request: Request, error: Exception) -> JSONResponse:

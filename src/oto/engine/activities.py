@@ -18,11 +18,11 @@ import functools
 import logging
 import os
 import socket
-import time
 import uuid
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,8 +46,11 @@ FLUSH_EVERY = 0.1
 # A job handed over for watching is stopped if its watcher has not come by then.
 ADOPT_WITHIN = 3 * c.HEARTBEAT_TIMEOUT
 # How long a worker keeps what a job did while the database is away, trying to write it, before
-# it gives the attempt up (and Temporal runs the job again). Within a job's first-second budget.
+# it gives the attempt up (and Temporal runs the job again); never past the activity's own timeout.
 WRITE_PATIENCE = 45.0
+# The longest one try at the database may take when the network is silent (connect_timeout,
+# tcp_user_timeout of services.database), kept free before an activity's timeout.
+ATTEMPT_AT_MOST = 20.0
 
 
 def worker_identity() -> str:
@@ -170,38 +173,24 @@ class Activities:
         self.handed: dict[str, _Handed] = {}
         self._stopping: set[asyncio.Future[None]] = set()
 
-    def _in_session(self, fn: Callable[..., T], *args: Any, patient: bool = False, **kwargs: Any) -> T:
+    def _in_session(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A service call in its own transaction (blocking).
 
-        An unreachable database is worth retrying; a missing run or an old schema is not. A
-        ``patient`` call holds an outcome that exists nowhere else (what a job did): it keeps
-        trying for WRITE_PATIENCE itself, since giving up would mean running the job again.
-        Every write it makes is conditional, so a commit whose answer was lost is harmless.
+        An unreachable database is worth retrying (it raises as it is); a missing run or an old
+        schema is not (a non-retryable ApplicationError).
         """
-        deadline = time.monotonic() + (WRITE_PATIENCE if patient else 0.0)
-        delay = 0.25
-        while True:
-            try:
-                with self.database.session() as db:
-                    return fn(db, *args, **kwargs)
-            except OtoError as error:
-                if not isinstance(error, Unavailable):
-                    raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
-                if time.monotonic() + delay > deadline:
-                    raise
-                reason = error.message
-            except DBAPIError as error:
-                if not _database_away(error) or time.monotonic() + delay > deadline:
-                    raise
-                reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
-            log.warning("the database does not answer (%s): keeping the record, trying again in %.1fs",
-                        reason, delay)
-            time.sleep(delay)
-            delay = min(2 * delay, 5.0)
+        try:
+            with self.database.session() as db:
+                return fn(db, *args, **kwargs)
+        except OtoError as error:
+            if isinstance(error, Unavailable):
+                raise
+            raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
 
     async def _db(self, fn: Callable[..., T], *args: Any, patient: bool = False, **kwargs: Any) -> T:
-        """A service call off the event loop, so processes keep starting meanwhile."""
-        return await asyncio.to_thread(functools.partial(self._in_session, fn, *args, patient=patient, **kwargs))
+        """A service call off the event loop, so processes keep starting meanwhile (``patient``: ``_patiently``)."""
+        call = functools.partial(self._in_session, fn, *args, **kwargs)
+        return await (_patiently(call) if patient else asyncio.to_thread(call))
 
     def _argv(self, spec: dict[str, Any]) -> list[str]:
         settings = get_settings()
@@ -233,8 +222,10 @@ class Activities:
                 result.release()
                 await process.stop_group(result.process, float(held.spec["kill_grace"]))
             raise
-        if not isinstance(result, process.Launch):  # over: quick, refused, not startable, or final already
-            return c.JobProgress(*result) if result else c.JobProgress(held.status, held.exit_code)
+        if result is None:  # refused, or final already
+            return c.JobProgress(held.status, held.exit_code)
+        if not isinstance(result, process.Launch):  # over within the quick wait
+            return c.JobProgress(*await self._record(result))
         spec = held.spec
         verdict = await process.supervise(result, timeout=float(spec["timeout"]), grace=float(spec["kill_grace"]),
                                           hand_over_at=c.FAST_WINDOW)
@@ -297,9 +288,10 @@ class Activities:
         await asyncio.gather(*stops, *self._stopping, return_exceptions=True)
 
     def _begin(self, run_id: str, worker: str, home: Path, allow_sudo: bool
-               ) -> tuple[runs.Claim, process.Launch | tuple[str, int | None] | None]:
+               ) -> tuple[runs.Claim, process.Launch | tuple[str, int | None] | runs.Outcome | None]:
         """In a pool thread: claim the run (one transaction), start its program, and if it ends
-        within the quick wait, record it too: the status and exit code, or the still running launch."""
+        within the quick wait, record it too: the status and exit code, or the still running launch
+        (or the outcome itself, when the database is away: the caller keeps trying)."""
         held = self._in_session(runs.claim, run_id, worker=worker, home=home, is_root=os.geteuid() == 0,
                                 allow_sudo=allow_sudo)
         if held.status != runs.RUNNING:
@@ -313,27 +305,45 @@ class Activities:
                                  env=process.job_env(held.spec.get("env", {}), workdir))
         except (OSError, ValueError) as failure:
             error = f"cannot start {held.argv[0]}: {process.describe(failure)}"
-            return held, self._record(runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(), error=error))
+            return held, self._try_record(runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(), error=error))
         if isinstance(result, process.Launch):
             return held, result
-        return held, self._record(_outcome(run_id, result, worker, None, None))
+        return held, self._try_record(_outcome(run_id, result, worker, None, None))
 
-    def _record(self, outcome: runs.Outcome) -> tuple[str, int | None]:
+    def _record_once(self, outcome: runs.Outcome) -> tuple[str, int | None]:
         """Write a final record; the status and exit code the run ended with (the first, if retried)."""
-        if self._in_session(runs.finish, outcome, patient=True):
+        if self._in_session(runs.finish, outcome):
             metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)  # metrics (issue 8)
             return outcome.status, outcome.exit_code
-        recorded = self._in_session(runs.load, outcome.run_id, patient=True)
+        recorded = self._in_session(runs.load, outcome.run_id)
         return recorded.status, recorded.exit_code
+
+    def _try_record(self, outcome: runs.Outcome) -> tuple[str, int | None] | runs.Outcome:
+        """In a pool thread: write a final record once; the outcome back when the database is away.
+
+        The pool's threads start processes: one must never sleep waiting for the database.
+        """
+        try:
+            return self._record_once(outcome)
+        except (Unavailable, DBAPIError) as error:
+            if not _database_away(error):
+                raise
+            return outcome
+
+    async def _record(self, written: tuple[str, int | None] | runs.Outcome) -> tuple[str, int | None]:
+        """The status and exit code a run ended with, writing its outcome patiently if it is not yet."""
+        if isinstance(written, runs.Outcome):
+            return await _patiently(functools.partial(self._record_once, written))
+        return written
 
     async def _end(self, run_id: str, worker: str, running: process.Launch, verdict: process.Verdict
                    ) -> tuple[str, int | None]:
-        """In a pool thread: read what the program left and write the final record."""
+        """Read what the program left and write the final record (in a pool thread, then patiently)."""
 
-        def end() -> tuple[str, int | None]:
-            return self._record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None))
+        def end() -> tuple[str, int | None] | runs.Outcome:
+            return self._try_record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None))
 
-        return await process.in_pool(end)
+        return await self._record(await process.in_pool(end))
 
     @activity.defn(name=c.RUN_STEPS)
     async def run_steps(self, segment: c.StepsInput) -> dict[str, str]:
@@ -433,9 +443,48 @@ class Activities:
         return [self.watch_job]
 
 
-def _database_away(error: DBAPIError) -> bool:
+def _database_away(error: Exception) -> bool:
     """A lost or refused connection (or SQLite's lock), as opposed to a statement the database rejects."""
-    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
+    if isinstance(error, Unavailable):
+        return True
+    return isinstance(error, OperationalError | InterfaceError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
+
+
+def _patience_deadline() -> float:
+    """When a patient write gives up (loop time): WRITE_PATIENCE from now, or sooner if the
+    activity's own time runs out first (its last try may still take ATTEMPT_AT_MOST)."""
+    patience = WRITE_PATIENCE
+    info = activity.info()
+    if info.start_to_close_timeout is not None:
+        ends = info.started_time + info.start_to_close_timeout
+        patience = min(patience, (ends - datetime.now(UTC)).total_seconds() - ATTEMPT_AT_MOST)
+    return asyncio.get_running_loop().time() + patience
+
+
+async def _patiently(call: Callable[[], T]) -> T:
+    """``call`` in a thread, tried again while the database is away, waiting on the event loop.
+
+    For writes that hold an outcome existing nowhere else (what a job did): giving up would mean
+    running the job again. Every such write is conditional (a final record is never overwritten,
+    an attempt is counted once per start), so a commit whose answer was lost is harmless.
+    """
+    deadline = _patience_deadline()
+    delay = 0.25
+    while True:
+        try:
+            return await asyncio.to_thread(call)
+        except (Unavailable, DBAPIError) as error:
+            if not _database_away(error) or asyncio.get_running_loop().time() + delay > deadline:
+                raise
+            reason = error.message if isinstance(error, Unavailable) else _first_line(error)
+        log.warning("the database does not answer (%s): keeping the record, trying again in %.1fs", reason, delay)
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, 5.0)
+
+
+def _first_line(error: DBAPIError) -> str:
+    return str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
 
 
 def _outcome(run_id: str, done: process.Execution, worker: str, argv: list[str] | None,

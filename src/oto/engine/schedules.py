@@ -396,8 +396,8 @@ async def delete_with_schedules(kind: deletions.Kind, *key: str, cascade: bool =
         server = temporal = temporal or await _client(client, connector)  # none yet: added since the first look
         try:
             for doc in docs:
-                if await _delete_on_server(server, doc.name):
-                    deleted.append(doc)
+                deleted.append(doc)  # before the call: a delete whose answer is lost is put back too
+                await _delete_on_server(server, doc.name)
         except BaseException:
             await put_back()
             raise

@@ -24,9 +24,11 @@ from oto.errors import SchemaOutdated, Unavailable
 from oto.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "domain" / "migrations"
-# Seconds to connect, and milliseconds a sent packet may stay unacknowledged, before PostgreSQL
-# counts as away.
-POSTGRES_TIMEOUTS = {"connect_timeout": 5, "tcp_user_timeout": 15_000}
+# When PostgreSQL counts as away: 5 s to connect, 15 s for a sent packet to be acknowledged, and
+# an idle connection probed after 5 s (then every 2 s, 3 times) so a silent network is noticed
+# while waiting for an answer too.
+POSTGRES_TIMEOUTS = {"connect_timeout": 5, "tcp_user_timeout": 15_000, "keepalives_idle": 5,
+                     "keepalives_interval": 2, "keepalives_count": 3}
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

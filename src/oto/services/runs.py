@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, defer
 
 from oto.domain.models import Run
@@ -346,7 +346,9 @@ def record_steps(db: Session, started: Sequence[Started], finished: Sequence[tup
         db.execute(
             update(table).where(c.id == _p("rid", c.id), not_final).values(
                 status=RUNNING, worker=_p("w", c.worker), argv=_p("a", c.argv), workdir=_p("d", c.workdir),
-                started_at=_p("t", c.started_at), attempts=c.attempts + 1),
+                started_at=_p("t", c.started_at),
+                # the same start written twice (a retried commit whose answer was lost) counts once
+                attempts=c.attempts + case((c.started_at.is_distinct_from(_p("t", c.started_at)), 1), else_=0)),
             [{"rid": s.run_id, "w": s.worker, "a": s.argv, "d": s.workdir, "t": s.at} for s in started],
         )
     if finished:
