@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Coroutine
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -21,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from oto.engine import contracts as c
     from oto.engine.dag import Dag
 
+T = TypeVar("T")
 HEARTBEAT = timedelta(seconds=c.HEARTBEAT_TIMEOUT)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                     maximum_attempts=c.MAX_ATTEMPTS)
@@ -33,6 +35,16 @@ def _cancelled(error: BaseException) -> bool:
     return isinstance(error, asyncio.CancelledError | CancelledError) or (
         isinstance(error, ActivityError) and isinstance(error.cause, CancelledError)
     )
+
+
+async def _despite_cancel(closing: Coroutine[Any, Any, T]) -> T:
+    """Close a run's record even when a cancel arrives meanwhile: the run has ended already, and
+    a cut-short closing activity would leave its record open for good."""
+    task = asyncio.ensure_future(closing)
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        return await task
 
 
 def _reason(error: BaseException) -> str:
@@ -89,7 +101,7 @@ class JobWorkflow:
                 await self._stop_handed_over(job.run_id)
                 await self._finish(job.run_id, "cancelled", "cancelled")
                 raise asyncio.CancelledError() from None
-            await self._finish(job.run_id, "failed", _reason(error))
+            await _despite_cancel(self._finish(job.run_id, "failed", _reason(error)))
             return {"run_id": job.run_id, "status": "failed", "exit_code": None}
 
     async def _stop_handed_over(self, run_id: str) -> None:
@@ -160,10 +172,10 @@ class RoutineWorkflow:
         if timed_out:
             # as on a cancel, but the routine ends timed_out and its workflow does not fail
             await self._stop(plan, dag, running, errors)
-            status = await self._finish(plan, dag, errors, cancelled=False,
-                                        timed_out=f"the routine ran past its timeout of {plan.timeout:g}s")
+            status = await _despite_cancel(self._finish(
+                plan, dag, errors, cancelled=False, timed_out=f"the routine ran past its timeout of {plan.timeout:g}s"))
         else:
-            status = await self._finish(plan, dag, errors, cancelled=False)
+            status = await _despite_cancel(self._finish(plan, dag, errors, cancelled=False))
         counts: dict[str, int] = {}
         for s in dag.status:
             counts[s] = counts.get(s, 0) + 1

@@ -1,0 +1,46 @@
+"""A cancel that arrives while a routine's record is being closed does not leave it open.
+
+The workflow is the real RoutineWorkflow on the real dev server; its two activities are small
+stand-ins, so the test can hold the closing write open exactly when the cancel arrives.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from oto.engine import contracts as c
+from oto.engine.workflows import RoutineWorkflow
+
+
+async def test_a_cancel_during_the_closing_write_still_closes_the_record(temporal_client: Client) -> None:
+    closing_started = asyncio.Event()
+    closed: list[c.FinishRoutineInput] = []
+
+    @activity.defn(name=c.RUN_STEPS)
+    async def run_steps(segment: c.StepsInput) -> dict[str, str]:
+        return dict.fromkeys(segment.step_ids, "succeeded")
+
+    @activity.defn(name=c.FINISH_ROUTINE)
+    async def finish_routine(request: c.FinishRoutineInput) -> str:
+        closing_started.set()
+        await asyncio.sleep(1.5)  # the record's write, slow: the database is busy
+        closed.append(request)
+        return "succeeded"
+
+    queue = f"closing-{uuid.uuid4().hex[:12]}"
+    plan = c.RoutineInput(f"run-{uuid.uuid4().hex}", ["only"], [queue], [0], [[]], [10.0], 1.0, 1)
+    async with Worker(temporal_client, task_queue=queue, workflows=[RoutineWorkflow],
+                      activities=[run_steps, finish_routine]):
+        handle = await temporal_client.start_workflow(c.ROUTINE_WORKFLOW, plan, id=plan.run_id, task_queue=queue)
+        await asyncio.wait_for(closing_started.wait(), 30)
+        await handle.cancel()
+        result: dict[str, Any] = await handle.result()
+
+    assert result["status"] == "succeeded"  # the run had ended; the late cancel changes nothing
+    assert [r.run_id for r in closed] == [plan.run_id], "the closing write was cut short"
