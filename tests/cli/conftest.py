@@ -28,6 +28,11 @@ def oto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.setenv("OTO_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
+    return runner(capsys)
+
+
+def runner(capsys: pytest.CaptureFixture[str]) -> Oto:
+    """``oto(*args)`` in-process, with what it printed captured apart from earlier output."""
 
     def run(*args: str) -> Result:
         capsys.readouterr()

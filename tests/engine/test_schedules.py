@@ -29,7 +29,6 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from oto.cli.app import main
 from oto.engine import schedules as engine_schedules
 from oto.engine.devserver import DevServer, free_port
 from oto.engine.schedules import schedule_id
@@ -37,7 +36,7 @@ from oto.errors import AlreadyExists, InUse, InvalidInput, NotFound, Unavailable
 from oto.services import jobs, routines, runs
 from oto.services import schedules as service_schedules
 from oto.settings import get_settings
-from tests.cli.conftest import Oto, Result
+from tests.cli.conftest import Oto, runner
 from tests.engine.conftest import Engine
 
 # 0 3 * * * from 2035-03-22 12:00 UTC; Paris moves to summer time on Sunday 25 March 2035.
@@ -489,12 +488,7 @@ def cli(tmp_path: Path, temporal: DevServer, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
 
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
+    run = runner(capsys)
     assert run("init").code == 0
     document = {"oto": 1, "executables": [{"name": "sh", "version": "1", "path": "/bin/sh"}],
                 "parameters": [{"flag": "-c", "executable_tag": "sh - 1", "value_type": "string"}],
