@@ -16,7 +16,6 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from oto.api.app import create_app
 from oto.engine import client as engine_client
-from oto.engine import schedules as engine_schedules
 from oto.engine.devserver import DevServer
 from oto.engine.schedules import schedule_id
 from oto.errors import NotFound, Unavailable
@@ -48,7 +47,7 @@ async def forget(engine: Engine, *names: str) -> None:
     """Delete the tests' schedules from the session's shared Temporal (and the test's database)."""
     for name in names:
         with suppress(NotFound):
-            await engine_schedules.delete(name, client=engine.client, database=engine.database)
+            await engine.app.schedules.delete(name)
 
 
 def run_id_of(response: httpx.Response) -> str:

@@ -19,6 +19,7 @@ import pytest
 import pytest_asyncio
 from temporalio.client import Client
 
+from oto.app import App
 from oto.engine import client as engine_client
 from oto.engine.worker import serving
 from oto.services import documents
@@ -63,6 +64,13 @@ class Engine:
     database: Database
     queue: str
     home: Path
+
+    @property
+    def app(self) -> App:
+        """The application over this test's database and Temporal client."""
+        app = App(self.database)
+        app.use_temporal(self.client)
+        return app
 
     def load(self, document: dict[str, Any]) -> None:
         with self.database.session() as db:

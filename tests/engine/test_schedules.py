@@ -29,6 +29,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from oto.app import App
 from oto.engine import schedules as engine_schedules
 from oto.engine.devserver import DevServer, free_port
 from oto.engine.schedules import schedule_id
@@ -63,12 +64,13 @@ class Scheduler:
         self.engine = engine
         self.client: Client = engine.client
         self.database = engine.database
+        self.app = engine.app
 
     def name(self, base: str) -> str:
         return f"{base}-{self.engine.queue}"
 
     async def create(self, name: str, **fields: Any) -> Any:
-        return await engine_schedules.create({"name": name, **fields}, client=self.client, database=self.database)
+        return await self.app.schedules.add({"name": name, **fields})
 
     def db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with self.database.session() as db:
@@ -131,7 +133,7 @@ async def test_every_second_fires_runs_and_pause_resume_stop_and_restart_them(sc
         assert run["status"] == "succeeded" and run["job"] == "tick" and run["kind"] == "job"
         assert s.db(runs.get, run["run_id"])["stdout"] == "tick\n"
 
-    paused = await engine_schedules.pause(name, "maintenance", client=s.client, database=s.database)
+    paused = await s.app.schedules.pause(name, "maintenance")
     assert paused.paused and paused.note == "maintenance"
     server = await s.on_server(name)
     assert server.schedule.state.paused and server.schedule.state.note == "maintenance"
@@ -140,7 +142,7 @@ async def test_every_second_fires_runs_and_pause_resume_stop_and_restart_them(sc
     await asyncio.sleep(2.5)
     assert len(s.runs_of(name)) == count
 
-    resumed = await engine_schedules.resume(name, client=s.client, database=s.database)
+    resumed = await s.app.schedules.resume(name)
     assert not resumed.paused
     assert not (await s.on_server(name)).schedule.state.paused
     await until(lambda: len(s.runs_of(name)) > count, timeout=4.0)
@@ -165,26 +167,26 @@ async def test_trigger_starts_a_job_run_and_a_routine_run_at_once(scheduler: Sch
     await s.create(routine_schedule, routine="ab", cron="0 4 * * 0", paused=True)
 
     started = time.monotonic()
-    run_id = await engine_schedules.trigger(job_schedule, client=s.client, database=s.database)
+    run_id = await s.app.schedules.trigger(job_schedule)
     assert run_id is not None and time.monotonic() - started < 5
     run = await s.engine.wait(run_id)
     assert (run["status"], run["trigger"], run["stdout"]) == ("succeeded", f"schedule:{job_schedule}", "a\n")
 
     # a paused schedule still fires when asked to
-    run_id = await engine_schedules.trigger(routine_schedule, client=s.client, database=s.database)
+    run_id = await s.app.schedules.trigger(routine_schedule)
     assert run_id is not None
     routine = await s.engine.wait(run_id)
     assert routine["status"] == "succeeded" and routine["trigger"] == f"schedule:{routine_schedule}"
     assert [(step["step"], step["stdout"]) for step in routine["steps"]] == [("one", "a\n"), ("two", "b\n")]
     assert {step["trigger"] for step in routine["steps"]} == {f"schedule:{routine_schedule}"}
 
-    shown = await engine_schedules.describe(routine_schedule, client=s.client, database=s.database)
+    shown = await s.app.schedules.describe(routine_schedule)
     assert [r["run_id"] for r in shown["recent_runs"]] == [run_id]
     assert shown["server"]["actions"] == 1
     assert shown["server"]["fires"][0]["run_id"] == run_id
 
     with pytest.raises(NotFound, match="no schedule 'ghost'"):
-        await engine_schedules.trigger("ghost", client=s.client, database=s.database)
+        await s.app.schedules.trigger("ghost")
 
 
 async def test_delete_removes_the_temporal_schedule(scheduler: Scheduler) -> None:
@@ -193,11 +195,11 @@ async def test_delete_removes_the_temporal_schedule(scheduler: Scheduler) -> Non
     name = s.name("doomed")
     await s.create(name, job="a", cron="0 3 * * *")
     assert await s.on_server(name) is not None
-    await engine_schedules.delete(name, client=s.client, database=s.database)
+    await s.app.schedules.delete(name)
     assert await s.on_server(name) is None
     assert s.db(service_schedules.names) == []
     with pytest.raises(NotFound):
-        await engine_schedules.delete(name, client=s.client, database=s.database)
+        await s.app.schedules.delete(name)
 
 
 async def test_show_lists_the_next_five_fire_times_in_utc_and_in_paris(scheduler: Scheduler) -> None:
@@ -206,7 +208,7 @@ async def test_show_lists_the_next_five_fire_times_in_utc_and_in_paris(scheduler
     for zone, expected in (("UTC", NEXT_UTC), ("Europe/Paris", NEXT_PARIS)):
         name = s.name(zone.replace("/", "-").lower())
         await s.create(name, job="a", cron="0 3 * * *", timezone=zone, start=START.isoformat())
-        shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+        shown = await s.app.schedules.describe(name)
         assert shown["next"] == expected
         assert shown["server"]["next"] == expected  # Temporal agrees
         assert shown["server"]["state"] == "in step"
@@ -223,9 +225,9 @@ async def test_sync_recreates_what_was_deleted_behind_otos_back_and_reports_stra
     before = await s.on_server(name)
     await s.client.get_schedule_handle(schedule_id(name)).delete()
     await s.client.get_schedule_handle(schedule_id(other)).pause(note="by hand")
-    shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+    shown = await s.app.schedules.describe(name)
     assert shown["server"]["state"] == "missing"
-    assert (await engine_schedules.describe(other, client=s.client, database=s.database))["server"]["state"] == \
+    assert (await s.app.schedules.describe(other))["server"]["state"] == \
         "out of step"
 
     stranger = schedule_id(s.name("stranger"))
@@ -239,17 +241,17 @@ async def test_sync_recreates_what_was_deleted_behind_otos_back_and_reports_stra
         assert time.monotonic() < deadline
         await asyncio.sleep(0.2)
 
-    report = await engine_schedules.sync(client=s.client, database=s.database)
+    report = await s.app.schedules.sync()
     assert report.recreated == [name] and report.updated == [other] and stranger in report.unknown
     assert report.pruned == [] and report.failed == {}
     after = await s.on_server(name)
     assert after.schedule.spec == before.schedule.spec and after.schedule.policy == before.schedule.policy
     assert not (await s.on_server(other)).schedule.state.paused
     for each in (name, other):
-        assert (await engine_schedules.describe(each, client=s.client, database=s.database))["server"]["state"] == \
+        assert (await s.app.schedules.describe(each))["server"]["state"] == \
             "in step"
 
-    again = await engine_schedules.sync(prune=True, client=s.client, database=s.database)
+    again = await s.app.schedules.sync(prune=True)
     assert sorted(again.unchanged) == sorted([name, other]) and stranger in again.pruned
     with pytest.raises(RPCError):
         await s.client.get_schedule_handle(stranger).describe()
@@ -304,12 +306,11 @@ async def test_backfill_fires_each_time_of_the_range(scheduler: Scheduler) -> No
     await s.create(name, job="a", cron="0 * * * *", paused=True)
     now = datetime.now(UTC)
     first = now.replace(minute=30, second=0, microsecond=0) - timedelta(hours=3)
-    times = await engine_schedules.backfill(name, first, first + timedelta(hours=3), client=s.client,
-                                            database=s.database)
+    times = await s.app.schedules.backfill(name, first, first + timedelta(hours=3))
     assert [t.minute for t in times] == [0, 0, 0] and times[0] == first + timedelta(minutes=30)
     await until(lambda: len(settled(s, name)) == 3, timeout=15)
     with pytest.raises(InvalidInput, match=r"the backfill's end .* is not after its start"):
-        await engine_schedules.backfill(name, now, now - timedelta(hours=1), client=s.client, database=s.database)
+        await s.app.schedules.backfill(name, now, now - timedelta(hours=1))
 
 
 async def test_fires_skipped_by_the_overlap_policy_are_counted(scheduler: Scheduler) -> None:
@@ -319,7 +320,7 @@ async def test_fires_skipped_by_the_overlap_policy_are_counted(scheduler: Schedu
     await s.create(name, job="slow", every="1s")
 
     async def skipped() -> int:
-        shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+        shown = await s.app.schedules.describe(name)
         return int(shown["server"]["skipped_overlap"])
 
     deadline = time.monotonic() + 8
@@ -327,7 +328,7 @@ async def test_fires_skipped_by_the_overlap_policy_are_counted(scheduler: Schedu
         assert time.monotonic() < deadline, "no fire was skipped"
         await asyncio.sleep(0.2)
     assert len(s.runs_of(name)) == 1  # skipped, not started
-    counts = await engine_schedules.counts(client=s.client, database=s.database)
+    counts = await engine_schedules.counts(s.client, s.database)
     assert counts[name]["skipped_overlap"] >= 1 and counts[name]["actions"] == 1
 
 
@@ -359,20 +360,18 @@ async def test_a_cascading_job_delete_deletes_the_temporal_schedules_of_the_job_
         await s.create(other, job="b", cron="0 5 * * *")
 
         with pytest.raises(InUse, match=f"job 'a' is used by routines pair and schedules {of_job}"):
-            await engine_schedules.delete_with_schedules("job", "a", client=s.client, database=s.database)
+            await s.app.schedules.delete_with("job", "a")
         assert s.db(service_schedules.names) == sorted([of_job, of_routine, other])  # refused: nothing gone
         for name in (of_job, of_routine):
             assert await s.on_server(name) is not None
 
-        removed = await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
-                                                               database=s.database)
+        removed = await s.app.schedules.delete_with("job", "a", cascade=True)
         assert removed == sorted([of_job, of_routine])
         assert await s.on_server(of_job) is None and await s.on_server(of_routine) is None
         assert s.db(service_schedules.names) == [other] and await s.on_server(other) is not None
         assert [j.name for j in s.db(jobs.list_all)] == ["b"] and s.db(routines.list_all) == []
         with pytest.raises(NotFound, match="no job 'a'"):
-            await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
-                                                         database=s.database)
+            await s.app.schedules.delete_with("job", "a", cascade=True)
     finally:
         await forget(s, of_job, of_routine)
 
@@ -391,11 +390,10 @@ async def test_every_cascading_delete_deletes_the_temporal_schedules_it_removes(
         await s.create(of_job, job="a", cron="0 3 * * *")
         await s.create(of_routine, routine="pair", cron="0 4 * * *")
         with pytest.raises(InUse):
-            await engine_schedules.delete_with_schedules(kind, *key, client=s.client, database=s.database)
+            await s.app.schedules.delete_with(kind, *key)
         assert len(s.db(service_schedules.names)) == 2
 
-        removed = await engine_schedules.delete_with_schedules(kind, *key, cascade=True, client=s.client,
-                                                               database=s.database)
+        removed = await s.app.schedules.delete_with(kind, *key, cascade=True)
         expected = [of_routine] if kind == "routine" else sorted([of_job, of_routine])
         assert removed == expected
         for name in expected:
@@ -416,14 +414,12 @@ async def test_a_cascade_asks_temporal_only_when_it_removes_schedules(scheduler:
     try:
         await s.create(name, job="a", cron="0 3 * * *")
         with pytest.raises(Unavailable, match="no Temporal in this test"):
-            await engine_schedules.delete_with_schedules("job", "a", cascade=True, database=s.database,
-                                                         connector=no_temporal)
+            await App(s.database, temporal=no_temporal).schedules.delete_with("job", "a", cascade=True)
         assert s.db(service_schedules.names) == [name] and await s.on_server(name) is not None
         assert s.db(jobs.get, "a").name == "a"  # nothing deleted
 
         # job b takes routine pair along, but no schedule: Temporal is not needed
-        assert await engine_schedules.delete_with_schedules("job", "b", cascade=True, database=s.database,
-                                                            connector=no_temporal) == []
+        assert await App(s.database, temporal=no_temporal).schedules.delete_with("job", "b", cascade=True) == []
         assert [j.name for j in s.db(jobs.list_all)] == ["a"] and s.db(routines.list_all) == []
     finally:
         await forget(s, name)
@@ -445,17 +441,16 @@ async def test_a_cascading_delete_that_fails_puts_the_temporal_schedules_back(
             raise RuntimeError("the disk is full")
         monkeypatch.setattr(Session, "commit", broken_commit)
         with pytest.raises(RuntimeError, match="the disk is full"):
-            await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
-                                                         database=s.database)
+            await s.app.schedules.delete_with("job", "a", cascade=True)
         monkeypatch.undo()
         assert s.db(service_schedules.names) == sorted([of_job, of_routine])
         for name in (of_job, of_routine):
-            shown = await engine_schedules.describe(name, client=s.client, database=s.database)
+            shown = await s.app.schedules.describe(name)
             assert shown["server"]["state"] == "in step", name
         assert (await s.on_server(of_job)).schedule.state.paused
 
         # Temporal refuses the second delete: the first is put back, the database keeps both
-        real = engine_schedules._delete_on_server
+        real = engine_schedules.delete_on_server
         calls: list[str] = []
 
         async def refuse_second(client: Client, name: str) -> bool:
@@ -463,10 +458,9 @@ async def test_a_cascading_delete_that_fails_puts_the_temporal_schedules_back(
             if len(calls) == 2:
                 raise Unavailable(f"Temporal did not delete schedule {name!r}: busy")
             return await real(client, name)
-        monkeypatch.setattr(engine_schedules, "_delete_on_server", refuse_second)
+        monkeypatch.setattr(engine_schedules, "delete_on_server", refuse_second)
         with pytest.raises(Unavailable, match="busy"):
-            await engine_schedules.delete_with_schedules("job", "a", cascade=True, client=s.client,
-                                                         database=s.database)
+            await s.app.schedules.delete_with("job", "a", cascade=True)
         monkeypatch.undo()
         assert s.db(service_schedules.names) == sorted([of_job, of_routine])
         for name in (of_job, of_routine):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from oto.domain.documents import ScheduleDoc
 from oto.errors import AlreadyExists, InvalidInput, NotFound, OtoError
-from oto.services import documents, schedule_edits, schedules
+from oto.services import documents, schedules
 from oto.services.database import Database
 from tests.services.helpers import genrsa_document, load, snapshot
 
@@ -106,10 +106,10 @@ def test_a_bad_schedule_in_a_document_says_where(catalog: Database) -> None:
 
 
 def test_a_changed_schedule_is_checked_again(catalog: Database) -> None:
-    refused(catalog, lambda db: schedule_edits.update(db, "nightly", {"every": "100ms"}), InvalidInput,
+    refused(catalog, lambda db: schedules.update(db, "nightly", {"every": "100ms"}), InvalidInput,
             "schedule 'nightly': every must be at least 1s, not 100ms")
     with catalog.session() as db:
-        moved = schedule_edits.update(db, "nightly", {"routine": "keys", "every": "15m", "offset": "2m"})
+        moved = schedules.update(db, "nightly", {"routine": "keys", "every": "15m", "offset": "2m"})
     assert (moved.routine, moved.job, moved.every, moved.cron) == ("keys", None, "15m", None)
 
 

@@ -23,10 +23,8 @@ from oto.api.routes import (
     schedules,
     valuetypes,
 )
-from oto.api.temporal import Connect, default_connect, probe_for
+from oto.app import App, Connect, Database, Status
 from oto.dashboard import mount as mount_dashboard
-from oto.services.database import Database, get_database
-from oto.services.health import Status
 
 API_PREFIX = "/api/v1"
 Probe = Callable[[], Awaitable[Status]]
@@ -43,12 +41,14 @@ def create_app(
         docs_url="/docs",
         redoc_url=None,
     )
-    app.state.database = database or get_database()
-    app.state.temporal = temporal or default_connect
-    app.state.temporal_probe = temporal_probe or probe_for(app.state.temporal)
+    oto = App(database, temporal=temporal)
+    app.state.oto = oto
+    app.state.database = oto.database  # the dashboard's pages read it (until they call the app too)
+    app.state.temporal = oto.temporal
+    app.state.temporal_probe = temporal_probe or oto.temporal_status
     problems.install(app)
     app.include_router(health.router)
-    app.include_router(metrics.router)  # GET /metrics, open like /health (issue 8)
+    app.include_router(metrics.router)  # GET /metrics, open like /health
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
                    apikeys):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from oto.api.deps import database_of, reject_unknown_query
+from oto.api.deps import app_of, reject_unknown_query
 from oto.dashboard import session as dashboard_session
 from oto.services import apikeys
 from oto.services.apikeys import KeyInfo, Unauthorized
@@ -25,7 +25,7 @@ def _authenticate(needed: str) -> Any:
     ) -> KeyInfo:
         if credentials is None and dashboard_session.current(request) is None:
             raise Unauthorized("this needs an API key: send the header Authorization: Bearer <key>")
-        with database_of(request).session() as db:
+        with app_of(request).database.session() as db:
             info = (apikeys.authenticate(db, credentials.credentials) if credentials is not None
                     else dashboard_session.authenticate(db, request))  # the dashboard's browser calls
         apikeys.require(info, needed)

@@ -6,17 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query, Request
 
+from oto.app import App
+from oto.app.catalog import MAX_LIMIT, MAX_OFFSET
 from oto.errors import InvalidInput
-from oto.services.database import Database
-from oto.services.listings import MAX_LIMIT, MAX_OFFSET
 
 
-def database_of(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
+def app_of(request: Request) -> App:
+    """The application this server was built over (its database and its way to Temporal)."""
+    app: App = request.app.state.oto
+    return app
 
 
-DatabaseDep = Annotated[Database, Depends(database_of)]
+AppDep = Annotated[App, Depends(app_of)]
 
 # A natural key from the URL. NUL cannot be stored or passed in an argv, so it is refused here.
 _NAME = r"^[^\x00]+$"

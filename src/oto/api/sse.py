@@ -7,7 +7,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
-from oto.engine.follow import Event
+from oto.app.runs import Event
 
 MEDIA_TYPE = "text/event-stream"
 # A comment line this often keeps proxies from closing a quiet stream.

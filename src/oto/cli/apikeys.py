@@ -6,10 +6,8 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import JsonOption
+from oto.cli.common import JsonOption, get_app
 from oto.cli.output import print_json, print_table, say, warn
-from oto.services import apikeys
-from oto.services.database import get_database
 
 app = typer.Typer(help="Keys for the REST API (scopes: read, run, admin).", no_args_is_help=True)
 
@@ -20,8 +18,7 @@ Scope = Annotated[str, typer.Option("--scope", "-s", help="read: only read; run:
 @app.command("create")
 def create(name: str, scope: Scope = "read", json: JsonOption = False) -> None:
     """Create a key and print it; it is shown this once and cannot be recovered."""
-    with get_database().session() as db:
-        new = apikeys.create(db, name, scope)
+    new = get_app().api_keys.create(name, scope)
     if json:
         print_json(new.to_dict())
         return
@@ -32,8 +29,7 @@ def create(name: str, scope: Scope = "read", json: JsonOption = False) -> None:
 @app.command("list")
 def list_(json: JsonOption = False) -> None:
     """List keys (never the keys themselves)."""
-    with get_database().session() as db:
-        keys = apikeys.list_all(db)
+    keys = get_app().api_keys.list_all()
     if json:
         print_json([k.to_dict() for k in keys])
         return
@@ -47,8 +43,7 @@ def list_(json: JsonOption = False) -> None:
 @app.command("revoke")
 def revoke(name: str, json: JsonOption = False) -> None:
     """Revoke a key: requests with it are refused from now on."""
-    with get_database().session() as db:
-        info = apikeys.revoke(db, name)
+    info = get_app().api_keys.revoke(name)
     if json:
         print_json(info.to_dict())
     else:

@@ -6,12 +6,10 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption
+from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.errors import Refused
-from oto.services import commands
-from oto.services.database import get_database
 
 app = typer.Typer(help="Sets of an executable's flags the flag matching engine accepts.", no_args_is_help=True)
 
@@ -44,8 +42,7 @@ def add(
         "requires_root": root,
     }
     try:
-        with get_database().session() as db:
-            doc = commands.add(db, data)
+        doc = get_app().commands.add(data)
     except Refused as refusal:
         if json:
             print_json({"ok": False, "error": refusal.message, "violations": refusal.details})
@@ -60,8 +57,7 @@ def add(
 @app.command("check", context_settings=FLAGS_CONTEXT)
 def check(executable: Executable, flags: Flags = None, json: JsonOption = False) -> None:
     """Check flags against the engine: exit 0 valid, 1 invalid, each violation on a line."""
-    with get_database().session() as db:
-        verdict = commands.check(db, executable, flags or [])
+    verdict = get_app().commands.check(executable, flags or [])
     if json:
         print_json(verdict.to_dict())
     elif verdict.ok:
@@ -78,8 +74,7 @@ def list_(
     json: JsonOption = False,
 ) -> None:
     """List commands."""
-    with get_database().session() as db:
-        docs = commands.list_all(db, executable)
+    docs = get_app().commands.list_all(executable)
     if json:
         print_json(docs)
     else:
@@ -96,4 +91,4 @@ def list_(
 @app.command("delete")
 def delete(name: str, cascade: CascadeOption = False) -> None:
     """Delete a command (with --cascade, its jobs and what uses them too)."""
-    say(f"deleted command {name!r}{delete_item('command', name, cascade=cascade)}")
+    say(f"deleted command {name!r}{delete_item(lambda: get_app().commands.delete(name, cascade=cascade))}")

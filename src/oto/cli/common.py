@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, TypeVar
 
 import typer
 
-if TYPE_CHECKING:
-    from oto.services.deletions import Kind
+from oto.app import App
+
+T = TypeVar("T")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
 WaitOption = Annotated[
@@ -19,15 +21,26 @@ CascadeOption = Annotated[
 ]
 
 
-def delete(kind: Kind, *key: str, cascade: bool) -> str:
-    """Delete a catalog item (with ``cascade``, what uses it too, schedules also on Temporal).
+def get_app() -> App:
+    """The application over the configured database and Temporal (Temporal connected on first use)."""
+    return App()
 
-    Returns what to add to "deleted ...": the schedules that went, if any.
-    """
-    from oto.engine.client import run_sync  # Temporal's client loads slowly: only deletes pay for it
-    from oto.engine.schedules import delete_with_schedules
 
-    removed: list[str] = run_sync(delete_with_schedules(kind, *key, cascade=cascade))
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one of the app's coroutines to its end, for a command that needs Temporal."""
+    from oto.app import run_sync
+
+    return run_sync(coroutine)
+
+
+def delete(remove: Callable[[], Awaitable[list[str]]]) -> str:
+    """Run a catalog delete (``lambda: app.jobs.delete(...)``); returns what to add to "deleted ...":
+    the schedules that went along, if any (their Temporal schedules went too)."""
+
+    async def go() -> list[str]:
+        return await remove()
+
+    removed = run(go())
     if not removed:
         return ""
     if len(removed) == 1:

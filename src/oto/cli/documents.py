@@ -7,22 +7,20 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import JsonOption
+from oto.app.documents import Documents
+from oto.cli.common import JsonOption, get_app, run
 from oto.cli.output import print_json, print_table, say, warn
-from oto.errors import InvalidInput, OtoError
-from oto.services import documents
-from oto.services.database import get_database
+from oto.errors import InvalidInput
 
 
 def init(json: JsonOption = False) -> None:
     """Create or upgrade the database schema (runs the migrations)."""
-    database = get_database()
-    database.upgrade()
-    revision = database.current_revision()
+    app = get_app()
+    revision = app.init()
     if json:
-        print_json({"database": database.safe_url, "revision": revision})
+        print_json({"database": app.database_url, "revision": revision})
     else:
-        say(f"database ready: {database.safe_url} (schema revision {revision})")
+        say(f"database ready: {app.database_url} (schema revision {revision})")
 
 
 def import_(
@@ -36,46 +34,31 @@ def import_(
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
-        loaded.append((path, documents.loads(text, str(path))))
-    with get_database().session() as db:
-        reports = []
-        for path, data in loaded:
-            try:
-                reports.append((path, documents.import_document(db, data)))
-            except OtoError as error:
-                raise error.within(str(path)) from None
-    if any(r.counts["schedules"]["created"] or r.counts["schedules"]["updated"] for _, r in reports):
-        _sync_schedules()
+        loaded.append((path, Documents.loads(text, str(path))))
+    imported = run(get_app().documents.import_many([(str(path), data) for path, data in loaded]))
+    if imported.temporal is not None:
+        warn(f"Warning: {imported.temporal}")
+    reports = imported.reports
     if json:
         print_json({str(p): r.to_dict() for p, r in reports})
         return
-    for path, report in reports:
+    for source, report in reports:
         rows = [
             (kind, c["created"], c["updated"], c["unchanged"]) for kind, c in report.counts.items() if any(c.values())
         ]
         print_table(
-            f"{path}: {report.created} created, {report.updated} updated",
+            f"{source}: {report.created} created, {report.updated} updated",
             ["kind", "created", "updated", "unchanged"],
             rows,
         )
-
-
-def _sync_schedules() -> None:
-    """Give Temporal the schedules just imported; the import stands if it cannot take them now."""
-    from oto.engine.client import run_sync  # Temporal's client loads slowly: only imports of schedules pay
-    from oto.engine.schedules import sync_imported
-
-    note = run_sync(sync_imported())
-    if note is not None:
-        warn(f"Warning: {note}")
 
 
 def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")] = None,
 ) -> None:
     """Export everything as one OTO document (secret values masked)."""
-    with get_database().session() as db:
-        text = documents.dumps(documents.export_document(db))
+    documents = get_app().documents
+    text = documents.dumps(documents.export())
     if output is None:
         typer.echo(text, nl=False)
     else:

@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption
+from oto.cli.common import CascadeOption, JsonOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
-from oto.services import executables
-from oto.services.database import get_database
 
 app = typer.Typer(help="Register the programs OTO may run.", no_args_is_help=True)
 
@@ -25,10 +23,8 @@ def add(
     json: JsonOption = False,
 ) -> None:
     """Register an executable; its tag is "NAME - VERSION"."""
-    with get_database().session() as db:
-        doc = executables.add(
-            db, {"name": name, "version": version, "path": path, "description": description, "task_queue": task_queue}
-        )
+    doc = get_app().executables.add(
+        {"name": name, "version": version, "path": path, "description": description, "task_queue": task_queue})
     if json:
         print_json(doc.model_dump() | {"tag": doc.tag})
     else:
@@ -38,8 +34,7 @@ def add(
 @app.command("list")
 def list_(json: JsonOption = False) -> None:
     """List registered executables."""
-    with get_database().session() as db:
-        docs = executables.list_all(db)
+    docs = get_app().executables.list_all()
     if json:
         print_json([d.model_dump() | {"tag": d.tag} for d in docs])
     else:
@@ -53,4 +48,4 @@ def list_(json: JsonOption = False) -> None:
 @app.command("delete")
 def delete(tag: str, cascade: CascadeOption = False) -> None:
     """Delete an executable and its parameters (with --cascade, its commands and what uses them too)."""
-    say(f"deleted executable {tag!r}{delete_item('executable', tag, cascade=cascade)}")
+    say(f"deleted executable {tag!r}{delete_item(lambda: get_app().executables.delete(tag, cascade=cascade))}")

@@ -6,13 +6,11 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WaitOption
+from oto.cli.common import CascadeOption, JsonOption, WaitOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.domain.documents import Value
 from oto.errors import InvalidInput
-from oto.services import jobs
-from oto.services.database import get_database
 
 app = typer.Typer(help="Commands with values, ready to run.", no_args_is_help=True)
 
@@ -44,10 +42,8 @@ def add(
     json: JsonOption = False,
 ) -> None:
     """Add a job: a value for each flag of the command that takes one."""
-    with get_database().session() as db:
-        doc = jobs.add(
-            db, {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description}
-        )
+    doc = get_app().jobs.add(
+        {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description})
     if json:
         print_json(doc)
     else:
@@ -57,8 +53,7 @@ def add(
 @app.command("argv")
 def argv(name: str, json: JsonOption = False) -> None:
     """The exact argv the job would run (secret values masked)."""
-    with get_database().session() as db:
-        items = jobs.argv(db, name)
+    items = get_app().jobs.argv(name)
     if json:
         print_json(items)
     else:
@@ -78,16 +73,13 @@ def run(
 ) -> None:
     """Start the job on Temporal and print its run id (a worker of its task queue runs it)."""
     from oto.cli import runs as run_views
-    from oto.engine import client as engine
-
-    run_views.start(lambda: engine.submit_job(name, timeout=timeout), wait=wait, json=json)
+    run_views.start(lambda app: app.runs.submit_job(name, timeout=timeout), wait=wait, json=json)
 
 
 @app.command("list")
 def list_(json: JsonOption = False) -> None:
     """List jobs."""
-    with get_database().session() as db:
-        docs = jobs.list_all(db)
+    docs = get_app().jobs.list_all()
     if json:
         print_json(docs)
     else:
@@ -101,4 +93,4 @@ def list_(json: JsonOption = False) -> None:
 @app.command("delete")
 def delete(name: str, cascade: CascadeOption = False) -> None:
     """Delete a job (with --cascade, the routines and schedules using it too, on Temporal as well)."""
-    say(f"deleted job {name!r}{delete_item('job', name, cascade=cascade)}")
+    say(f"deleted job {name!r}{delete_item(lambda: get_app().jobs.delete(name, cascade=cascade))}")

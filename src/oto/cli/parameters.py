@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption
+from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
-from oto.services import parameters
-from oto.services.database import get_database
 
 app = typer.Typer(help="The flags of an executable and their rules.", no_args_is_help=True)
 
@@ -65,8 +63,7 @@ def add(
         "repeatable": repeatable,
         "secret": secret,
     }
-    with get_database().session() as db:
-        doc = parameters.add(db, data)
+    doc = get_app().parameters.add(data)
     if json:
         print_json(doc.to_document())
     else:
@@ -76,8 +73,7 @@ def add(
 @app.command("list")
 def list_(tag: str, json: JsonOption = False) -> None:
     """List the parameters of an executable with their rules."""
-    with get_database().session() as db:
-        docs = parameters.list_all(db, tag)
+    docs = get_app().parameters.list_all(tag)
     if json:
         print_json([d.to_document() for d in docs])
         return
@@ -95,4 +91,4 @@ def list_(tag: str, json: JsonOption = False) -> None:
 @app.command("delete", context_settings=FLAGS_CONTEXT)
 def delete(tag: str, flag: str, cascade: CascadeOption = False) -> None:
     """Delete a parameter (with --cascade, the commands using it and what uses them too)."""
-    say(f"deleted {flag} from {tag}{delete_item('parameter', tag, flag, cascade=cascade)}")
+    say(f"deleted {flag} from {tag}{delete_item(lambda: get_app().parameters.delete(tag, flag, cascade=cascade))}")

@@ -6,12 +6,10 @@ from typing import Annotated, Any
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WaitOption
+from oto.cli.common import CascadeOption, JsonOption, WaitOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_json, print_table, say
 from oto.errors import InvalidInput
-from oto.services import routines
-from oto.services.database import get_database
 
 app = typer.Typer(help="Named DAGs of job steps, and running them.", no_args_is_help=True)
 
@@ -34,8 +32,7 @@ def add(
     json: JsonOption = False,
 ) -> None:
     """Add a routine; refused if its steps form a cycle or name an unknown job or step."""
-    with get_database().session() as db:
-        doc = routines.add(db, {"name": name, "description": description, "steps": [parse_step(s) for s in step]})
+    doc = get_app().routines.add({"name": name, "description": description, "steps": [parse_step(s) for s in step]})
     if json:
         print_json(doc)
     else:
@@ -54,16 +51,13 @@ def run(
 ) -> None:
     """Start the routine on Temporal and print its run id."""
     from oto.cli import runs as run_views
-    from oto.engine import client as engine
-
-    run_views.start(lambda: engine.submit_routine(name, timeout=timeout), wait=wait, json=json)
+    run_views.start(lambda app: app.runs.submit_routine(name, timeout=timeout), wait=wait, json=json)
 
 
 @app.command("list")
 def list_(json: JsonOption = False) -> None:
     """List routines."""
-    with get_database().session() as db:
-        docs = routines.list_all(db)
+    docs = get_app().routines.list_all()
     if json:
         print_json(docs)
         return
@@ -75,4 +69,4 @@ def list_(json: JsonOption = False) -> None:
 @app.command("delete")
 def delete(name: str, cascade: CascadeOption = False) -> None:
     """Delete a routine (with --cascade, its schedules too, on Temporal as well)."""
-    say(f"deleted routine {name!r}{delete_item('routine', name, cascade=cascade)}")
+    say(f"deleted routine {name!r}{delete_item(lambda: get_app().routines.delete(name, cascade=cascade))}")

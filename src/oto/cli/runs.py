@@ -10,35 +10,26 @@ import asyncio
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from oto.cli.common import JsonOption
+from oto.app import App
+from oto.app.runs import FINAL, SUCCEEDED
+from oto.cli.common import JsonOption, get_app, run
 from oto.cli.output import console, print_json, print_table, say
-from oto.services import runs
-from oto.services.database import get_database
-
-if TYPE_CHECKING:  # Temporal's client loads in 0.3 s: only the verbs that talk to it pay for it
-    from temporalio.client import Client
 
 app = typer.Typer(help="The history of runs; show or cancel one.", no_args_is_help=True)
 POLL = 0.25
 
 
-def _state(run_id: str) -> tuple[str, str, dict[str, int]]:
-    with get_database().session() as db:
-        return runs.status_of(db, run_id)
-
-
-async def follow(run_id: str, client: Client, *, progress: bool) -> dict[str, Any]:
+async def follow(app: App, run_id: str, *, progress: bool) -> dict[str, Any]:
     """Wait for a run to end, showing its progress on a terminal; returns the run in full."""
-    from oto.engine import client as engine
-
-    waiting = asyncio.ensure_future(engine.wait(run_id, client=client))
+    waiting = asyncio.ensure_future(app.runs.wait(run_id))
     if not progress or not sys.stdout.isatty():
         return await waiting
+    _state = app.runs.status
     kind, status, counts = await asyncio.to_thread(_state, run_id)
     if kind == "job":
         with console.status(f"run {run_id}: {status}") as spinner:
@@ -52,7 +43,7 @@ async def follow(run_id: str, client: Client, *, progress: bool) -> dict[str, An
         while not waiting.done():
             await asyncio.wait([waiting], timeout=POLL)
             _, status, counts = await asyncio.to_thread(_state, run_id)
-            ended = sum(n for s, n in counts.items() if s in runs.FINAL)
+            ended = sum(n for s, n in counts.items() if s in FINAL)
             bar.update(task, completed=ended, description=f"run {run_id}: {status}")
     return await waiting
 
@@ -94,22 +85,22 @@ def report(run: dict[str, Any], json: bool) -> None:
         print_json(run)
     else:
         show(run)
-    if run["status"] != runs.SUCCEEDED:
+    if run["status"] != SUCCEEDED:
         raise typer.Exit(1)
 
 
 
-def start(submit: Callable[[], Awaitable[str]], *, wait: bool, json: bool) -> None:
+def start(submit: Callable[[App], Awaitable[str]], *, wait: bool, json: bool) -> None:
     """Submit a run, then print its id, or with ``wait`` follow it and report its end (``job|routine run``)."""
-    from oto.engine import client as engine
+    app = get_app()
 
     async def go() -> dict[str, Any]:
-        run_id = await submit()  # the services check the input before Temporal is asked
+        run_id = await submit(app)  # the services check the input before Temporal is asked
         if not wait:
             return {"run_id": run_id, "status": "queued"}
-        return await follow(run_id, await engine.connect(), progress=not json)
+        return await follow(app, run_id, progress=not json)
 
-    result = engine.run_sync(go())
+    result = run(go())
     if wait:
         report(result, json)
     elif json:
@@ -129,9 +120,8 @@ def list_(
     json: JsonOption = False,
 ) -> None:
     """List runs of jobs and routines, newest first."""
-    with get_database().session() as db:
-        found = runs.list_runs(db, status=status, job=job, routine=routine, trigger=trigger, offset=offset,
-                               limit=limit)
+    found = get_app().runs.list_all(status=status, job=job, routine=routine, trigger=trigger, offset=offset,
+                                    limit=limit)
     if json:
         print_json(found)
         return
@@ -143,8 +133,7 @@ def list_(
 @app.command("show")
 def show_(run_id: str, json: JsonOption = False) -> None:
     """A run in full: status, argv, exit code, times, steps, stdout and stderr."""
-    with get_database().session() as db:
-        run = runs.get(db, run_id)
+    run = get_app().runs.get(run_id)
     if json:
         print_json(run)
     else:
@@ -154,9 +143,7 @@ def show_(run_id: str, json: JsonOption = False) -> None:
 @app.command("cancel")
 def cancel(run_id: str, json: JsonOption = False) -> None:
     """Cancel a queued or running run: its processes get SIGTERM, then SIGKILL after the grace period."""
-    from oto.engine import client as engine
-
-    engine.run_sync(engine.cancel(run_id))
+    run(get_app().runs.cancel(run_id))
     if json:
         print_json({"run_id": run_id, "cancel_requested": True})
     else:

@@ -1,42 +1,26 @@
 """``oto schedule``: jobs and routines that run by themselves, on Temporal Schedules.
 
 Each OTO schedule ``NAME`` is the Temporal schedule ``oto-schedule-NAME``; every verb that
-changes one changes both (``oto.engine.schedules``). ``list`` reads only OTO's database.
+changes one changes both (``oto.app.schedules``). ``list`` reads only OTO's database.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
 
-from oto.cli.common import JsonOption
+from oto.app.schedules import Schedules, temporal_id, trigger_of
+from oto.cli.common import JsonOption, get_app, run
 from oto.cli.output import print_json, print_table, say, warn
 from oto.domain.documents import ScheduleDoc
 from oto.errors import InvalidInput
-from oto.services import schedules
-from oto.services.database import get_database
-
-if TYPE_CHECKING:  # Temporal's client loads in 0.3 s: only the verbs that talk to it pay for it
-    from collections.abc import Coroutine
 
 app = typer.Typer(help="Jobs and routines that run by themselves, on Temporal Schedules.", no_args_is_help=True)
 
 NameArg = Annotated[str, typer.Argument(help="The schedule's name.")]
-
-
-def _run(coroutine: Coroutine[Any, Any, Any]) -> Any:
-    from oto.engine.client import run_sync
-
-    return run_sync(coroutine)
-
-
-def _engine() -> Any:
-    from oto.engine import schedules as engine
-
-    return engine
 
 
 def parse_time(text: str, option: str, zone: str = "UTC") -> datetime:
@@ -118,17 +102,16 @@ def add(
         "start": parse_time(start, "--start", timezone) if start else None,
         "end": parse_time(end, "--end", timezone) if end else None,
     }
-    engine = _engine()
-    doc: ScheduleDoc = _run(engine.create(data))
-    upcoming = schedules.next_fire_times(doc, 1)
+    doc: ScheduleDoc = run(get_app().schedules.add(data))
+    upcoming = Schedules.next_fires(doc, 1)
     if json:
-        print_json({**doc.model_dump(mode="json"), "temporal_id": engine.schedule_id(doc.name),
+        print_json({**doc.model_dump(mode="json"), "temporal_id": temporal_id(doc.name),
                     "next": [t.isoformat() for t in upcoming]})
         return
     at = f"at cron {doc.cron!r} ({doc.timezone})" if doc.cron is not None else spec(doc)
     following = f"next at {when(upcoming[0], doc.timezone)}" if upcoming else "it will never fire"
     say(f"added schedule {doc.name!r}: {target(doc)} {at}{', paused' if doc.paused else ''}, {following}; "
-        f"on Temporal as {engine.schedule_id(doc.name)}")
+        f"on Temporal as {temporal_id(doc.name)}")
 
 
 # What ``edit`` can empty: the fields a schedule may go without (PATCH takes them as null).
@@ -203,17 +186,15 @@ def edit(
             changes[key] = None
     if not changes:
         raise InvalidInput("nothing to change: give at least one option")
-    with get_database().session() as db:
-        before = schedules.get(db, name)
+    before = get_app().schedules.get(name)
     zone = timezone or before.timezone
     for key in ("start", "end"):
         if changes.get(key) is not None:
             changes[key] = parse_time(changes[key], f"--{key}", zone)
-    engine = _engine()
-    doc: ScheduleDoc = _run(engine.update(name, changes))
-    upcoming = schedules.next_fire_times(doc, 1)
+    doc: ScheduleDoc = run(get_app().schedules.update(name, changes))
+    upcoming = Schedules.next_fires(doc, 1)
     if json:
-        print_json({**doc.model_dump(mode="json"), "temporal_id": engine.schedule_id(doc.name),
+        print_json({**doc.model_dump(mode="json"), "temporal_id": temporal_id(doc.name),
                     "next": [t.isoformat() for t in upcoming]})
         return
     differences = changed(before, doc)
@@ -222,15 +203,14 @@ def edit(
     done = f"changed schedule {name!r}: {', '.join(differences)}" if differences else \
         f"schedule {name!r} unchanged (it was already so)"
     say(f"{done}; now {target(doc)} {at}{', paused' if doc.paused else ''}, {following}; "
-        f"on Temporal as {engine.schedule_id(doc.name)}")
+        f"on Temporal as {temporal_id(doc.name)}")
 
 
 @app.command("list")
 def list_(json: JsonOption = False) -> None:
     """List schedules with their next fire time (from OTO's database; `show` asks Temporal too)."""
-    with get_database().session() as db:
-        docs = schedules.list_all(db)
-    rows = [(d, schedules.next_fire_times(d, 1)) for d in docs]
+    docs = get_app().schedules.list_all()
+    rows = [(d, Schedules.next_fires(d, 1)) for d in docs]
     if json:
         print_json([{**d.model_dump(mode="json"), "next": [t.isoformat() for t in n]} for d, n in rows])
         return
@@ -249,7 +229,7 @@ def show(
     skipped by the overlap policy, missed outside the catch-up window)."""
     if not 1 <= count <= 100:
         raise InvalidInput(f"--count must be between 1 and 100, not {count}")
-    shown: dict[str, Any] = _run(_engine().describe(name, count=count))
+    shown: dict[str, Any] = run(get_app().schedules.describe(name, count=count))
     if json:
         print_json(shown)
         return
@@ -293,7 +273,7 @@ def pause(
     json: JsonOption = False,
 ) -> None:
     """Pause a schedule: it fires no more until resumed."""
-    doc: ScheduleDoc = _run(_engine().pause(name, note))
+    doc: ScheduleDoc = run(get_app().schedules.pause(name, note))
     if json:
         print_json(doc)
     else:
@@ -307,7 +287,7 @@ def resume(
     json: JsonOption = False,
 ) -> None:
     """Resume a paused schedule."""
-    doc: ScheduleDoc = _run(_engine().resume(name, note))
+    doc: ScheduleDoc = run(get_app().schedules.resume(name, note))
     if json:
         print_json(doc)
     else:
@@ -321,22 +301,21 @@ def trigger(
     json: JsonOption = False,
 ) -> None:
     """Fire a schedule now (whatever its overlap policy, even paused); prints the run id."""
-    run_id: str | None = _run(_engine().trigger(name, wait=wait))
+    run_id: str | None = run(get_app().schedules.trigger(name, wait=wait))
     if json:
-        print_json({"schedule": name, "trigger": schedules.trigger_of(name), "run_id": run_id})
+        print_json({"schedule": name, "trigger": trigger_of(name), "run_id": run_id})
     elif run_id is not None:
         say(run_id)
     else:
         say(f"triggered schedule {name!r}; no worker has recorded its run yet "
-            f"(see `oto run list --trigger {schedules.trigger_of(name)}`)")
+            f"(see `oto run list --trigger {trigger_of(name)}`)")
 
 
 @app.command("delete")
 def delete(name: NameArg) -> None:
     """Delete a schedule, in OTO and on Temporal (runs it started go on)."""
-    engine = _engine()
-    _run(engine.delete(name))
-    say(f"deleted schedule {name!r} (and its Temporal schedule {engine.schedule_id(name)})")
+    run(get_app().schedules.delete(name))
+    say(f"deleted schedule {name!r} (and its Temporal schedule {temporal_id(name)})")
 
 
 @app.command("backfill")
@@ -350,10 +329,9 @@ def backfill(
     json: JsonOption = False,
 ) -> None:
     """Fire a schedule once for each of its times between --from and --to, as if they were now."""
-    with get_database().session() as db:
-        zone = schedules.get(db, name).timezone
+    zone = get_app().schedules.get(name).timezone
     start, end = parse_time(from_, "--from", zone), parse_time(to, "--to", zone)
-    times: list[datetime] = _run(_engine().backfill(name, start, end, overlap=overlap))
+    times: list[datetime] = run(get_app().schedules.backfill(name, start, end, overlap=overlap))
     if json:
         print_json({"schedule": name, "fires": [t.isoformat() for t in times]})
         return
@@ -368,7 +346,7 @@ def sync(
     json: JsonOption = False,
 ) -> None:
     """Make Temporal's schedules match OTO's: recreate the missing, rewrite the changed, report strangers."""
-    report = _run(_engine().sync(prune=prune))
+    report = run(get_app().schedules.sync(prune=prune))
     if json:
         print_json(report.to_dict())
     else:

@@ -7,10 +7,8 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import JsonOption
+from oto.cli.common import JsonOption, get_app
 from oto.cli.output import print_json, say
-from oto.services import catalog_schemas
-from oto.services.database import get_database
 
 app = typer.Typer(help="Check and draw the rules of an executable.", no_args_is_help=True)
 
@@ -23,8 +21,7 @@ class GraphFormat(StrEnum):
 @app.command("check")
 def check(tag: str, json: JsonOption = False) -> None:
     """List the schema's problems (cycles, self references, unsatisfiable flags); exit 1 if any."""
-    with get_database().session() as db:
-        problems = catalog_schemas.problems(db, tag)
+    problems = get_app().schemas.problems(tag)
     if json:
         print_json({"ok": not problems, "problems": problems})
     elif problems:
@@ -42,6 +39,5 @@ def graph(
     format: Annotated[GraphFormat, typer.Option("--format", help="dot (Graphviz) or mermaid")] = GraphFormat.dot,
 ) -> None:
     """Print the rules as a graph: requires as arrows, conflicts dashed, scale groups as clusters."""
-    with get_database().session() as db:
-        text = catalog_schemas.graph(db, tag, format.value)
+    text = get_app().schemas.graph(tag, format.value)
     typer.echo(text.rstrip("\n"))

@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
+from oto.cli.common import get_app
 from oto.cli.output import say
-from oto.services.database import get_database
 from oto.settings import get_settings
 
 
@@ -22,7 +22,7 @@ def serve(
     from oto.api.app import create_app
 
     settings = get_settings()
-    database = get_database()
+    database = get_app().database
     database.check_schema()  # one clear sentence now rather than a 503 on every request
     app = create_app(database)  # with the dashboard at / when this installation has it
     bind_host, bind_port = host or settings.api_host, port or settings.api_port

@@ -7,25 +7,22 @@ from typing import Any
 from fastapi import Query, Request
 from markupsafe import Markup
 from starlette.responses import Response
-from temporalio.client import Client
 
+from oto.app.documents import Documents
 from oto.dashboard import builder, graphs
 from oto.dashboard.web import (
     Viewer,
     ViewerDep,
-    database,
+    app_of,
     in_thread,
     page_router,
     posted,
     redirect,
     render,
-    temporal,
     url_part,
 )
 from oto.domain.valuetypes import DESCRIPTIONS
-from oto.engine import schedules as engine_schedules
 from oto.errors import InvalidInput, OtoError
-from oto.services import catalog_schemas, command_bundles, commands, documents, executables, jobs, listings, parameters
 
 router = page_router()
 PAGE = 1000
@@ -35,19 +32,19 @@ CATALOG_PARTS = ("oto", "executables", "parameters")
 
 @router.get("/executables")
 def executable_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        found = listings.executable_page(db, limit=PAGE).items
-        counts = {e.tag: listings.parameter_page(db, e.tag, limit=1).total for e in found}
+    app = app_of(request)
+    found = app.executables.page(limit=PAGE).items
+    counts = {e.tag: app.parameters.page(e.tag, limit=1).total for e in found}
     return render(request, "executables.html", viewer, executables=found, counts=counts)
 
 
 @router.get("/executables/{tag}")
 def executable_detail(request: Request, tag: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        exe = executables.get(db, tag)
-        params = parameters.list_all(db, tag)
-        used_by = commands.list_all(db, executable_tag=tag)
-        problems = catalog_schemas.problems(db, tag)
+    app = app_of(request)
+    exe = app.executables.get(tag)
+    params = app.parameters.list_all(tag)
+    used_by = app.commands.list_all(executable_tag=tag)
+    problems = app.schemas.problems(tag)
     diagram = graphs.rules_diagram(tag, params)
     svg = Markup(graphs.to_svg(diagram, label=f"Rules between the flags of {tag}")) if diagram else None  # noqa: S704 - built from escaped parts
     return render(request, "executable.html", viewer, exe=exe, params=params, commands=used_by, problems=problems,
@@ -55,13 +52,13 @@ def executable_detail(request: Request, tag: str, viewer: Viewer = ViewerDep) ->
 
 
 def _builder_context(request: Request, tag: str, picked: list[str]) -> dict[str, Any]:
-    with database(request).session() as db:
-        all_exes = executables.list_all(db)
-        if not tag:
-            return {"executables": all_exes, "tag": "", "choices": [], "picked": [], "verdict": None}
-        params = parameters.list_all(db, tag)
-        flags = builder.ordered(picked, params)
-        verdict = commands.check(db, tag, flags).to_dict() if flags else None
+    app = app_of(request)
+    all_exes = app.executables.list_all()
+    if not tag:
+        return {"executables": all_exes, "tag": "", "choices": [], "picked": [], "verdict": None}
+    params = app.parameters.list_all(tag)
+    flags = builder.ordered(picked, params)
+    verdict = app.commands.check(tag, flags).to_dict() if flags else None
     return {"executables": all_exes, "tag": tag, "choices": builder.choices(params), "picked": flags,
             "verdict": verdict}
 
@@ -86,9 +83,9 @@ async def builder_save(request: Request, viewer: Viewer = ViewerDep) -> Response
     viewer.need("admin")
 
     def save() -> str:
-        with database(request).session() as db:
-            return command_bundles.add(db, {"name": name, "executable_tag": tag, "description": description,
-                                            "parameters": context["picked"]}).name
+        app = app_of(request)
+        return app.commands.add_with({"name": name, "executable_tag": tag, "description": description,
+                                        "parameters": context["picked"]}).name
 
     try:
         saved = await in_thread(save)
@@ -100,17 +97,17 @@ async def builder_save(request: Request, viewer: Viewer = ViewerDep) -> Response
 
 @router.get("/commands")
 def command_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        found = listings.command_page(db, limit=PAGE).items
+    app = app_of(request)
+    found = app.commands.page(limit=PAGE).items
     return render(request, "commands.html", viewer, commands=found)
 
 
 @router.get("/commands/{name}")
 def command_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        command = commands.get(db, name)
-        params = {p.flag: p for p in parameters.list_all(db, command.executable_tag)}
-        used_by = jobs.list_all(db, command=name)
+    app = app_of(request)
+    command = app.commands.get(name)
+    params = {p.flag: p for p in app.parameters.list_all(command.executable_tag)}
+    used_by = app.jobs.list_all(command=name)
     return render(request, "command.html", viewer, command=command, params=params, jobs=used_by)
 
 
@@ -120,7 +117,7 @@ def import_form(request: Request, viewer: Viewer = ViewerDep) -> Response:
 
 
 def _document(text: str, catalog_only: bool) -> Any:
-    data = documents.normalize(documents.loads(text, "the document"))
+    data = Documents.normalize(Documents.loads(text, "the document"))
     return {k: v for k, v in data.items() if k in CATALOG_PARTS} if catalog_only else data
 
 
@@ -131,22 +128,14 @@ async def import_document(request: Request, viewer: Viewer = ViewerDep) -> Respo
     text = upload.decode("utf-8", "replace") if upload else form.get("document")
     catalog_only = form.get("catalog_only") == "on"
 
-    def apply() -> dict[str, Any]:
-        document = _document(text, catalog_only)
-        with database(request).session() as db:
-            return documents.import_document(db, document).to_dict()
-
     try:
         if not text.strip():
             raise InvalidInput("choose a file or paste a document first")
-        report = await in_thread(apply)
+        imported, temporal = await app_of(request).documents.import_one(_document(text, catalog_only))
     except OtoError as error:
         return render(request, "import.html", viewer, status_code=error.http_status, report=None,
                       message=error.message, document=text if not upload else "")
-    if engine_schedules.wrote_schedules(report["kinds"]):
-
-        async def connect() -> Client:
-            return await temporal(request)
-
-        report["temporal"] = await engine_schedules.sync_imported(database=database(request), connector=connect)
+    report = imported.to_dict()
+    if temporal is not None:
+        report["temporal"] = temporal
     return render(request, "import.html", viewer, report=report, message="", catalog_only=catalog_only)

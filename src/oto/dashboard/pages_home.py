@@ -10,23 +10,23 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.responses import Response
 
-from oto.dashboard import forms, queues, session
+from oto.app.keys import Forbidden
+from oto.app.runs import QUEUED, RUNNING
+from oto.app.schedules import Schedules
+from oto.dashboard import forms, session
 from oto.dashboard.web import (
     LoginRequired,
     Viewer,
     ViewerDep,
+    app_of,
     current_viewer,
-    database,
     in_thread,
     page_router,
     posted,
     redirect,
     render,
-    temporal,
 )
 from oto.errors import OtoError
-from oto.services import apikeys, executables, runs, schedules
-from oto.services.apikeys import Forbidden
 from oto.settings import get_settings
 
 router = page_router()
@@ -63,12 +63,8 @@ async def login(request: Request) -> Response:
     target = safe_next(form.get("next", "/"))
     key = form.get("key").strip()
 
-    def check() -> apikeys.KeyInfo:
-        with database(request).session() as db:
-            return apikeys.authenticate(db, key)
-
     try:
-        info = await in_thread(check)
+        info = await in_thread(app_of(request).api_keys.authenticate, key)
     except OtoError as error:
         return render(request, "login.html", None, status_code=401, next=target, message=error.message)
     response = redirect(target)
@@ -92,14 +88,14 @@ class Fire:
 
 
 def _overview_data(request: Request) -> dict[str, Any]:
-    with database(request).session() as db:
-        recent = runs.list_runs(db, limit=10)
-        active = runs.list_runs(db, status=runs.RUNNING, limit=20) + runs.list_runs(db, status=runs.QUEUED, limit=20)
-        planned = schedules.list_all(db)
-        queue_names = [e.task_queue for e in executables.list_all(db)]
+    app = app_of(request)
+    recent = app.runs.list_all(limit=10)
+    active = app.runs.list_all(status=RUNNING, limit=20) + app.runs.list_all(status=QUEUED, limit=20)
+    planned = app.schedules.list_all()
+    queue_names = [e.task_queue for e in app.executables.list_all()]
     upcoming = sorted(
         (Fire(at, s.name, f"job {s.job}" if s.job else f"routine {s.routine}")
-         for s in planned if not s.paused for at in schedules.next_fire_times(s, 1)),
+         for s in planned if not s.paused for at in Schedules.next_fires(s, 1)),
         key=lambda f: f.at,
     )[:8]
     return {"recent": recent, "active": active, "fires": upcoming,
@@ -109,5 +105,5 @@ def _overview_data(request: Request) -> dict[str, Any]:
 @router.get("/")
 async def overview(request: Request, viewer: Viewer = ViewerDep) -> Response:
     data = await in_thread(_overview_data, request)
-    states, problem = await queues.seen(lambda: temporal(request), data.pop("queue_names"))
+    states, problem = await app_of(request).workers.queue_states(data.pop("queue_names"))
     return render(request, "overview.html", viewer, queues=states, queue_problem=problem, **data)

@@ -11,30 +11,26 @@ from fastapi import Request
 from markupsafe import Markup
 from starlette.responses import JSONResponse, Response
 
+from oto.app import App
 from oto.dashboard import forms, graphs
 from oto.dashboard.web import (
     Viewer,
     ViewerDep,
-    database,
+    app_of,
     in_thread,
     page_router,
     posted,
     redirect,
     render,
-    temporal,
     trigger_of,
     url_part,
 )
 from oto.domain.documents import CommandDoc, ParameterDoc, StepDoc, Value
 from oto.domain.valuetypes import DESCRIPTIONS
-from oto.engine import client as engine_client
 from oto.errors import OtoError
-from oto.services import commands, jobs, listings, parameters, routines, runs
-from oto.services.database import Database
 
 router = page_router()
 PAGE = 1000
-PREVIEW_NAME = "\x01dashboard-preview"  # a name no real job can have (NUL-free, but unprintable)
 
 
 @dataclass(frozen=True)
@@ -98,37 +94,23 @@ def posted_values(command: CommandDoc, params: dict[str, ParameterDoc], form: fo
     return values
 
 
-class _Discard(Exception):
-    pass
-
-
-def preview_argv(database_: Database, command: str, values: dict[str, Value]) -> str:
-    """The argv a job with these values would run (secrets masked), checked by the jobs service and not kept."""
-    found = ""
-    try:
-        with database_.session() as db:
-            jobs.add(db, {"name": PREVIEW_NAME, "command": command, "values": values})
-            found = shlex.join(jobs.argv(db, PREVIEW_NAME))
-            raise _Discard  # roll the preview job back
-    except _Discard:
-        pass
-    except OtoError as error:
-        raise type(error)(error.message.replace(f" ({PREVIEW_NAME})", ""), details=error.details) from None
-    return found
+def preview_argv(app: App, command: str, values: dict[str, Value]) -> str:
+    """The argv a job with these values would run (secrets masked), checked as a saved job's are; nothing is saved."""
+    return shlex.join(app.jobs.preview(command, values))
 
 
 def _command_and_params(request: Request, name: str) -> tuple[CommandDoc, dict[str, ParameterDoc]]:
-    with database(request).session() as db:
-        command = commands.get(db, name)
-        params = {p.flag: p for p in parameters.list_all(db, command.executable_tag)}
+    app = app_of(request)
+    command = app.commands.get(name)
+    params = {p.flag: p for p in app.parameters.list_all(command.executable_tag)}
     return command, params
 
 
 @router.get("/jobs")
 def job_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        found = listings.job_page(db, limit=PAGE).items
-        all_commands = listings.command_page(db, limit=PAGE).items
+    app = app_of(request)
+    found = app.jobs.page(limit=PAGE).items
+    all_commands = app.commands.page(limit=PAGE).items
     return render(request, "jobs.html", viewer, jobs=found, commands=all_commands)
 
 
@@ -160,17 +142,17 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
 
     if form.get("action") == "preview":
         try:
-            argv = await in_thread(preview_argv, database(request), found.name, values)
+            argv = await in_thread(preview_argv, app_of(request), found.name, values)
         except OtoError as error:
             return again(message=error.message, status_code=422)
         return again(preview=argv)
 
     def save() -> str:
-        with database(request).session() as db:
-            if editing is None:
-                return jobs.add(db, {"name": name, "command": found.name, "description": description,
-                                     "values": values}).name
-            return jobs.update(db, editing, {"description": description, "values": values}).name
+        app = app_of(request)
+        if editing is None:
+            return app.jobs.add({"name": name, "command": found.name, "description": description,
+                                 "values": values}).name
+        return app.jobs.update(editing, {"description": description, "values": values}).name
 
     try:
         saved = await in_thread(save)
@@ -190,7 +172,7 @@ async def job_preview(request: Request, viewer: Viewer = ViewerDep) -> Response:
     form = await posted(request, viewer, "read")
     try:
         found, params = await in_thread(_command_and_params, request, form.get("command"))
-        argv = await in_thread(preview_argv, database(request), found.name, posted_values(found, params, form))
+        argv = await in_thread(preview_argv, app_of(request), found.name, posted_values(found, params, form))
     except OtoError as error:
         return JSONResponse({"error": error.message})
     return JSONResponse({"argv": argv})
@@ -198,22 +180,22 @@ async def job_preview(request: Request, viewer: Viewer = ViewerDep) -> Response:
 
 @router.get("/jobs/{name}")
 def job_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        job = jobs.get(db, name)
-        command = commands.get(db, job.command)
-        try:
-            argv, argv_problem = shlex.join(jobs.argv(db, name)), ""
-        except OtoError as error:
-            argv, argv_problem = "", error.message
-        recent = runs.list_runs(db, job=name, limit=10)
+    app = app_of(request)
+    job = app.jobs.get(name)
+    command = app.commands.get(job.command)
+    try:
+        argv, argv_problem = shlex.join(app.jobs.argv(name)), ""
+    except OtoError as error:
+        argv, argv_problem = "", error.message
+    recent = app.runs.list_all(job=name, limit=10)
     return render(request, "job.html", viewer, job=job, command=command, argv=argv, argv_problem=argv_problem,
                   runs=recent)
 
 
 @router.get("/jobs/{name}/edit")
 def job_edit(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        job = jobs.get(db, name)
+    app = app_of(request)
+    job = app.jobs.get(name)
     found, params = _command_and_params(request, job.command)
     return _job_form(request, viewer, found, params, name=job.name, description=job.description,
                      values=dict(job.values), editing=True)
@@ -227,8 +209,7 @@ async def job_update(request: Request, name: str, viewer: Viewer = ViewerDep) ->
 @router.post("/jobs/{name}/run")
 async def job_run(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
     await posted(request, viewer, "run")
-    run_id = await engine_client.submit_job(name, trigger=trigger_of(viewer), client=await temporal(request),
-                                            database=database(request))
+    run_id = await app_of(request).runs.submit_job(name, trigger=trigger_of(viewer))
     return redirect(f"/runs/{url_part(run_id)}")
 
 
@@ -237,8 +218,8 @@ async def job_run(request: Request, name: str, viewer: Viewer = ViewerDep) -> Re
 
 @router.get("/routines")
 def routine_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        found = listings.routine_page(db, limit=PAGE).items
+    app = app_of(request)
+    found = app.routines.page(limit=PAGE).items
     return render(request, "routines.html", viewer, routines=found)
 
 
@@ -250,8 +231,8 @@ def _svg(name: str, steps: list[StepDoc], statuses: dict[str, str] | None = None
 
 
 def _job_names(request: Request) -> list[str]:
-    with database(request).session() as db:
-        return [j.name for j in listings.job_page(db, limit=PAGE).items]
+    app = app_of(request)
+    return [j.name for j in app.jobs.page(limit=PAGE).items]
 
 
 def _routine_form(request: Request, viewer: Viewer, *, name: str, description: str, steps: list[dict[str, str]],
@@ -279,16 +260,16 @@ def routine_new(request: Request, viewer: Viewer = ViewerDep) -> Response:
 
 @router.get("/routines/{name}")
 def routine_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        routine = routines.get(db, name)
-        recent = runs.list_runs(db, routine=name, limit=10)
+    app = app_of(request)
+    routine = app.routines.get(name)
+    recent = app.runs.list_all(routine=name, limit=10)
     return render(request, "routine.html", viewer, routine=routine, svg=_svg(name, routine.steps), runs=recent)
 
 
 @router.get("/routines/{name}/edit")
 def routine_edit(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        routine = routines.get(db, name)
+    app = app_of(request)
+    routine = app.routines.get(name)
     return _routine_form(request, viewer, name=routine.name, description=routine.description,
                          steps=[*_rows(routine.steps), {"id": "", "job": "", "after": ""}], editing=True)
 
@@ -311,10 +292,10 @@ async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -
     steps = [{"id": r["id"], "job": r["job"], "after": _split(r["after"])} for r in rows if r["id"]]
 
     def save() -> str:
-        with database(request).session() as db:
-            if editing is None:
-                return routines.add(db, {"name": name, "description": description, "steps": steps}).name
-            return routines.update(db, editing, {"description": description, "steps": steps}).name
+        app = app_of(request)
+        if editing is None:
+            return app.routines.add({"name": name, "description": description, "steps": steps}).name
+        return app.routines.update(editing, {"description": description, "steps": steps}).name
 
     try:
         saved = await in_thread(save)
@@ -337,6 +318,5 @@ async def routine_update(request: Request, name: str, viewer: Viewer = ViewerDep
 @router.post("/routines/{name}/run")
 async def routine_run(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
     await posted(request, viewer, "run")
-    run_id = await engine_client.submit_routine(name, trigger=trigger_of(viewer), client=await temporal(request),
-                                                database=database(request))
+    run_id = await app_of(request).runs.submit_routine(name, trigger=trigger_of(viewer))
     return redirect(f"/runs/{url_part(run_id)}")

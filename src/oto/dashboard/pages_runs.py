@@ -7,14 +7,13 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from markupsafe import Markup
-from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, Response
 
+from oto.app import App
+from oto.app.runs import FINAL, KINDS, STATUSES
 from oto.dashboard import artifacts, graphs
-from oto.dashboard.web import Viewer, ViewerDep, database, page_router, posted, redirect, render, temporal, url_part
-from oto.engine import client as engine_client
+from oto.dashboard.web import Viewer, ViewerDep, app_of, page_router, posted, redirect, render, url_part
 from oto.errors import NotFound
-from oto.services import routines, run_pages, runs
 
 router = page_router()
 PAGE_SIZE = 50
@@ -25,19 +24,19 @@ def run_list(
     request: Request, viewer: Viewer = ViewerDep, status: str = "", job: str = "", routine: str = "",
     trigger: str = "", kind: str = "", offset: int = 0,
 ) -> Response:
+    app = app_of(request)
     chosen = {"status": status, "job": job, "routine": routine, "trigger": trigger, "kind": kind}
-    with database(request).session() as db:
-        page = run_pages.page(db, **{k: v or None for k, v in chosen.items()}, offset=max(offset, 0),
-                              limit=PAGE_SIZE)
+    page = app.runs.page(**{k: v or None for k, v in chosen.items()}, offset=max(offset, 0),
+                          limit=PAGE_SIZE)
     query = urlencode({k: v for k, v in chosen.items() if v})
-    return render(request, "runs.html", viewer, page=page, chosen=chosen, query=query, statuses=runs.STATUSES,
-                  kinds=runs.KINDS)
+    return render(request, "runs.html", viewer, page=page, chosen=chosen, query=query, statuses=STATUSES,
+                  kinds=KINDS)
 
 
-def _routine_picture(db: Session, run: dict[str, Any]) -> Markup | None:
+def _routine_picture(app: App, run: dict[str, Any]) -> Markup | None:
     """The routine's DAG coloured by this run's step statuses, while the routine still has these steps."""
     try:
-        routine = routines.get(db, run["routine"] or "")
+        routine = app.routines.get(run["routine"] or "")
     except NotFound:
         return None
     statuses = {s["step"]: s["status"] for s in run.get("steps", [])}
@@ -49,16 +48,16 @@ def _routine_picture(db: Session, run: dict[str, Any]) -> Markup | None:
 
 @router.get("/runs/{run_id}")
 def run_detail(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        run = runs.get(db, run_id)
-        svg = _routine_picture(db, run) if run["kind"] == "routine" else None
-    return render(request, "run.html", viewer, run=run, final=run["status"] in runs.FINAL, svg=svg)
+    app = app_of(request)
+    run = app.runs.get(run_id)
+    svg = _routine_picture(app, run) if run["kind"] == "routine" else None
+    return render(request, "run.html", viewer, run=run, final=run["status"] in FINAL, svg=svg)
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}")
 def run_artifact(request: Request, run_id: str, path: str, viewer: Viewer = ViewerDep) -> Response:
-    with database(request).session() as db:
-        run = runs.get(db, run_id)
+    app = app_of(request)
+    run = app.runs.get(run_id)
     found = artifacts.artifact_file(run["workdir"], run["artifacts"], path)
     return FileResponse(found, filename=found.name, media_type="application/octet-stream")
 
@@ -66,5 +65,5 @@ def run_artifact(request: Request, run_id: str, path: str, viewer: Viewer = View
 @router.post("/runs/{run_id}/cancel")
 async def run_cancel(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Response:
     await posted(request, viewer, "run")
-    await engine_client.cancel(run_id, client=await temporal(request), database=database(request))
+    await app_of(request).runs.cancel(run_id)
     return redirect(f"/runs/{url_part(run_id)}")

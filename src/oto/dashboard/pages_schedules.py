@@ -8,24 +8,20 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from starlette.responses import Response
-from temporalio.client import Client
 
+from oto.app.schedules import OVERLAP_POLICIES, Schedules, trigger_of
 from oto.dashboard.web import (
     Viewer,
     ViewerDep,
-    database,
+    app_of,
     in_thread,
     page_router,
     posted,
     redirect,
     render,
-    temporal,
     url_part,
 )
-from oto.engine import schedules as engine_schedules
-from oto.engine.schedules import Connect
 from oto.errors import OtoError
-from oto.services import listings, schedules
 
 router = page_router()
 PAGE = 1000
@@ -33,15 +29,15 @@ FIELDS = ("name", "target", "cron", "every", "timezone", "overlap", "note")
 
 
 def _context(request: Request) -> dict[str, Any]:
-    with database(request).session() as db:
-        found = schedules.list_all(db)
-        job_names = [j.name for j in listings.job_page(db, limit=PAGE).items]
-        routine_names = [r.name for r in listings.routine_page(db, limit=PAGE).items]
+    app = app_of(request)
+    found = app.schedules.list_all()
+    job_names = [j.name for j in app.jobs.page(limit=PAGE).items]
+    routine_names = [r.name for r in app.routines.page(limit=PAGE).items]
     # A paused schedule shows no next fires: its State column says paused.
-    upcoming: dict[str, list[datetime]] = {s.name: [] if s.paused else schedules.next_fire_times(s, 3)
+    upcoming: dict[str, list[datetime]] = {s.name: [] if s.paused else Schedules.next_fires(s, 3)
                                            for s in found}
     return {"schedules": found, "fires": upcoming, "job_names": job_names, "routine_names": routine_names,
-            "overlaps": schedules.OVERLAP_POLICIES}
+            "overlaps": OVERLAP_POLICIES}
 
 
 @router.get("/schedules")
@@ -60,21 +56,12 @@ def _doc(given: dict[str, str]) -> dict[str, Any]:
     return data
 
 
-def _temporal(request: Request) -> Connect:
-    """The dashboard's way to Temporal, asked only once a change passed the database's checks."""
-
-    async def connect() -> Client:
-        return await temporal(request)
-
-    return connect
-
-
 @router.post("/schedules")
 async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
     given = {key: form.get(key) for key in FIELDS}
     try:
-        await engine_schedules.create(_doc(given), database=database(request), connector=_temporal(request))
+        await app_of(request).schedules.add(_doc(given))
     except OtoError as error:
         context = await in_thread(_context, request)
         return render(request, "schedules.html", viewer, status_code=error.http_status, message=error.message,
@@ -85,14 +72,14 @@ async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Respo
 @router.post("/schedules/{name}/pause")
 async def schedule_pause(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
-    await engine_schedules.pause(name, form.get("note"), database=database(request), connector=_temporal(request))
+    await app_of(request).schedules.pause(name, form.get("note"))
     return redirect("/schedules")
 
 
 @router.post("/schedules/{name}/resume")
 async def schedule_resume(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
     await posted(request, viewer, "admin")
-    await engine_schedules.resume(name, database=database(request), connector=_temporal(request))
+    await app_of(request).schedules.resume(name)
     return redirect("/schedules")
 
 
@@ -104,7 +91,7 @@ async def schedule_trigger(request: Request, name: str, viewer: Viewer = ViewerD
     appears there once a worker takes the fire).
     """
     await posted(request, viewer, "run")
-    run_id = await engine_schedules.trigger(name, database=database(request), connector=_temporal(request))
+    run_id = await app_of(request).schedules.trigger(name)
     if run_id is None:
-        return redirect(f"/runs?{urlencode({'trigger': schedules.trigger_of(name)})}")
+        return redirect(f"/runs?{urlencode({'trigger': trigger_of(name)})}")
     return redirect(f"/runs/{url_part(run_id)}")

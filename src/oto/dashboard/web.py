@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,14 +15,11 @@ from fastapi.routing import APIRoute, APIRouter
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
-from temporalio.client import Client
 
+from oto.app import App, Database
+from oto.app.keys import Forbidden, KeyInfo, allows, require
 from oto.dashboard import forms, session
-from oto.engine import client as engine_client
 from oto.errors import OtoError
-from oto.services import apikeys
-from oto.services.apikeys import Forbidden, KeyInfo
-from oto.services.database import Database
 
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
@@ -53,10 +50,16 @@ class Viewer:
     csrf: str
 
     def can(self, scope: str) -> bool:
-        return apikeys.allows(self.key.scope, scope)
+        return allows(self.key.scope, scope)
 
     def need(self, scope: str) -> None:
-        apikeys.require(self.key, scope)
+        require(self.key, scope)
+
+
+def app_of(request: Request) -> App:
+    """The application the server was built over (its database and its way to Temporal)."""
+    app: App = request.app.state.oto
+    return app
 
 
 def database(request: Request) -> Database:
@@ -163,12 +166,6 @@ async def posted(request: Request, viewer: Viewer, scope: str) -> forms.Form:
 
 async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     return await run_in_threadpool(fn, *args, **kwargs)
-
-
-async def temporal(request: Request) -> Client:
-    """The app's Temporal client (the API's, replaceable in tests), else the engine's default."""
-    connect: Callable[[], Awaitable[Client]] = getattr(request.app.state, "temporal", None) or engine_client.connect
-    return await connect()
 
 
 def trigger_of(viewer: Viewer) -> str:

@@ -69,9 +69,14 @@ def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         return asyncio.run(coroutine)
     finally:
-        _clients.clear()
-        gc.collect()
-        time.sleep(0.05)
+        settle()
+
+
+def settle() -> None:
+    """Drop this process's clients and let Temporal's native threads wind down while Python is whole."""
+    _clients.clear()
+    gc.collect()
+    time.sleep(0.05)
 
 
 async def _in_db(database: Database | None, fn: Any, *args: Any, **kwargs: Any) -> Any:

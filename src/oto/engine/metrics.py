@@ -68,8 +68,15 @@ def set_schedule_counts(found: dict[str, dict[str, int]]) -> None:
         SCHEDULE_MISSED.labels(schedule=name).set(numbers.get("missed_catchup_window", 0))
 
 
-async def refresh_schedules(*, client: Client | None = None, database: Database | None = None) -> None:
+async def refresh_schedules(client: Client, database: Database) -> None:
     """Read Temporal's schedule counters into the gauges (the caller bounds the time it takes)."""
     from oto.engine.schedules import counts  # the schedules module loads Temporal's schedule types
 
-    set_schedule_counts(await counts(client=client, database=database))
+    set_schedule_counts(await counts(client, database))
+
+
+def exposition() -> tuple[bytes, str]:
+    """The registry in Prometheus' text format, and its media type."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    return generate_latest(), CONTENT_TYPE_LATEST

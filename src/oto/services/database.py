@@ -6,11 +6,13 @@ sharing one file, so it runs in WAL mode with a generous busy timeout.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -23,6 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from oto.errors import SchemaOutdated, Unavailable
 from oto.settings import get_settings
 
+P = ParamSpec("P")
+T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "domain" / "migrations"
 # When PostgreSQL counts as away: 5 s to connect, 15 s for a sent packet to be acknowledged, and
 # an idle connection probed after 5 s (then every 2 s, 3 times) so a silent network is noticed
@@ -123,6 +127,43 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def call(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(session, ...)`` in a unit of work of its own."""
+        with self.session() as db:
+            return fn(db, *args, **kwargs)
+
+    async def run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``call`` off the event loop: database work never blocks an async server."""
+        return await asyncio.to_thread(functools.partial(self.call, fn, *args, **kwargs))
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Session]:
+        """An open unit of work for async code: entered, committed (or rolled back) off the event loop.
+
+        Use ``asyncio.to_thread`` for the session's own calls inside the block.
+        """
+        manager = self.session()
+        db = await asyncio.to_thread(manager.__enter__)
+        try:
+            yield db
+        except BaseException as error:
+            await asyncio.to_thread(manager.__exit__, type(error), error, error.__traceback__)
+            raise
+        await asyncio.to_thread(manager.__exit__, None, None, None)
+
+    def dry_run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn``'s answer, or its refusal, with everything it wrote rolled back."""
+        self.check_schema()
+        with self._sessions() as db:
+            try:
+                return fn(db, *args, **kwargs)
+            finally:
+                db.rollback()
+
+    async def check(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``dry_run`` off the event loop: a change's refusals, before anyone else (Temporal) is asked."""
+        return await asyncio.to_thread(functools.partial(self.dry_run, fn, *args, **kwargs))
 
     def dispose(self) -> None:
         self.engine.dispose()

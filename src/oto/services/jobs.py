@@ -95,6 +95,19 @@ def resolve(db: Session, name: str) -> ResolvedJob:
     )
 
 
+def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[str]:
+    """The argv a job of ``command`` with ``values`` would run, secret values masked; nothing is written.
+
+    The values are checked as a saved job's are, so a preview refuses what saving would.
+    """
+    cmd = lookups.command(db, command)
+    clean = check_values(cmd, values, where="job")
+    secret = {i.parameter.flag for i in cmd.items if i.parameter.secret}
+    hidden = [v for flag, given in clean.items() if flag in secret and given
+              for v in (given if isinstance(given, list) else [given])]
+    return argv_rendering.mask(argv_rendering.render(cmd.executable.path, _argv_items(cmd, clean)), hidden)
+
+
 def argv(db: Session, name: str, *, reveal: bool = False) -> list[str]:
     """The exact argv the job runs; secret values are masked unless ``reveal``."""
     resolved = resolve(db, name)

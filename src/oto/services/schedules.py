@@ -24,7 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from oto.domain.documents import ScheduleDoc
-from oto.domain.models import Job, Routine, Run, Schedule
+from oto.domain.models import Run, Schedule
 from oto.domain.valuetypes import parse_duration
 from oto.errors import AlreadyExists, InvalidInput, NotFound
 from oto.services import lookups, runs
@@ -245,6 +245,22 @@ def names(db: Session) -> list[str]:
     return list(db.scalars(select(Schedule.name).order_by(Schedule.name)))
 
 
+def update(db: Session, name: str, changes: dict[str, Any]) -> ScheduleDoc:
+    """Apply ``changes`` to a schedule; naming a job drops its routine and vice versa."""
+    current = to_doc(lookups.schedule(db, name)).model_dump()
+    if changes.get("job") is not None:
+        current["routine"] = None
+    if changes.get("routine") is not None:
+        current["job"] = None
+    if changes.get("cron") is not None:
+        current["every"] = None
+    if changes.get("every") is not None:
+        current["cron"] = None
+    doc = parse(current | changes | {"name": name}, f"schedule {name!r}")
+    save(db, doc, "schedule", replace=True)
+    return get(db, name)
+
+
 def set_paused(db: Session, name: str, paused: bool, note: str = "") -> ScheduleDoc:
     record = lookups.schedule(db, name)
     record.paused, record.note = paused, note
@@ -255,10 +271,6 @@ def set_paused(db: Session, name: str, paused: bool, note: str = "") -> Schedule
 def delete(db: Session, name: str) -> None:
     db.delete(lookups.schedule(db, name))
     db.flush()
-
-
-def targets(db: Session) -> tuple[set[str], set[str]]:
-    return set(db.scalars(select(Job.name))), set(db.scalars(select(Routine.name)))
 
 
 # -- when it fires -------------------------------------------------------------------------------

@@ -5,28 +5,24 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from oto.api.auth import ADMIN
-from oto.api.deps import DatabaseDep, Name
+from oto.api.deps import AppDep, Name
 from oto.api.models import KeyCreate, KeyOut, NewKeyOut
 from oto.api.problems import responses
-from oto.services import apikeys
 
 router = APIRouter(prefix="/apikeys", tags=["apikeys"])
 
 
 @router.get("", dependencies=[ADMIN], responses=responses(401, 403))
-def list_keys(database: DatabaseDep) -> list[KeyOut]:
-    with database.session() as db:
-        return [KeyOut.model_validate(k.to_dict()) for k in apikeys.list_all(db)]
+def list_keys(app: AppDep) -> list[KeyOut]:
+    return [KeyOut.model_validate(k.to_dict()) for k in app.api_keys.list_all()]
 
 
 @router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 409, 422))
-def create_key(database: DatabaseDep, body: KeyCreate) -> NewKeyOut:
+def create_key(app: AppDep, body: KeyCreate) -> NewKeyOut:
     """A new key, shown in this response only."""
-    with database.session() as db:
-        return NewKeyOut.model_validate(apikeys.create(db, body.name, body.scope).to_dict())
+    return NewKeyOut.model_validate(app.api_keys.create(body.name, body.scope).to_dict())
 
 
 @router.post("/{name}/revoke", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
-def revoke_key(database: DatabaseDep, name: Name) -> KeyOut:
-    with database.session() as db:
-        return KeyOut.model_validate(apikeys.revoke(db, name).to_dict())
+def revoke_key(app: AppDep, name: Name) -> KeyOut:
+    return KeyOut.model_validate(app.api_keys.revoke(name).to_dict())

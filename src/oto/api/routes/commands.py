@@ -2,60 +2,53 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import Cascade, DatabaseDep, Limit, Name, NameFilter, Offset
+from oto.api.deps import AppDep, Cascade, Limit, Name, NameFilter, Offset
 from oto.api.models import CommandChanges, CommandIn, Page, changes
 from oto.api.problems import responses
-from oto.api.temporal import connector_of
 from oto.domain.documents import CommandDoc
-from oto.engine.schedules import delete_with_schedules
-from oto.services import command_bundles, commands, listings
 
 router = APIRouter(prefix="/commands", tags=["commands"])
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
 def list_commands(
-    database: DatabaseDep, executable: NameFilter = None, offset: Offset = 0, limit: Limit = 100
+    app: AppDep, executable: NameFilter = None, offset: Offset = 0, limit: Limit = 100
 ) -> Page[CommandDoc]:
     """Commands by name, optionally only those of one executable (by tag)."""
-    with database.session() as db:
-        page = listings.command_page(db, executable_tag=executable, offset=offset, limit=limit)
+    page = app.commands.page(executable_tag=executable, offset=offset, limit=limit)
     return Page(items=page.items, total=page.total, offset=offset, limit=limit)
 
 
 @router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def create_command(database: DatabaseDep, body: CommandIn) -> CommandDoc:
+def create_command(app: AppDep, body: CommandIn) -> CommandDoc:
     """Save a command; it may carry its executable and new parameters, all saved or none.
 
     Refused with 422 and the engine's ``violations`` when the flags do not match.
     """
     command = body.model_dump(exclude={"executable", "new_parameters"})
-    with database.session() as db:
-        return command_bundles.add(
-            db, command, executable=body.executable,
-            new_parameters=[p.model_dump(exclude_unset=True) for p in body.new_parameters],
-        )
+    return app.commands.add_with(
+        command, executable=body.executable,
+        new_parameters=[p.model_dump(exclude_unset=True) for p in body.new_parameters],
+    )
 
 
 @router.get("/{name}", dependencies=[READ], responses=responses(401, 403, 404, 422))
-def get_command(database: DatabaseDep, name: Name) -> CommandDoc:
-    with database.session() as db:
-        return commands.get(db, name)
+def get_command(app: AppDep, name: Name) -> CommandDoc:
+    return app.commands.get(name)
 
 
 @router.patch("/{name}", dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def update_command(database: DatabaseDep, name: Name, body: CommandChanges) -> CommandDoc:
+def update_command(app: AppDep, name: Name, body: CommandChanges) -> CommandDoc:
     """Change a command; refused when the flags no longer match or its jobs would break."""
-    with database.session() as db:
-        return commands.update(db, name, changes(body))
+    return app.commands.update(name, changes(body))
 
 
 @router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
-async def delete_command(request: Request, database: DatabaseDep, name: Name, cascade: Cascade = False) -> Response:
+async def delete_command(app: AppDep, name: Name, cascade: Cascade = False) -> Response:
     """Delete a command; 409 while jobs use it, unless ``cascade`` (schedules it takes along are deleted
     on Temporal too: 503 without Temporal)."""
-    await delete_with_schedules("command", name, cascade=cascade, database=database, connector=connector_of(request))
+    await app.commands.delete(name, cascade=cascade)
     return Response(status_code=204)

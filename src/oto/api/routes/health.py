@@ -7,8 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from oto.api.deps import database_of, reject_unknown_query
-from oto.services.health import Status, database_status
+from oto.api.deps import app_of, reject_unknown_query
+from oto.app import Status
 
 router = APIRouter(tags=["health"])
 
@@ -33,7 +33,7 @@ def _check(status: Status) -> Check:
     responses={503: {"model": Health, "description": "Something OTO needs is down"}},
 )
 async def health(request: Request) -> JSONResponse:
-    database = await run_in_threadpool(database_status, database_of(request))
+    database = await run_in_threadpool(app_of(request).database_status)
     temporal = await request.app.state.temporal_probe()
     down = [name for name, s in (("database", database), ("temporal", temporal)) if not s.ok]
     body = Health(

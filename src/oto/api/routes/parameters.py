@@ -2,55 +2,47 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import Cascade, DatabaseDep, Flag, Limit, Offset, Tag
+from oto.api.deps import AppDep, Cascade, Flag, Limit, Offset, Tag
 from oto.api.models import NewParameter, Page, ParameterChanges, changes
 from oto.api.problems import responses
-from oto.api.temporal import connector_of
 from oto.domain.documents import ParameterDoc
-from oto.engine.schedules import delete_with_schedules
 from oto.errors import InvalidInput
-from oto.services import listings, parameters
 
 router = APIRouter(prefix="/executables/{tag}/parameters", tags=["parameters"])
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
-def list_parameters(database: DatabaseDep, tag: Tag, offset: Offset = 0, limit: Limit = 100) -> Page[ParameterDoc]:
-    with database.session() as db:
-        page = listings.parameter_page(db, tag, offset=offset, limit=limit)
+def list_parameters(app: AppDep, tag: Tag, offset: Offset = 0, limit: Limit = 100) -> Page[ParameterDoc]:
+    page = app.parameters.page(tag, offset=offset, limit=limit)
     return Page(items=page.items, total=page.total, offset=offset, limit=limit)
 
 
 @router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
-def create_parameter(database: DatabaseDep, tag: Tag, body: NewParameter) -> ParameterDoc:
+def create_parameter(app: AppDep, tag: Tag, body: NewParameter) -> ParameterDoc:
     """Add a flag; refused (422, with the engine's problems) when it would make the rules inconsistent."""
     if body.executable_tag not in (None, tag):
         raise InvalidInput(f"executable_tag {body.executable_tag!r} does not match the URL's executable {tag!r}")
-    with database.session() as db:
-        return parameters.add(db, body.model_dump() | {"executable_tag": tag})
+    return app.parameters.add(body.model_dump() | {"executable_tag": tag})
 
 
 @router.get("/{flag}", dependencies=[READ], responses=responses(401, 403, 404, 422))
-def get_parameter(database: DatabaseDep, tag: Tag, flag: Flag) -> ParameterDoc:
-    with database.session() as db:
-        return parameters.get(db, tag, flag)
+def get_parameter(app: AppDep, tag: Tag, flag: Flag) -> ParameterDoc:
+    return app.parameters.get(tag, flag)
 
 
 @router.patch("/{flag}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
-def update_parameter(database: DatabaseDep, tag: Tag, flag: Flag, body: ParameterChanges) -> ParameterDoc:
+def update_parameter(app: AppDep, tag: Tag, flag: Flag, body: ParameterChanges) -> ParameterDoc:
     """Change a flag's settings or rules; refused when a saved command or job would break."""
-    with database.session() as db:
-        return parameters.update(db, tag, flag, changes(body))
+    return app.parameters.update(tag, flag, changes(body))
 
 
 @router.delete("/{flag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
-async def delete_parameter(request: Request, database: DatabaseDep, tag: Tag, flag: Flag,
+async def delete_parameter(app: AppDep, tag: Tag, flag: Flag,
                            cascade: Cascade = False) -> Response:
     """Delete a flag; 409 while commands or other flags' rules use it, unless ``cascade`` (schedules it
     takes along are deleted on Temporal too: 503 without Temporal)."""
-    await delete_with_schedules("parameter", tag, flag, cascade=cascade, database=database,
-                                connector=connector_of(request))
+    await app.parameters.delete(tag, flag, cascade=cascade)
     return Response(status_code=204)

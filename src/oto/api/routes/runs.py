@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
-from temporalio.client import Client
 
 from oto.api import sse
 from oto.api.auth import READ, RUN, AdminKey, RunKey
-from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
+from oto.api.deps import AppDep, Limit, Name, NameFilter, Offset
 from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
 from oto.api.problems import responses
-from oto.api.temporal import connect_of
-from oto.engine import client as engine_client
-from oto.engine import schedules as engine_schedules
-from oto.engine.follow import follow
-from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs, schedules
-from oto.services.apikeys import KeyInfo
-from oto.services.database import Database
+from oto.app import App
+from oto.app.keys import KeyInfo
+from oto.app.runs import MAX_TIMEOUT, AdHoc
+from oto.app.schedules import trigger_of
 
 router = APIRouter(tags=["runs"])
 
 Wait = Annotated[bool, Query(description="Answer when the run has ended (200), not when it is queued (202)")]
-Timeout = Annotated[float | None, Query(gt=0, le=runs.MAX_TIMEOUT, description="Stop this run after so many seconds")]
+Timeout = Annotated[float | None, Query(gt=0, le=MAX_TIMEOUT, description="Stop this run after so many seconds")]
 RoutineTimeout = Annotated[float | None, Query(
-    gt=0, le=runs.MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its start: its "
+    gt=0, le=MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its start: its "
     "running steps are cancelled, the rest never start, and it ends timed_out")]
 STARTED = responses(401, 403, 404, 422, 503) | {
     200: {"model": RunDetail, "description": "With wait: the run has ended"},
@@ -39,63 +35,47 @@ def _trigger(key: KeyInfo) -> str:
     return f"api:{key.name}"
 
 
-def _read(database: Database, fn: Any, *args: Any) -> Any:
-    with database.session() as db:
-        return fn(db, *args)
-
-
-async def _answer(database: Database, client: Client, run_id: str, wait: bool, response: Response) -> RunDetail:
+async def _answer(app: App, run_id: str, wait: bool, response: Response) -> RunDetail:
     if wait:
-        view = await engine_client.wait(run_id, client=client, database=database)
+        view = await app.runs.wait(run_id)
         response.status_code = 200
     else:
-        view = await run_in_threadpool(_read, database, runs.get, run_id)
+        view = await run_in_threadpool(app.runs.get, run_id)
         response.status_code = 202
     return RunDetail.model_validate(view)
 
 
 @router.post("/jobs/{name}/runs", status_code=202, responses=STARTED)
 async def run_job(
-    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey,
-    wait: Wait = False, timeout: Timeout = None,
+    response: Response, app: AppDep, name: Name, key: RunKey, wait: Wait = False, timeout: Timeout = None,
 ) -> RunDetail:
     """Start a job on Temporal: 202 with the queued run, or with ``wait`` 200 with its end."""
-    await run_in_threadpool(_read, database, jobs.resolve, name)  # 404 or 422 before Temporal is asked
-    client = await connect_of(request)
-    run_id = await engine_client.submit_job(name, trigger=_trigger(key), timeout=timeout, client=client,
-                                            database=database)
-    return await _answer(database, client, run_id, wait, response)
+    run_id = await app.runs.submit_job(name, trigger=_trigger(key), timeout=timeout)
+    return await _answer(app, run_id, wait, response)
 
 
 @router.post("/routines/{name}/runs", status_code=202, responses=STARTED)
 async def run_routine(
-    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey, wait: Wait = False,
+    response: Response, app: AppDep, name: Name, key: RunKey, wait: Wait = False,
     timeout: RoutineTimeout = None,
 ) -> RunDetail:
     """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end."""
-    await run_in_threadpool(_read, database, lookups.routine, name)
-    client = await connect_of(request)
-    run_id = await engine_client.submit_routine(name, trigger=_trigger(key), timeout=timeout, client=client,
-                                                database=database)
-    return await _answer(database, client, run_id, wait, response)
+    run_id = await app.runs.submit_routine(name, trigger=_trigger(key), timeout=timeout)
+    return await _answer(app, run_id, wait, response)
 
 
 @router.post("/run", status_code=202, responses=STARTED)
 async def run_adhoc(
-    request: Request, response: Response, database: DatabaseDep, body: AdHocRun, key: AdminKey,
-    wait: Wait = False, timeout: Timeout = None,
+    response: Response, app: AppDep, body: AdHocRun, key: AdminKey, wait: Wait = False, timeout: Timeout = None,
 ) -> RunDetail:
     """Run an executable's flags with values once, after the engine's verdict and the value checks.
 
     No command or job is saved. Refused with 422 and the engine's ``violations`` when the flags
     do not match. It needs scope admin: choosing any flags and values is defining a job.
     """
-    combination = adhoc.AdHoc(body.executable_tag, body.parameters, body.values)
-    await run_in_threadpool(_read, database, adhoc.resolve, combination)
-    client = await connect_of(request)
-    run_id = await engine_client.submit_adhoc(combination, trigger=_trigger(key), timeout=timeout, client=client,
-                                              database=database)
-    return await _answer(database, client, run_id, wait, response)
+    combination = AdHoc(body.executable_tag, body.parameters, body.values)
+    run_id = await app.runs.submit_adhoc(combination, trigger=_trigger(key), timeout=timeout)
+    return await _answer(app, run_id, wait, response)
 
 
 TRIGGERED = responses(401, 403, 404, 422, 503) | {
@@ -105,72 +85,59 @@ TRIGGER_WAIT = 5.0
 
 
 @router.post("/schedules/{name}/trigger", status_code=202, dependencies=[RUN], responses=TRIGGERED)
-async def trigger_schedule(request: Request, database: DatabaseDep, name: Name) -> RunDetail | ScheduleFireSent:
+async def trigger_schedule(app: AppDep, name: Name) -> RunDetail | ScheduleFireSent:
     """Fire a schedule on Temporal now, once, even when paused (its next planned time is unchanged).
 
     The fire counts among the schedule's actions and its run has trigger ``schedule:<name>``. 202
     with that run once a worker has recorded it; if none has within a few seconds, 202 saying the
     fire was sent (its run appears when a worker serves the queue).
     """
-
-    async def connect() -> Client:
-        return await connect_of(request)
-
-    run_id = await engine_schedules.trigger(name, wait=TRIGGER_WAIT, database=database, connector=connect)
+    run_id = await app.schedules.trigger(name, wait=TRIGGER_WAIT)
     if run_id is None:
         return ScheduleFireSent(
-            schedule=name, trigger=schedules.trigger_of(name),
+            schedule=name, trigger=trigger_of(name),
             detail="the fire was sent to Temporal; no worker has recorded its run yet",
         )
-    return RunDetail.model_validate(await run_in_threadpool(_read, database, runs.get, run_id))
+    return RunDetail.model_validate(await run_in_threadpool(app.runs.get, run_id))
 
 
 @router.get("/runs", dependencies=[READ], responses=responses(401, 403, 422))
 def list_runs(
-    database: DatabaseDep, status: NameFilter = None, job: NameFilter = None, routine: NameFilter = None,
+    app: AppDep, status: NameFilter = None, job: NameFilter = None, routine: NameFilter = None,
     trigger: NameFilter = None, kind: NameFilter = None, offset: Offset = 0, limit: Limit = 50,
 ) -> Page[RunSummary]:
     """Runs newest first, filtered by status, job, routine, trigger or kind (job, routine, step)."""
-    with database.session() as db:
-        page = run_pages.page(db, status=status, job=job, routine=routine, trigger=trigger, kind=kind,
-                              offset=offset, limit=limit)
+    page = app.runs.page(status=status, job=job, routine=routine, trigger=trigger, kind=kind, offset=offset,
+                         limit=limit)
     return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=offset,
                 limit=limit)
 
 
 @router.get("/runs/{run_id}", dependencies=[READ], responses=responses(401, 403, 404, 422))
-def get_run(database: DatabaseDep, run_id: Name) -> RunDetail:
+def get_run(app: AppDep, run_id: Name) -> RunDetail:
     """A run with its argv, status, exit code, times, output and (for a routine) its steps."""
-    with database.session() as db:
-        return RunDetail.model_validate(runs.get(db, run_id))
+    return RunDetail.model_validate(app.runs.get(run_id))
 
 
 @router.post("/runs/{run_id}/cancel", status_code=202, responses=responses(401, 403, 404, 422, 503))
-async def cancel_run(request: Request, database: DatabaseDep, run_id: Name, key: RunKey) -> RunDetail:
+async def cancel_run(app: AppDep, run_id: Name, key: RunKey) -> RunDetail:
     """Ask Temporal to cancel a queued or running run; it ends ``cancelled`` once its processes are gone."""
-    client = await connect_of(request) if await _is_open(database, run_id) else None
-    await engine_client.cancel(run_id, client=client, database=database)
-    return RunDetail.model_validate(await run_in_threadpool(_read, database, runs.get, run_id))
-
-
-async def _is_open(database: Database, run_id: str) -> bool:
-    """Whether the run may still be cancelled (so Temporal is needed); NotFound for an unknown run."""
-    _, status, _ = await run_in_threadpool(_read, database, runs.status_of, run_id)
-    return status not in runs.FINAL
+    await app.runs.cancel(run_id)
+    return RunDetail.model_validate(await run_in_threadpool(app.runs.get, run_id))
 
 
 @router.get(
     "/runs/{run_id}/logs", dependencies=[READ], response_class=StreamingResponse,
     responses=responses(401, 403, 404, 422, ok_media_type=sse.MEDIA_TYPE),
 )
-async def run_logs(database: DatabaseDep, run_id: Name) -> StreamingResponse:
+async def run_logs(app: AppDep, run_id: Name) -> StreamingResponse:
     """The run's stdout and stderr as server-sent events, live while it runs, to its end.
 
     Events: ``status`` (the run or a step changed status), ``stdout`` and ``stderr`` (``text``
     with the ``run_id`` and ``step`` it came from) and a last ``end`` with the final status.
     """
-    await run_in_threadpool(_read, database, run_streams.state, run_id)  # a 404 before the stream starts
+    await app.runs.check_followable(run_id)  # a 404 before the stream starts
     return StreamingResponse(
-        sse.stream(follow(database, run_id)), media_type=sse.MEDIA_TYPE,
+        sse.stream(app.runs.follow(run_id)), media_type=sse.MEDIA_TYPE,
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

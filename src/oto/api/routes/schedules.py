@@ -1,69 +1,63 @@
 """``/schedules``: when jobs and routines run by themselves.
 
-Every change goes through ``oto.engine.schedules``: the database and the Temporal Schedule change
+Every change goes through ``oto.app.schedules``: the database and the Temporal Schedule change
 together or not at all. Refusals of the input (422, 404, 409) come before Temporal is asked.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
+from oto.api.deps import AppDep, Limit, Name, NameFilter, Offset
 from oto.api.models import Page, PauseRequest, ScheduleChanges, changes
 from oto.api.problems import responses
-from oto.api.temporal import connector_of
 from oto.domain.documents import ScheduleDoc
-from oto.engine import schedules as engine_schedules
-from oto.services import listings, schedules
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
 def list_schedules(
-    database: DatabaseDep, job: NameFilter = None, routine: NameFilter = None, offset: Offset = 0,
+    app: AppDep, job: NameFilter = None, routine: NameFilter = None, offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[ScheduleDoc]:
     """Schedules by name, optionally only those of one job or one routine."""
-    with database.session() as db:
-        page = listings.schedule_page(db, job=job, routine=routine, offset=offset, limit=limit)
+    page = app.schedules.page(job=job, routine=routine, offset=offset, limit=limit)
     return Page(items=page.items, total=page.total, offset=offset, limit=limit)
 
 
 @router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
-async def create_schedule(request: Request, database: DatabaseDep, body: ScheduleDoc) -> ScheduleDoc:
+async def create_schedule(app: AppDep, body: ScheduleDoc) -> ScheduleDoc:
     """Save a schedule (a job or a routine, and a cron expression or an interval) and its Temporal Schedule."""
-    return await engine_schedules.create(body, database=database, connector=connector_of(request))
+    return await app.schedules.add(body)
 
 
 @router.get("/{name}", dependencies=[READ], responses=responses(401, 403, 404, 422))
-def get_schedule(database: DatabaseDep, name: Name) -> ScheduleDoc:
-    with database.session() as db:
-        return schedules.get(db, name)
+def get_schedule(app: AppDep, name: Name) -> ScheduleDoc:
+    return app.schedules.get(name)
 
 
 @router.patch("/{name}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
-async def update_schedule(request: Request, database: DatabaseDep, name: Name, body: ScheduleChanges) -> ScheduleDoc:
+async def update_schedule(app: AppDep, name: Name, body: ScheduleChanges) -> ScheduleDoc:
     """Change a schedule; naming a job replaces its routine (and a cron its interval), and back."""
-    return await engine_schedules.update(name, changes(body), database=database, connector=connector_of(request))
+    return await app.schedules.update(name, changes(body))
 
 
 @router.post("/{name}/pause", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
 async def pause_schedule(
-    request: Request, database: DatabaseDep, name: Name, body: PauseRequest | None = None,
+    app: AppDep, name: Name, body: PauseRequest | None = None,
 ) -> ScheduleDoc:
-    return await engine_schedules.pause(name, body.note if body else "", database=database,
-                                        connector=connector_of(request))
+    return await app.schedules.pause(name, body.note if body else "")
 
 
 @router.post("/{name}/resume", dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
-async def resume_schedule(request: Request, database: DatabaseDep, name: Name) -> ScheduleDoc:
-    return await engine_schedules.resume(name, database=database, connector=connector_of(request))
+async def resume_schedule(app: AppDep, name: Name) -> ScheduleDoc:
+    return await app.schedules.resume(name)
 
 
 @router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 422, 503))
-async def delete_schedule(request: Request, database: DatabaseDep, name: Name) -> Response:
+async def delete_schedule(app: AppDep, name: Name) -> Response:
     """Delete a schedule and its Temporal Schedule (runs it already started go on)."""
-    await engine_schedules.delete(name, database=database, connector=connector_of(request))
+    await app.schedules.delete(name)
     return Response(status_code=204)

@@ -1,4 +1,4 @@
-"""Which workers poll OTO's task queues, as Temporal saw them recently (for the overview)."""
+"""Which workers poll OTO's task queues, as Temporal saw them recently (for the dashboard's overview)."""
 
 from __future__ import annotations
 

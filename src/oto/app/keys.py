@@ -1,0 +1,49 @@
+"""API keys: issued once in clear, stored hashed, checked by scope (read < run < admin)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from oto.services import apikeys
+from oto.services.apikeys import SCOPES, Forbidden, KeyInfo, NewKey, Unauthorized
+
+if TYPE_CHECKING:
+    from oto.app.application import App
+
+__all__ = ["SCOPES", "ApiKeys", "Forbidden", "KeyInfo", "NewKey", "Unauthorized", "allows", "require"]
+
+
+def allows(granted: str, needed: str) -> bool:
+    """Whether a key of scope ``granted`` may do what needs ``needed``."""
+    return apikeys.allows(granted, needed)
+
+
+def require(info: KeyInfo, needed: str) -> None:
+    """Forbidden unless the key's scope covers ``needed``."""
+    apikeys.require(info, needed)
+
+
+class ApiKeys:
+    def __init__(self, app: App) -> None:
+        self.database = app.database
+
+    def create(self, name: str, scope: str) -> NewKey:
+        return self.database.call(apikeys.create, name, scope)
+
+    def list_all(self) -> list[KeyInfo]:
+        return self.database.call(apikeys.list_all)
+
+    def get(self, name: str) -> KeyInfo:
+        return self.database.call(apikeys.get, name)
+
+    def revoke(self, name: str) -> KeyInfo:
+        return self.database.call(apikeys.revoke, name)
+
+    def authenticate(self, key: str) -> KeyInfo:
+        """The key's record if it is known and not revoked; Unauthorized otherwise."""
+        return self.database.call(apikeys.authenticate, key)
+
+    def ensure_local_admin(self, path: Path | None = None) -> tuple[Path, bool]:
+        """The admin key file of ``oto dev`` (made the first time); returns its path and whether it is new."""
+        return apikeys.ensure_local_admin_key(self.database, path)

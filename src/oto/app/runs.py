@@ -1,0 +1,115 @@
+"""Runs: start jobs, routines and ad-hoc combinations on Temporal; cancel, wait for, follow and list them.
+
+Every run goes through Temporal: submitting records the queued run with its frozen spec and
+starts the workflow whose id is the run id. Bad input is refused before Temporal is asked, so a
+422 never waits on a connection. Only workers write what a run came to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
+from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs
+from oto.services.adhoc import AdHoc
+from oto.services.listings import Page
+
+if TYPE_CHECKING:
+    from oto.app.application import App
+
+STATUSES = runs.STATUSES
+FINAL = runs.FINAL
+KINDS = runs.KINDS
+SUCCEEDED, QUEUED, RUNNING = runs.SUCCEEDED, runs.QUEUED, runs.RUNNING
+MAX_TIMEOUT = runs.MAX_TIMEOUT
+
+__all__ = ["FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "Runs"]
+
+
+class Runs:
+    """Runs of jobs, routines (one record per step too) and ad-hoc flag combinations."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.database = app.database
+
+    # -- starting ----------------------------------------------------------------------------------
+
+    async def submit_job(self, name: str, *, trigger: str = "cli", timeout: float | None = None) -> str:
+        """Queue a run of job ``name`` and start its workflow; returns the run id at once."""
+        from oto.engine import client
+
+        runs.check_timeout(timeout)  # bad input is refused before Temporal is asked
+        await self.database.run(jobs.resolve, name)
+        return await client.submit_job(name, trigger=trigger, timeout=timeout, client=await self.app.temporal(),
+                                       database=self.database)
+
+    async def submit_routine(self, name: str, *, trigger: str = "cli", timeout: float | None = None) -> str:
+        """Queue a run of routine ``name`` and start its workflow; ``timeout`` limits the whole run."""
+        from oto.engine import client
+
+        runs.check_timeout(timeout)
+        await self.database.run(lookups.routine, name)
+        return await client.submit_routine(name, trigger=trigger, timeout=timeout,
+                                           client=await self.app.temporal(), database=self.database)
+
+    async def submit_adhoc(self, request: AdHoc, *, trigger: str, timeout: float | None = None) -> str:
+        """Check an ad-hoc combination (flags and values of an executable, nothing saved), then run it once."""
+        from oto.engine import client
+
+        runs.check_timeout(timeout)
+        await self.database.run(adhoc.resolve, request)
+        return await client.submit_adhoc(request, trigger=trigger, timeout=timeout,
+                                         client=await self.app.temporal(), database=self.database)
+
+    # -- following ---------------------------------------------------------------------------------
+
+    async def cancel(self, run_id: str) -> None:
+        """Ask Temporal to cancel a queued or running run; its worker stops its processes and records it."""
+        from oto.engine import client
+
+        _, status, _ = await self.database.run(runs.status_of, run_id)  # NotFound first
+        connected = await self.app.temporal() if status not in runs.FINAL else None
+        await client.cancel(run_id, client=connected, database=self.database)
+
+    async def wait(self, run_id: str) -> dict[str, Any]:
+        """Wait for a run's end; returns it as ``get`` does."""
+        from oto.engine import client
+
+        return await client.wait(run_id, client=await self.app.temporal(), database=self.database)
+
+    async def follow(self, run_id: str) -> AsyncIterator[Event]:
+        """The run's status changes and output as they happen, ending with its final status."""
+        from oto.engine.follow import follow
+
+        async for event in follow(self.database, run_id):
+            yield event
+
+    async def check_followable(self, run_id: str) -> None:
+        """NotFound for an unknown run: a stream's answer must be known before it starts."""
+        await self.database.run(run_streams.state, run_id)
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    def get(self, run_id: str) -> dict[str, Any]:
+        """A run with its argv, status, exit code, times, output and (for a routine) its steps."""
+        return self.database.call(runs.get, run_id)
+
+    def status(self, run_id: str) -> tuple[str, str, dict[str, int]]:
+        """A run's kind, status, and for a routine how many steps are in each status."""
+        return self.database.call(runs.status_of, run_id)
+
+    def list_all(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
+             trigger: str | None = None, kind: str | None = None, offset: int = 0,
+             limit: int = 50) -> list[dict[str, Any]]:
+        return self.database.call(runs.list_runs, status=status, job=job, routine=routine, trigger=trigger,
+                                  kind=kind, offset=offset, limit=limit)
+
+    def page(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
+             trigger: str | None = None, kind: str | None = None, offset: int = 0,
+             limit: int = 50) -> Page[dict[str, Any]]:
+        """``list`` with the total the same filters match."""
+        return self.database.call(run_pages.page, status=status, job=job, routine=routine, trigger=trigger,
+                                  kind=kind, offset=offset, limit=limit)
+
