@@ -282,7 +282,7 @@ async def test_refusals_write_nothing_in_either_place(scheduler: Scheduler, monk
     # Temporal refuses: the database rolls back
     async def refuse(client: Client, doc: Any) -> str:
         raise InvalidInput(f"schedule {doc.name!r}: Temporal refused it: no")
-    monkeypatch.setattr(engine_schedules, "_put", refuse)
+    monkeypatch.setattr(engine_schedules, "put", refuse)
     with pytest.raises(InvalidInput, match="Temporal refused it"):
         await s.create(bad, job="a", every="1h")
     assert s.db(service_schedules.names) == [name]
