@@ -40,6 +40,7 @@ from oto.domain.runs import (
     JobSpec,
     RunStatus,
     SegmentStatuses,
+    SpecError,
     StepsInput,
     Watch,
 )
@@ -205,8 +206,9 @@ class Activities:
     def _in_session(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A service call in its own transaction (blocking).
 
-        An unreachable database is worth retrying (it raises as it is); a missing run or an old
-        schema is not (a non-retryable ApplicationError).
+        An unreachable database is worth retrying (it raises as it is); a missing run, an old
+        schema or a spec of a version this worker does not read is not (a non-retryable
+        ApplicationError).
         """
         try:
             with self.database.session() as db:
@@ -215,6 +217,8 @@ class Activities:
             if isinstance(error, Unavailable):
                 raise
             raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
+        except SpecError as error:
+            raise ApplicationError(str(error), type="SpecError", non_retryable=True) from None
 
     async def _db(self, fn: Callable[..., T], *args: Any, patient: bool = False, **kwargs: Any) -> T:
         """A service call off the event loop, so processes keep starting meanwhile (``patient``: ``_patiently``)."""
