@@ -11,10 +11,11 @@ payload breaks the replay of the workflows running when workers are upgraded (se
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import TypeVar
+from typing import Self, TypeVar
 
 T = TypeVar("T")
 
@@ -96,7 +97,7 @@ class ScheduleFire:
 
 
 @dataclass(frozen=True, kw_only=True)
-class RunSpec:
+class RunSpec(ABC):
     """What every run's spec holds; a spec is a ``JobSpec`` or a ``RoutineSpec``.
 
     ``workdir`` is relative to the worker's OTO_HOME (the worker, not the submitter, owns the folder).
@@ -112,14 +113,15 @@ class RunSpec:
         version = data.get("version", SPEC_VERSION)
         if version != SPEC_VERSION:
             raise SpecError(f"run spec version {version!r} is not one this OTO reads (it reads {SPEC_VERSION})")
-        spec = _routine_spec(data) if "routine" in data else _job_spec(data)
-        if not isinstance(spec, cls):
-            raise SpecError(f"a {type(spec).__name__} where a {cls.__name__} was expected")
-        return spec
+        return _routine_spec(data) if "routine" in data else _job_spec(data)
 
+    @abstractmethod
     def to_json(self) -> dict[str, object]:
         """The spec as its record stores it."""
-        raise NotImplementedError
+
+    def with_schedule(self, name: str, fire: str) -> Self:
+        """The spec of a run a schedule's fire made."""
+        return replace(self, schedule=ScheduleFire(name, fire))
 
     def _common(self) -> dict[str, object]:
         return {"workdir": self.workdir, "task_queue": self.task_queue}
@@ -191,11 +193,6 @@ class RoutineSpec(RunSpec):
             "steps": [{"id": s.id, "job": s.job, "after": list(s.after)} for s in self.steps],
             "concurrency": self.concurrency, "timeout": self.timeout,
         } | self._extra()
-
-
-def with_schedule(spec: JobSpec | RoutineSpec, name: str, fire: str) -> JobSpec | RoutineSpec:
-    """The spec of a run a schedule's fire made."""
-    return replace(spec, schedule=ScheduleFire(name, fire))
 
 
 def _job_spec(data: Mapping[str, object]) -> JobSpec:

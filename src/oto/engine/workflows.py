@@ -1,7 +1,8 @@
 """The two workflows: one job run, and one routine run as a DAG of batched segments.
 
-Workflow code must be deterministic: it imports only temporalio, the stdlib and the engine's
-stdlib-only modules, and it never touches the database or the clock itself. The activities do.
+Workflow code must be deterministic: it imports only temporalio, the stdlib, the run contract
+(``oto.domain.runs``) and the engine's stdlib-only modules, and it never touches the database or
+the clock itself. The activities do.
 Both run unsandboxed: they are small, reviewed for determinism, and the sandbox's per-run
 module loading would cost more than the job they start.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Coroutine
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -66,7 +67,7 @@ def _cancelled(error: BaseException) -> bool:
     )
 
 
-async def _despite_cancel(closing: Coroutine[Any, Any, T]) -> T:
+async def _despite_cancel(closing: Awaitable[T]) -> T:
     """Close a run's record even when a cancel arrives meanwhile: the run has ended already, and
     a cut-short closing activity would leave its record open for good."""
     task = asyncio.ensure_future(closing)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, defer
 
 from oto.domain.documents import ScheduleDoc
 from oto.domain.models import Job, Routine, Run, Schedule
-from oto.domain.runs import JobSpec, RunKind, RunSpec, with_schedule
+from oto.domain.runs import JobSpec, RunKind, RunSpec
 from oto.domain.valuetypes import parse_duration
 from oto.errors import AlreadyExists, InvalidInput, NotFound
 from oto.services import lookups, runs
@@ -415,7 +415,7 @@ def create_run(db: Session, name: str, fire_id: str, *, retry: bool = False) -> 
         found = db.get(Run, plan.run_id)
         assert found is not None
         run = found
-    run.spec = with_schedule(RunSpec.from_json(run.spec), name, fire_id).to_json()
+    run.spec = RunSpec.from_json(run.spec).with_schedule(name, fire_id).to_json()
     db.flush()
     return _scheduled(db, run, plan)
 
