@@ -131,11 +131,11 @@ def use_home(monkeypatch: pytest.MonkeyPatch, queue: str, **env: str) -> None:
     get_settings.cache_clear()
 
 
-async def _engine(client: Client, database: Database, home: Path,
-                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+async def _engine(client: Client, database: Database, home: Path, monkeypatch: pytest.MonkeyPatch,
+                  is_root: bool | None = None) -> AsyncIterator[Engine]:
     queue = f"test-{uuid.uuid4().hex[:12]}"
     use_home(monkeypatch, queue)
-    async with serving(client, [queue], database):
+    async with serving(client, [queue], database, is_root=is_root):
         yield Engine(client, database, queue, home)
 
 
@@ -144,6 +144,22 @@ async def engine(temporal_client: Client, sqlite_database: Database, oto_home: P
                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
     """An in-process worker on a fresh task queue over the test's SQLite database."""
     async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch):
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def user_engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """The same, with a worker that does not run as root (whoever runs the tests)."""
+    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch, is_root=False):
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def root_engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """The same, with a worker that runs jobs as root (whoever runs the tests: the jobs must not need it)."""
+    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch, is_root=True):
         yield value
 
 

@@ -8,39 +8,40 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from oto.engine import contracts as c
+from oto.domain.runs import FinishRoutineInput, RoutinePlan, RoutineResult, RunStatus, SegmentStatuses, StepsInput
+from oto.engine.contracts import FINISH_ROUTINE, ROUTINE_WORKFLOW, RUN_STEPS
 from oto.engine.workflows import RoutineWorkflow
 
 
 async def test_a_cancel_during_the_closing_write_still_closes_the_record(temporal_client: Client) -> None:
     closing_started = asyncio.Event()
-    closed: list[c.FinishRoutineInput] = []
+    closed: list[FinishRoutineInput] = []
 
-    @activity.defn(name=c.RUN_STEPS)
-    async def run_steps(segment: c.StepsInput) -> dict[str, str]:
-        return dict.fromkeys(segment.step_ids, "succeeded")
+    @activity.defn(name=RUN_STEPS)
+    async def run_steps(segment: StepsInput) -> SegmentStatuses:
+        return dict.fromkeys(segment.step_ids, RunStatus.SUCCEEDED)
 
-    @activity.defn(name=c.FINISH_ROUTINE)
-    async def finish_routine(request: c.FinishRoutineInput) -> str:
+    @activity.defn(name=FINISH_ROUTINE)
+    async def finish_routine(request: FinishRoutineInput) -> RunStatus:
         closing_started.set()
         await asyncio.sleep(1.5)  # the record's write, slow: the database is busy
         closed.append(request)
-        return "succeeded"
+        return RunStatus.SUCCEEDED
 
     queue = f"closing-{uuid.uuid4().hex[:12]}"
-    plan = c.RoutineInput(f"run-{uuid.uuid4().hex}", ["only"], [queue], [0], [[]], [10.0], 1.0, 1)
+    plan = RoutinePlan(f"run-{uuid.uuid4().hex}", ["only"], [queue], [0], [[]], [10.0], 1.0, 1)
     async with Worker(temporal_client, task_queue=queue, workflows=[RoutineWorkflow],
                       activities=[run_steps, finish_routine]):
-        handle = await temporal_client.start_workflow(c.ROUTINE_WORKFLOW, plan, id=plan.run_id, task_queue=queue)
+        handle = await temporal_client.start_workflow(ROUTINE_WORKFLOW, plan, id=plan.run_id, task_queue=queue,
+                                                      result_type=RoutineResult)
         await asyncio.wait_for(closing_started.wait(), 30)
         await handle.cancel()
-        result: dict[str, Any] = await handle.result()
+        result = await handle.result()
 
-    assert result["status"] == "succeeded"  # the run had ended; the late cancel changes nothing
+    assert result.status == RunStatus.SUCCEEDED  # the run had ended; the late cancel changes nothing
     assert [r.run_id for r in closed] == [plan.run_id], "the closing write was cut short"

@@ -98,9 +98,8 @@ def _root_job(engine: Engine) -> None:
     engine.job("needs-root", "rootly", word="hi")
 
 
-async def test_a_root_job_on_a_worker_without_root_is_refused_before_it_starts(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("oto.engine.activities.os.geteuid", lambda: 1000)
+async def test_a_root_job_on_a_worker_without_root_is_refused_before_it_starts(user_engine: Engine) -> None:
+    engine = user_engine
     _root_job(engine)
     run = await engine.run_job("needs-root")
     assert run["status"] == "failed"
@@ -110,8 +109,9 @@ async def test_a_root_job_on_a_worker_without_root_is_refused_before_it_starts(
     assert not (engine.home / "runs" / run["run_id"] / ".oto").exists()  # nothing ran
 
 
-async def test_a_root_job_goes_through_sudo_only_when_allowed(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("oto.engine.activities.os.geteuid", lambda: 1000)
+async def test_a_root_job_goes_through_sudo_only_when_allowed(user_engine: Engine,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = user_engine
     monkeypatch.setenv("OTO_ALLOW_SUDO", "1")
     from oto.settings import get_settings
 
@@ -125,8 +125,8 @@ async def test_a_root_job_goes_through_sudo_only_when_allowed(engine: Engine, mo
         assert run["status"] == "failed" and run["error"] == "cannot start sudo: No such file or directory"
 
 
-async def test_a_root_job_runs_directly_on_a_root_worker(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("oto.engine.activities.os.geteuid", lambda: 0)
+async def test_a_root_job_runs_directly_on_a_root_worker(root_engine: Engine) -> None:
+    engine = root_engine
     _root_job(engine)
     run = await engine.run_job("needs-root")
     assert run["status"] == "succeeded" and run["argv"] == ["/bin/echo", "hi"] and run["stdout"] == "hi\n"

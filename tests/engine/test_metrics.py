@@ -39,9 +39,8 @@ async def test_a_job_run_moves_the_run_counters_and_histograms(engine: Engine) -
     assert sample("oto_run_queue_wait_seconds_count") == waits + 2
 
 
-async def test_a_run_refused_for_root_counts_as_finished_failed_not_started(
-        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("oto.engine.activities.os.geteuid", lambda: 1000)
+async def test_a_run_refused_for_root_counts_as_finished_failed_not_started(user_engine: Engine) -> None:
+    engine = user_engine
     engine.command("rootly", "/bin/echo", ["word"], None, positional=frozenset({"word"}), root=True)
     engine.job("needs-root", "rootly", word="hi")
     started = sample("oto_runs_started_total", kind="job")

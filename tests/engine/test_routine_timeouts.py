@@ -14,8 +14,8 @@ from datetime import datetime
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.worker import Replayer
 
+from oto.domain.runs import RoutinePlan
 from oto.engine import client as engine_client
-from oto.engine import contracts as c
 from oto.engine.devserver import DevServer
 from oto.engine.worker import WORKFLOWS, serving
 from tests.engine.conftest import Engine, processes_in
@@ -24,14 +24,14 @@ from tests.engine.test_jobs import status, until
 from tests.engine.test_routines import at, by_step
 
 
-async def plans(engine: Engine, run_id: str) -> list[tuple[datetime, c.RoutineInput]]:
+async def plans(engine: Engine, run_id: str) -> list[tuple[datetime, RoutinePlan]]:
     """Each run of a routine's workflow (continue-as-new makes more): when it started, and its input."""
     found = []
     async for execution in engine.client.list_workflows(f'WorkflowId = "{run_id}"'):
         handle = engine.client.get_workflow_handle(run_id, run_id=execution.run_id)
         async for event in handle.fetch_history_events():
             payloads = event.workflow_execution_started_event_attributes.input.payloads
-            [plan] = await engine.client.data_converter.decode(payloads, [c.RoutineInput])
+            [plan] = await engine.client.data_converter.decode(payloads, [RoutinePlan])
             found.append((event.event_time.ToDatetime().astimezone(), plan))
             break
     return sorted(found, key=lambda found: found[0])

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from oto.domain.models import Run
+from oto.domain.runs import FINAL, JobSpec, RoutineSpec, RunSpec, RunStatus, SpecError
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import jobs, runs
 from oto.services.database import Database
@@ -39,10 +41,10 @@ def test_a_job_run_is_queued_with_an_immutable_spec(database: Database, oto_home
         view = runs.get(db, run_id)
         pending = runs.load(db, run_id)
     assert view["status"] == "queued" and view["trigger"] == "api" and view["attempts"] == 0
-    assert pending.spec["argv"] == ["/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
-                                    "rsa_keygen_bits:2048", "-out", "key.pem"]  # the job's values at submission
-    assert pending.spec["timeout"] == 30 and pending.spec["task_queue"] == "oto"
-    assert pending.spec["workdir"] == f"runs/{run_id}"
+    assert pending.spec.argv == ("/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
+                                 "rsa_keygen_bits:2048", "-out", "key.pem")  # the job's values at submission
+    assert pending.spec.timeout == 30 and pending.spec.task_queue == "oto"
+    assert pending.spec.workdir == f"runs/{run_id}"
     assert view["workdir"] == str(oto_home / "runs" / run_id)
 
 
@@ -52,7 +54,7 @@ def test_secret_values_are_masked_in_the_record_but_not_in_the_spec(sqlite_datab
         run_id = runs.create_job_run(db, "secret").id
     with sqlite_database.session() as db:
         assert runs.get(db, run_id)["argv"][-1] == "***"
-        assert runs.load(db, run_id).spec["argv"][-1] == "hunter2"
+        assert runs.load(db, run_id).spec.argv[-1] == "hunter2"
 
 
 def test_a_routine_run_has_one_record_per_step_and_its_plan(sqlite_database: Database) -> None:
@@ -67,6 +69,79 @@ def test_a_routine_run_has_one_record_per_step_and_its_plan(sqlite_database: Dat
     assert all(len(s["run_id"]) <= 100 and s["parent_id"] == plan.run_id for s in run["steps"])
     assert run["steps"][0]["run_id"] == f"{plan.run_id}-a"
     assert {s["workdir"] for s in run["steps"]} == {run["workdir"]}
+
+
+# Specs exactly as version 1 wrote them: records written before the typed contract must still load.
+JOB_SPEC_V1: dict[str, Any] = {
+    "version": 1, "job": "GenRSA-2048", "command": "GenRSA", "executable": "openssl - 3.5.3",
+    "argv": ["/usr/bin/openssl", "genpkey", "-pass", "hunter2"], "display_argv": ["/usr/bin/openssl", "genpkey",
+                                                                                "-pass", "***"],
+    "requires_root": False, "workdir": "runs/run-1", "timeout": 3600, "kill_grace": 10.0, "task_queue": "oto",
+    "env": {"OTO_RUN_ID": "run-1-a", "OTO_JOB": "GenRSA-2048", "OTO_ROUTINE_RUN_ID": "run-1"},
+    "step": {"id": "a", "index": 0, "after": []},
+}
+ROUTINE_SPEC_V1: dict[str, Any] = {
+    "version": 1, "routine": "r", "workdir": "runs/run-1", "task_queue": "oto",
+    "steps": [{"id": "a", "job": "GenRSA-2048", "after": []}, {"id": "b", "job": "secret", "after": ["a"]}],
+    "concurrency": 8, "timeout": None, "schedule": {"name": "nightly", "fire": "oto-schedule-nightly-1"},
+}
+
+
+@pytest.mark.parametrize("stored", [JOB_SPEC_V1, ROUTINE_SPEC_V1], ids=["job", "routine"])
+def test_a_stored_spec_of_version_1_loads_and_is_written_back_the_same(stored: dict[str, Any]) -> None:
+    spec = RunSpec.from_json(stored)
+    assert spec.to_json() == stored
+    assert isinstance(spec, JobSpec if "job" in stored else RoutineSpec)
+
+
+def test_a_spec_this_version_cannot_read_is_refused_in_one_sentence() -> None:
+    with pytest.raises(SpecError, match="version 2 is not one this OTO reads"):
+        RunSpec.from_json({**JOB_SPEC_V1, "version": 2})
+    with pytest.raises(SpecError, match="'argv' should be a list of strings"):
+        RunSpec.from_json({**JOB_SPEC_V1, "argv": "/bin/true"})
+    with pytest.raises(SpecError, match="a routine's spec where a job's was expected"):
+        JobSpec.from_json(ROUTINE_SPEC_V1)
+
+
+def test_the_records_specs_are_the_version_1_json(sqlite_database: Database) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        job = runs.create_job_run(db, "secret")
+        plan = runs.create_routine_run(db, "r")
+        routine, step = db.get(Run, plan.run_id), db.get(Run, runs.step_run_id(plan.run_id, "b"))
+        assert routine is not None and step is not None
+        assert set(job.spec) == set(JOB_SPEC_V1) - {"step"} and set(step.spec) == set(JOB_SPEC_V1)
+        assert set(routine.spec) == set(ROUTINE_SPEC_V1) - {"schedule"}
+        assert step.spec["step"] == {"id": "b", "index": 1, "after": ["a"]}
+        assert step.spec["env"]["OTO_ROUTINE_RUN_ID"] == plan.run_id
+        for run in (job, routine, step):
+            assert RunSpec.from_json(run.spec).to_json() == run.spec
+
+
+def test_statuses_have_one_final_set_and_explicit_transitions() -> None:
+    assert runs.FINAL is FINAL and {s.value for s in FINAL} == {"succeeded", "failed", "timed_out", "cancelled",
+                                                                   "skipped"}
+    assert tuple(RunStatus) == runs.STATUSES and runs.SUCCEEDED == "succeeded" and "failed" in runs.FINAL
+    assert RunStatus.QUEUED.may_become(RunStatus.RUNNING) and RunStatus.QUEUED.may_become(RunStatus.CANCELLED)
+    assert RunStatus.RUNNING.may_become(RunStatus.RUNNING)  # another attempt, after a lost worker
+    assert not RunStatus.RUNNING.may_become(RunStatus.QUEUED)
+    assert not any(final.may_become(other) for final in FINAL for other in RunStatus)
+
+
+def test_an_orphan_is_closed_with_its_open_steps_and_only_once(sqlite_database: Database) -> None:
+    _catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        plan = runs.create_routine_run(db, "r")
+        first = runs.step_run_id(plan.run_id, "a")
+        runs.finish(db, runs.Outcome(first, RunStatus.SUCCEEDED, exit_code=0))
+        assert runs.close_orphan(db, plan.run_id, RunStatus.CANCELLED, "cancelled; its workflow was not found")
+        assert not runs.close_orphan(db, plan.run_id, RunStatus.FAILED, "again")
+    with sqlite_database.session() as db:
+        run = runs.get(db, plan.run_id)
+    assert (run["status"], run["error"]) == ("cancelled", "cancelled; its workflow was not found")
+    assert [s["status"] for s in run["steps"]] == ["succeeded", "cancelled", "cancelled"]
+    with pytest.raises(ValueError, match="not a final status"), sqlite_database.session() as db:
+        runs.close_orphan(db, plan.run_id, RunStatus.RUNNING, "no")
 
 
 @pytest.mark.parametrize("step_id", ["a", "x" * 63, "x" * 64, "with space", "é", "a~b"])
@@ -166,7 +241,7 @@ def test_a_routine_run_keeps_its_timeout_in_its_spec(sqlite_database: Database) 
     with sqlite_database.session() as db:
         timed = runs.create_routine_run(db, "r", timeout=90)
         untimed = runs.create_routine_run(db, "r")
-    assert (timed.timeout, untimed.timeout) == (90, None)
+    assert (timed.timeout, untimed.timeout) == (90, 0)  # 0: no limit
     with sqlite_database.session() as db:
         assert runs.get(db, timed.run_id)["timeout"] == 90 and runs.get(db, untimed.run_id)["timeout"] is None
         # the timeout is the routine's: each step keeps its job's own

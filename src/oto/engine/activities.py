@@ -30,8 +30,32 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from oto.engine import contracts as c
+from oto.domain.runs import (
+    FINAL,
+    FinishRoutineInput,
+    FinishRunInput,
+    JobAttempt,
+    JobProgress,
+    JobResult,
+    JobSpec,
+    RunStatus,
+    SegmentStatuses,
+    SpecError,
+    StepsInput,
+    Watch,
+)
 from oto.engine import logs, metrics, process  # logs, metrics: observability (issue 8)
+from oto.engine.contracts import (
+    FAST_WINDOW,
+    FINISH_ROUTINE,
+    FINISH_RUN,
+    HEARTBEAT_EVERY,
+    HEARTBEAT_TIMEOUT,
+    OWN_QUEUE_PREFIX,
+    RUN_JOB_NOW,
+    RUN_STEPS,
+    WATCH_JOB,
+)
 from oto.engine.dag import Dag
 from oto.errors import OtoError, Refused, Unavailable
 from oto.services import runs
@@ -44,7 +68,7 @@ log = logging.getLogger(__name__)
 # routine's throughput.
 FLUSH_EVERY = 0.1
 # A job handed over for watching is stopped if its watcher has not come by then.
-ADOPT_WITHIN = 3 * c.HEARTBEAT_TIMEOUT
+ADOPT_WITHIN = 3 * HEARTBEAT_TIMEOUT
 # How long a worker keeps what a job did while the database is away, trying to write it, before
 # it gives the attempt up (and Temporal runs the job again); never past the activity's own timeout.
 WRITE_PATIENCE = 45.0
@@ -89,7 +113,7 @@ class Heartbeat:
 
     async def _loop(self) -> None:
         while True:  # the first beat after a second: a short job never pays for one
-            await asyncio.sleep(c.HEARTBEAT_EVERY)
+            await asyncio.sleep(HEARTBEAT_EVERY)
             self.beat()
 
     def __enter__(self) -> Heartbeat:
@@ -160,24 +184,31 @@ class Recorder:
 @dataclass
 class _Handed:
     launch: process.Launch
-    spec: dict[str, Any]
+    spec: JobSpec
     worker: str
 
 
 class Activities:
-    """The activities of one worker, writing to ``database`` (the configured one by default)."""
+    """The activities of one worker, writing to ``database`` (the configured one by default).
 
-    def __init__(self, database: Database | None = None, *, own_queue: str | None = None) -> None:
+    ``is_root``: whether this worker runs as root (by default, whether its process does), which
+    decides how jobs that need root run (``runs.privileged_argv``).
+    """
+
+    def __init__(self, database: Database | None = None, *, own_queue: str | None = None,
+                 is_root: bool | None = None) -> None:
         self.database = database or get_database()
-        self.own_queue = own_queue or f"{c.OWN_QUEUE_PREFIX}{uuid.uuid4().hex[:16]}"
+        self.own_queue = own_queue or f"{OWN_QUEUE_PREFIX}{uuid.uuid4().hex[:16]}"
+        self.is_root = os.geteuid() == 0 if is_root is None else is_root
         self.handed: dict[str, _Handed] = {}
         self._stopping: set[asyncio.Future[None]] = set()
 
     def _in_session(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """A service call in its own transaction (blocking).
 
-        An unreachable database is worth retrying (it raises as it is); a missing run or an old
-        schema is not (a non-retryable ApplicationError).
+        An unreachable database is worth retrying (it raises as it is); a missing run, an old
+        schema or a spec of a version this worker does not read is not (a non-retryable
+        ApplicationError).
         """
         try:
             with self.database.session() as db:
@@ -186,22 +217,20 @@ class Activities:
             if isinstance(error, Unavailable):
                 raise
             raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
+        except SpecError as error:
+            raise ApplicationError(str(error), type="SpecError", non_retryable=True) from None
 
     async def _db(self, fn: Callable[..., T], *args: Any, patient: bool = False, **kwargs: Any) -> T:
         """A service call off the event loop, so processes keep starting meanwhile (``patient``: ``_patiently``)."""
         call = functools.partial(self._in_session, fn, *args, **kwargs)
         return await (_patiently(call) if patient else asyncio.to_thread(call))
 
-    def _argv(self, spec: dict[str, Any]) -> list[str]:
-        settings = get_settings()
-        argv: list[str] = runs.privileged_argv(
-            list(spec["argv"]), requires_root=bool(spec.get("requires_root")), job=str(spec.get("job")),
-            is_root=os.geteuid() == 0, allow_sudo=settings.allow_sudo,
-        )
-        return argv
+    def _argv(self, spec: JobSpec) -> list[str]:
+        return runs.privileged_argv(list(spec.argv), requires_root=spec.requires_root, job=spec.job,
+                                    is_root=self.is_root, allow_sudo=get_settings().allow_sudo)
 
-    @activity.defn(name=c.RUN_JOB_NOW)
-    async def run_job_now(self, attempt: c.JobAttempt) -> c.JobProgress:
+    @activity.defn(name=RUN_JOB_NOW)
+    async def run_job_now(self, attempt: JobAttempt) -> JobProgress:
         """A job's first second (a local activity): claim it, start it, and finish it if it is quick.
 
         A quick job is claimed, run, read and recorded in one trip off the event loop; a job
@@ -220,27 +249,27 @@ class Activities:
             held, result = await beginning
             if isinstance(result, process.Launch):
                 result.release()
-                await process.stop_group(result.process, float(held.spec["kill_grace"]))
+                await process.stop_group(result.process, held.spec.kill_grace)
             raise
         if result is None:  # refused, or final already
-            return c.JobProgress(held.status, held.exit_code)
+            return JobProgress(held.status, held.exit_code)
         if not isinstance(result, process.Launch):  # over within the quick wait
-            return c.JobProgress(*await self._record(result))
+            return JobProgress(*await self._record(result))
         spec = held.spec
-        verdict = await process.supervise(result, timeout=float(spec["timeout"]), grace=float(spec["kill_grace"]),
-                                          hand_over_at=c.FAST_WINDOW)
+        verdict = await process.supervise(result, timeout=spec.timeout, grace=spec.kill_grace,
+                                          hand_over_at=FAST_WINDOW)
         if verdict is None:
             self._hand_over(run_id, result, spec, worker)
             ticks = process.start_ticks(result.process.pid) or 0
-            return c.JobProgress(runs.RUNNING, queue=self.own_queue, host=process.HOST,
-                                 groups=[[result.process.pid, ticks]])
-        if verdict[0] == runs.CANCELLED:
+            return JobProgress(RunStatus.RUNNING, queue=self.own_queue, host=process.HOST,
+                               groups=[[result.process.pid, ticks]])
+        if verdict[0] == RunStatus.CANCELLED:
             # a local activity is only cancelled when its worker stops (a user's cancellation
             # reaches the workflow after it): the next attempt runs the job again
             raise asyncio.CancelledError()
-        return c.JobProgress(*await self._end(run_id, worker, result, verdict))
+        return JobProgress(*await self._end(run_id, worker, result, verdict))
 
-    def _hand_over(self, run_id: str, running: process.Launch, spec: dict[str, Any], worker: str) -> None:
+    def _hand_over(self, run_id: str, running: process.Launch, spec: JobSpec, worker: str) -> None:
         """Keep a running job for its watcher; stop it if no watcher comes (its workflow is gone)."""
         self.handed[run_id] = _Handed(running, spec, worker)
 
@@ -254,30 +283,30 @@ class Activities:
 
         asyncio.get_running_loop().call_later(ADOPT_WITHIN, abandoned)
 
-    @activity.defn(name=c.WATCH_JOB)
-    async def watch_job(self, watch: c.Watch) -> dict[str, Any]:
+    @activity.defn(name=WATCH_JOB)
+    async def watch_job(self, watch: Watch) -> JobResult:
         """Follow a job this worker started to its end, its timeout or its cancellation (heartbeating)."""
         logs.RUN_ID.set(watch.run_id)  # logs (issue 8)
         handed = self.handed.pop(watch.run_id, None)
         if handed is None:
             if watch.stop:
-                return _summary(watch.run_id, runs.CANCELLED, None)
+                return JobResult(watch.run_id, RunStatus.CANCELLED)
             raise ApplicationError(f"run {watch.run_id} is not running on this worker", non_retryable=True)
         running, spec = handed.launch, handed.spec
         with Heartbeat() as beat:
             beat.started(running.process.pid)
-            verdict = await process.supervise(running, timeout=float(spec["timeout"]),
-                                              grace=float(spec["kill_grace"]), cancelled=watch.stop)
+            verdict = await process.supervise(running, timeout=spec.timeout, grace=spec.kill_grace,
+                                              cancelled=watch.stop)
             beat.ended(running.process.pid)
             assert verdict is not None
             status = verdict[0]
-            if status == runs.CANCELLED and not watch.stop and not _cancel_requested():
+            if status == RunStatus.CANCELLED and not watch.stop and not _cancel_requested():
                 raise asyncio.CancelledError()  # a lost watch: the workflow starts the job again
             # still heartbeating: a record waiting for the database must not look like a lost worker
             ended, exit_code = await self._end(watch.run_id, handed.worker, running, verdict)
-        if status == runs.CANCELLED and not watch.stop:
+        if status == RunStatus.CANCELLED and not watch.stop:
             raise asyncio.CancelledError()
-        return _summary(watch.run_id, ended, exit_code)
+        return JobResult(watch.run_id, ended, exit_code)
 
     async def close(self) -> None:
         """Stop the jobs this worker still holds for a watcher that will not come now."""
@@ -288,29 +317,30 @@ class Activities:
         await asyncio.gather(*stops, *self._stopping, return_exceptions=True)
 
     def _begin(self, run_id: str, worker: str, home: Path, allow_sudo: bool
-               ) -> tuple[runs.Claim, process.Launch | tuple[str, int | None] | runs.Outcome | None]:
+               ) -> tuple[runs.Claim, process.Launch | tuple[RunStatus, int | None] | runs.Outcome | None]:
         """In a pool thread: claim the run (one transaction), start its program, and if it ends
         within the quick wait, record it too: the status and exit code, or the still running launch
         (or the outcome itself, when the database is away: the caller keeps trying)."""
-        held = self._in_session(runs.claim, run_id, worker=worker, home=home, is_root=os.geteuid() == 0,
+        held = self._in_session(runs.claim, run_id, worker=worker, home=home, is_root=self.is_root,
                                 allow_sudo=allow_sudo)
-        if held.status != runs.RUNNING:
+        if held.status != RunStatus.RUNNING:
             if held.refused:  # metrics (issue 8): a refusal is a final record too
                 metrics.run_finished("job", held.status)
             return held, None
         metrics.run_started("job", held.submitted_at)  # metrics (issue 8)
-        workdir = home / held.spec["workdir"]
+        workdir = home / held.spec.workdir
         try:
-            result = process.run(held.argv, workdir=workdir, name=run_id, timeout=float(held.spec["timeout"]),
-                                 env=process.job_env(held.spec.get("env", {}), workdir))
+            result = process.run(held.argv, workdir=workdir, name=run_id, timeout=held.spec.timeout,
+                                 env=process.job_env(held.spec.env, workdir))
         except (OSError, ValueError) as failure:
             error = f"cannot start {held.argv[0]}: {process.describe(failure)}"
-            return held, self._try_record(runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(), error=error))
+            return held, self._try_record(runs.Outcome(run_id, RunStatus.FAILED, finished_at=runs.now(),
+                                                       error=error))
         if isinstance(result, process.Launch):
             return held, result
         return held, self._try_record(_outcome(run_id, result, worker, None, None))
 
-    def _record_once(self, outcome: runs.Outcome) -> tuple[str, int | None]:
+    def _record_once(self, outcome: runs.Outcome) -> tuple[RunStatus, int | None]:
         """Write a final record; the status and exit code the run ended with (the first, if retried)."""
         if self._in_session(runs.finish, outcome):
             metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)  # metrics (issue 8)
@@ -318,7 +348,7 @@ class Activities:
         recorded = self._in_session(runs.load, outcome.run_id)
         return recorded.status, recorded.exit_code
 
-    def _try_record(self, outcome: runs.Outcome) -> tuple[str, int | None] | runs.Outcome:
+    def _try_record(self, outcome: runs.Outcome) -> tuple[RunStatus, int | None] | runs.Outcome:
         """In a pool thread: write a final record once; the outcome back when the database is away.
 
         The pool's threads start processes: one must never sleep waiting for the database.
@@ -330,23 +360,23 @@ class Activities:
                 raise
             return outcome
 
-    async def _record(self, written: tuple[str, int | None] | runs.Outcome) -> tuple[str, int | None]:
+    async def _record(self, written: tuple[RunStatus, int | None] | runs.Outcome) -> tuple[RunStatus, int | None]:
         """The status and exit code a run ended with, writing its outcome patiently if it is not yet."""
         if isinstance(written, runs.Outcome):
             return await _patiently(functools.partial(self._record_once, written))
         return written
 
     async def _end(self, run_id: str, worker: str, running: process.Launch, verdict: process.Verdict
-                   ) -> tuple[str, int | None]:
+                   ) -> tuple[RunStatus, int | None]:
         """Read what the program left and write the final record (in a pool thread, then patiently)."""
 
-        def end() -> tuple[str, int | None] | runs.Outcome:
+        def end() -> tuple[RunStatus, int | None] | runs.Outcome:
             return self._try_record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None))
 
         return await self._record(await process.in_pool(end))
 
-    @activity.defn(name=c.RUN_STEPS)
-    async def run_steps(self, segment: c.StepsInput) -> dict[str, str]:
+    @activity.defn(name=RUN_STEPS)
+    async def run_steps(self, segment: StepsInput) -> SegmentStatuses:
         """Run one segment of a routine as a small DAG, ``concurrency`` processes at a time."""
         logs.RUN_ID.set(segment.run_id)  # logs (issue 8)
         worker = worker_identity()
@@ -356,16 +386,16 @@ class Activities:
             metrics.run_started("routine", queued_at, at)
         steps = await self._db(runs.load_steps, segment.run_id, segment.step_ids)
         index = {p.step_id: i for i, p in enumerate(steps)}
-        dag = Dag([[index[a] for a in p.spec["step"]["after"] if a in index] for p in steps],
-                  [p.status if p.status in runs.FINAL else "" for p in steps])
+        dag = Dag([[index[a] for a in (p.spec.step.after if p.spec.step else ()) if a in index] for p in steps],
+                  [p.status if p.status.final else "" for p in steps])
         recorder = Recorder(lambda started, finished: self._db(runs.record_steps, started, finished, patient=True))
-        tasks: dict[asyncio.Task[str], int] = {}
+        tasks: dict[asyncio.Task[RunStatus], int] = {}
         with Heartbeat() as beat, recorder:
             for child, cause in dag.skipped_because.items():
-                if steps[child].status not in runs.FINAL:
+                if not steps[child].status.final:
                     recorder.finished(_skipped(steps[child], steps[cause]))
             ready: deque[int] = deque()
-            ended: asyncio.Queue[asyncio.Task[str]] = asyncio.Queue()  # one wake-up per step, not per wait
+            ended: asyncio.Queue[asyncio.Task[RunStatus]] = asyncio.Queue()  # one wake-up per step, not per wait
             try:
                 while True:
                     ready.extend(dag.take_ready())
@@ -386,46 +416,46 @@ class Activities:
                 await asyncio.gather(*tasks, return_exceptions=True)
                 if _cancel_requested():
                     for i, status in enumerate(dag.status):
-                        if status not in runs.FINAL and i not in tasks.values():
-                            recorder.finished(runs.Outcome(steps[i].run_id, runs.CANCELLED, finished_at=runs.now(),
-                                                           error="cancelled before it started"))
+                        if status not in FINAL and i not in tasks.values():
+                            recorder.finished(runs.Outcome(steps[i].run_id, RunStatus.CANCELLED,
+                                                           finished_at=runs.now(), error="cancelled before it started"))
                 await asyncio.shield(recorder.flush())
                 raise
             await recorder.flush()
-        return {p.step_id or "": dag.status[i] for i, p in enumerate(steps)}
+        # every step of the segment is final here; a step that is not would read as failed
+        return {p.step_id or "": RunStatus(dag.status[i]) for i, p in enumerate(steps) if dag.status[i] in FINAL}
 
-    async def _step(self, pending: runs.Pending, beat: Heartbeat, recorder: Recorder, worker: str) -> str:
+    async def _step(self, pending: runs.Pending, beat: Heartbeat, recorder: Recorder, worker: str) -> RunStatus:
         logs.RUN_ID.set(pending.run_id)  # logs (issue 8): this step's task only
         spec = pending.spec
-        workdir = get_settings().home / spec["workdir"]
+        workdir = get_settings().home / spec.workdir
         try:
             argv = self._argv(spec)
         except Refused as refused:
-            recorder.finished(runs.Outcome(pending.run_id, runs.FAILED, error=refused.message,
+            recorder.finished(runs.Outcome(pending.run_id, RunStatus.FAILED, error=refused.message,
                                            finished_at=runs.now()))
-            return runs.FAILED
+            return RunStatus.FAILED
         shown = runs.display_argv(argv, spec)
         recorder.started(runs.Started(pending.run_id, worker, shown, str(workdir), runs.now()))
         metrics.run_started("step")  # metrics (issue 8)
         done = await process.execute(
-            argv, workdir=workdir, name=pending.run_id, env=process.job_env(spec.get("env", {}), workdir),
-            timeout=float(spec["timeout"]), grace=float(spec["kill_grace"]), on_start=beat.started,
-            on_exit=beat.ended)
-        if done.status == runs.CANCELLED and not _cancel_requested():
-            return runs.CANCELLED  # lost attempt: nothing final is written, the retry runs it again
+            argv, workdir=workdir, name=pending.run_id, env=process.job_env(spec.env, workdir),
+            timeout=spec.timeout, grace=spec.kill_grace, on_start=beat.started, on_exit=beat.ended)
+        if done.status == RunStatus.CANCELLED and not _cancel_requested():
+            return RunStatus.CANCELLED  # lost attempt: nothing final is written, the retry runs it again
         recorder.finished(_outcome(pending.run_id, done, worker, shown, str(workdir)))
         return done.status
 
-    @activity.defn(name=c.FINISH_RUN)
-    async def finish_run(self, request: c.FinishRunInput) -> None:
+    @activity.defn(name=FINISH_RUN)
+    async def finish_run(self, request: FinishRunInput) -> None:
         """Close a job run no attempt closed (never started, or every attempt lost)."""
         logs.RUN_ID.set(request.run_id)  # logs (issue 8)
         if await self._db(runs.finish, runs.Outcome(request.run_id, request.status, error=request.error,
                                                     finished_at=runs.now())):
             metrics.run_finished("job", request.status)  # metrics (issue 8)
 
-    @activity.defn(name=c.FINISH_ROUTINE)
-    async def finish_routine(self, request: c.FinishRoutineInput) -> str:
+    @activity.defn(name=FINISH_ROUTINE)
+    async def finish_routine(self, request: FinishRoutineInput) -> RunStatus:
         """Close the steps still open and the routine itself; returns the routine's status."""
         logs.RUN_ID.set(request.run_id)  # logs (issue 8)
         end = await self._db(runs.finish_routine, request.run_id, cancelled=request.cancelled,
@@ -497,9 +527,5 @@ def _outcome(run_id: str, done: process.Execution, worker: str, argv: list[str] 
 
 
 def _skipped(step: runs.Pending, cause: runs.Pending) -> runs.Outcome:
-    return runs.Outcome(step.run_id, runs.SKIPPED, finished_at=runs.now(),
+    return runs.Outcome(step.run_id, RunStatus.SKIPPED, finished_at=runs.now(),
                         error=f"skipped: step {cause.step_id!r} did not succeed")
-
-
-def _summary(run_id: str, status: str, exit_code: int | None) -> dict[str, Any]:
-    return {"run_id": run_id, "status": status, "exit_code": exit_code}

@@ -2,7 +2,10 @@
 
 Every run goes through Temporal. These functions write the queued record (with its immutable
 spec) and start the workflow whose id is the run id; they never spawn a job's process. Only a
-worker's activity does, and only the worker writes what happened.
+worker's activity does, and only the worker writes what happened, with one named exception:
+a record no workflow will ever close is closed through ``runs.close_orphan`` (Temporal refused
+to start its workflow, a cancel finds no workflow, or ``wait`` sees its workflow end without
+closing it).
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ from temporalio.client import Client, WorkflowFailureError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
-from oto.engine import contracts as c
+from oto.domain.models import Run
+from oto.domain.runs import JobInput, JobSpec, RoutinePlan, RunKind, RunStatus
+from oto.engine.contracts import JOB_WORKFLOW, ROUTINE_WORKFLOW
 from oto.errors import InvalidInput, NotFound, Unavailable
 from oto.services import adhoc, runs
 from oto.services.database import Database, get_database
@@ -89,15 +94,21 @@ async def _in_db(database: Database | None, fn: Any, *args: Any, **kwargs: Any) 
     return await asyncio.to_thread(work)
 
 
-async def _start(client: Client, database: Database | None, run_id: str, workflow: str, arg: Any, queue: str,
-                 summary: str) -> None:
+async def _start(client: Client, database: Database | None, run_id: str, workflow: str,
+                 arg: JobInput | RoutinePlan, queue: str, summary: str) -> None:
     try:
         await client.start_workflow(workflow, arg, id=run_id, task_queue=queue, static_summary=summary,
                                     request_eager_start=True)
     except RPCError as error:
-        await _in_db(database, runs.finish, runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(),
-                                                          error=f"Temporal refused its workflow: {error.message}"))
+        # no workflow will ever close this record
+        await _in_db(database, runs.close_orphan, run_id, RunStatus.FAILED,
+                     f"Temporal refused its workflow: {error.message}")
         raise Unavailable(f"Temporal refused to start run {run_id}: {error.message}") from None
+
+
+def _job_input(run: Run) -> JobInput:
+    spec = JobSpec.from_json(run.spec)
+    return JobInput(run.id, spec.timeout, spec.kill_grace)
 
 
 async def _connect_or_discard(database: Database | None, run_id: str) -> Client:
@@ -112,11 +123,9 @@ async def _connect_or_discard(database: Database | None, run_id: str) -> Client:
 async def submit_job(name: str, *, trigger: str = "cli", timeout: float | None = None,
                      client: Client | None = None, database: Database | None = None) -> str:
     """Queue a run of job ``name`` and start its workflow; returns the run id at once."""
-    run = await _in_db(database, runs.create_job_run, name, trigger=trigger, timeout=timeout)
+    run: Run = await _in_db(database, runs.create_job_run, name, trigger=trigger, timeout=timeout)
     client = client or await _connect_or_discard(database, run.id)
-    spec = run.spec
-    await _start(client, database, run.id, c.JOB_WORKFLOW, c.JobInput(run.id, spec["timeout"], spec["kill_grace"]),
-                 run.task_queue, f"job {name}")
+    await _start(client, database, run.id, JOB_WORKFLOW, _job_input(run), run.task_queue, f"job {name}")
     return str(run.id)
 
 
@@ -126,10 +135,9 @@ async def submit_adhoc(request: adhoc.AdHoc, *, trigger: str, timeout: float | N
     # bad input is refused before Temporal is asked for anything: a 422 should not wait on a connection
     await _in_db(database, adhoc.resolve, request)
     client = client or await connect()
-    run = await _in_db(database, adhoc.create_run, request, trigger=trigger, timeout=timeout)
-    spec = run.spec
-    await _start(client, database, run.id, c.JOB_WORKFLOW, c.JobInput(run.id, spec["timeout"], spec["kill_grace"]),
-                 run.task_queue, f"ad hoc run of {request.executable_tag}")
+    run: Run = await _in_db(database, adhoc.create_run, request, trigger=trigger, timeout=timeout)
+    await _start(client, database, run.id, JOB_WORKFLOW, _job_input(run), run.task_queue,
+                 f"ad hoc run of {request.executable_tag}")
     return str(run.id)
 
 
@@ -139,19 +147,16 @@ async def submit_routine(name: str, *, trigger: str = "cli", timeout: float | No
 
     ``timeout`` limits the whole run, from its workflow's start: past it, the routine ends ``timed_out``.
     """
-    plan: runs.RoutinePlan = await _in_db(database, runs.create_routine_run, name, trigger=trigger,
-                                          timeout=timeout)
+    plan: RoutinePlan = await _in_db(database, runs.create_routine_run, name, trigger=trigger, timeout=timeout)
     client = client or await _connect_or_discard(database, plan.run_id)
-    arg = c.RoutineInput(plan.run_id, plan.step_ids, plan.queues, plan.queue_of, plan.after, plan.timeouts,
-                         plan.kill_grace, plan.concurrency, timeout=plan.timeout or 0.0)
     # the routine's workflow runs on its first step's queue: a one-queue routine needs one worker
-    await _start(client, database, plan.run_id, c.ROUTINE_WORKFLOW, arg, plan.queues[0], f"routine {name}")
+    await _start(client, database, plan.run_id, ROUTINE_WORKFLOW, plan, plan.queues[0], f"routine {name}")
     return plan.run_id
 
 
 async def _top_level(database: Database | None, run_id: str) -> tuple[str, str]:
     kind, status, _ = await _in_db(database, runs.status_of, run_id)
-    if kind == "step":
+    if kind == RunKind.STEP:
         raise InvalidInput(f"run {run_id!r} is a step of a routine run: use the routine's run id")
     return kind, status
 
@@ -167,16 +172,23 @@ async def cancel(run_id: str, *, client: Client | None = None, database: Databas
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise Unavailable(f"Temporal did not cancel run {run_id}: {error.message}") from None
-        # no workflow will ever run it: close the record here
-        await _in_db(database, runs.finish, runs.Outcome(run_id, runs.CANCELLED, finished_at=runs.now(),
-                                                          error="cancelled; its workflow was not found"))
+        # no workflow will ever run it, nor close its record
+        await _in_db(database, runs.close_orphan, run_id, RunStatus.CANCELLED, "cancelled; its workflow was not found")
 
 
 WORKFLOW_APPEARS_WITHIN = 10.0
 
 
 async def wait(run_id: str, *, client: Client | None = None, database: Database | None = None) -> dict[str, Any]:
-    """Wait for a run's workflow to end; returns the run as ``oto run show`` shows it."""
+    """Wait for a run's workflow to end; returns the run as ``oto run show`` shows it.
+
+    Waiting reads; it writes nothing, but in one case, through ``runs.close_orphan``: Temporal says
+    the run's workflow has ended yet the record is still open (the workflow was terminated by hand,
+    or ran past its execution timeout, so no code of OTO's ran to close it). Nothing else ever will
+    close such a record, and leaving it ``running`` would be a lie, so it is closed ``failed`` with
+    that reason. A workflow that ends normally has closed its record before it ends, so a record
+    still open after it is always such an orphan.
+    """
     _, status = await _top_level(database, run_id)
     # A run is recorded just before its workflow starts (a schedule's fire records it, then starts
     # the run as a child workflow), so a queued run may briefly have no workflow yet.
@@ -199,8 +211,6 @@ async def wait(run_id: str, *, client: Client | None = None, database: Database 
         _, status = await _top_level(database, run_id)
     view: dict[str, Any] = await _in_db(database, runs.get, run_id)
     if view["status"] not in runs.FINAL:
-        # its workflow ended without closing it (terminated by hand, or timed out)
-        await _in_db(database, runs.finish, runs.Outcome(run_id, runs.FAILED, finished_at=runs.now(),
-                                                          error="its workflow ended without a result"))
+        await _in_db(database, runs.close_orphan, run_id, RunStatus.FAILED, "its workflow ended without a result")
         view = await _in_db(database, runs.get, run_id)
     return view

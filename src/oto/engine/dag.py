@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import deque
 
-SUCCEEDED = "succeeded"
-SKIPPED = "skipped"
-FINAL = frozenset({"succeeded", "failed", "timed_out", "cancelled", "skipped"})
+from oto.domain.runs import FINAL, RunStatus
+
+SUCCEEDED = RunStatus.SUCCEEDED
+SKIPPED = RunStatus.SKIPPED
 PENDING = ""
 DISPATCHED = "dispatched"
 

@@ -23,7 +23,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +31,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oto.domain.runs import RunStatus
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ QUICK = 0.05
 
 @dataclass
 class Execution:
-    status: str
+    status: RunStatus
     exit_code: int | None
     started_at: datetime
     finished_at: datetime
@@ -61,7 +62,7 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=8, thread_name_prefix="oto-spawn")
 
 
-def job_env(extra: dict[str, str], workdir: Path) -> dict[str, str]:
+def job_env(extra: Mapping[str, str], workdir: Path) -> dict[str, str]:
     """A small, predictable environment: never the worker's secrets (database URL and the like)."""
     env = {k: os.environ[k] for k in _BASE_ENV if k in os.environ}
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
@@ -228,7 +229,7 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
     return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock)
 
 
-Verdict = tuple[str, int | None, str | None]  # status, exit code, error
+Verdict = tuple[RunStatus, int | None, str | None]  # status, exit code, error
 
 
 def _ended(code: int) -> Verdict:
@@ -299,7 +300,7 @@ async def supervise(running: Launch, *, timeout: float, grace: float, cancelled:
     return verdict
 
 
-def conclude(running: Launch, status: str, code: int | None, error: str | None) -> Execution:
+def conclude(running: Launch, status: RunStatus, code: int | None, error: str | None) -> Execution:
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
     try:
         out, err = running.streams

@@ -18,21 +18,30 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
-    from oto.engine import contracts as c
+    from oto.domain.runs import (
+        FinishRoutineInput,
+        FinishRunInput,
+        JobInput,
+        JobResult,
+        RoutinePlan,
+        RoutineResult,
+        RunEnd,
+        RunStatus,
+    )
+    from oto.engine.contracts import FINISH_ROUTINE, FINISH_RUN, JOB_WORKFLOW, MAX_ATTEMPTS, ROUTINE_WORKFLOW
 
 SCHEDULED_WORKFLOW = "oto.scheduled"
 START_SCHEDULED_RUN = "oto.start_scheduled_run"
 # OTO's refusals (a schedule or a target gone, a job that no longer resolves) are not retried.
 NOT_RETRIED = ["NotFound", "InvalidInput", "Refused", "InUse", "AlreadyExists"]
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
-                    maximum_attempts=c.MAX_ATTEMPTS, non_retryable_error_types=NOT_RETRIED)
+                    maximum_attempts=MAX_ATTEMPTS, non_retryable_error_types=NOT_RETRIED)
 BOOKKEEPING = timedelta(seconds=60)
 
 
@@ -63,8 +72,8 @@ class ScheduledStart:
     kind: str
     target: str
     task_queue: str
-    job: c.JobInput | None = None
-    routine: c.RoutineInput | None = None
+    job: JobInput | None = None
+    routine: RoutinePlan | None = None
 
 
 @workflow.defn(name=SCHEDULED_WORKFLOW, sandboxed=False)
@@ -80,35 +89,36 @@ class ScheduledRunWorkflow:
         return self._run_id
 
     @workflow.run
-    async def run(self, fire: ScheduledInput) -> dict[str, Any]:
+    async def run(self, fire: ScheduledInput) -> RunEnd:
         start: ScheduledStart = await workflow.execute_activity(
             START_SCHEDULED_RUN, StartScheduledRunInput(fire.schedule, workflow.info().workflow_id),
             result_type=ScheduledStart, start_to_close_timeout=BOOKKEEPING, retry_policy=RETRY,
         )
         self._run_id = start.run_id
-        name, arg = (c.JOB_WORKFLOW, start.job) if start.kind == "job" else (c.ROUTINE_WORKFLOW, start.routine)
+        job = start.kind == "job"
         try:
-            result: dict[str, Any] = await workflow.execute_child_workflow(
-                name, arg, id=start.run_id, task_queue=start.task_queue, result_type=dict,
+            result: JobResult | RoutineResult = await workflow.execute_child_workflow(
+                JOB_WORKFLOW if job else ROUTINE_WORKFLOW, start.job if job else start.routine, id=start.run_id,
+                task_queue=start.task_queue, result_type=JobResult if job else RoutineResult,
                 static_summary=f"{start.kind} {start.target} (schedule {fire.schedule})",
                 # a fire cancelled by the overlap policy, or terminated, cancels its run cleanly
                 parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
             )
-            return result
+            return RunEnd(result.run_id, result.status)
         except ChildWorkflowError as error:
             if isinstance(error.cause, CancelledError):  # `oto run cancel` on the run itself
-                return {"run_id": start.run_id, "status": "cancelled"}
+                return RunEnd(start.run_id, RunStatus.CANCELLED)
             await self._close(start, f"its workflow ended without a result: {error.cause or error}")
-            return {"run_id": start.run_id, "status": "failed"}
+            return RunEnd(start.run_id, RunStatus.FAILED)
         except asyncio.CancelledError:
             raise  # the child was asked to cancel, and has: it recorded its run cancelled
 
     async def _close(self, start: ScheduledStart, reason: str) -> None:
         """Close a run its workflow left open (the writes are conditional: a final record stays)."""
         if start.kind == "job":
-            await workflow.execute_activity(c.FINISH_RUN, c.FinishRunInput(start.run_id, "failed", reason),
+            await workflow.execute_activity(FINISH_RUN, FinishRunInput(start.run_id, RunStatus.FAILED, reason),
                                             start_to_close_timeout=BOOKKEEPING, retry_policy=RETRY)
         else:
             await workflow.execute_activity(
-                c.FINISH_ROUTINE, c.FinishRoutineInput(start.run_id, False, {}, {}), result_type=str,
+                FINISH_ROUTINE, FinishRoutineInput(start.run_id, False, {}, {}), result_type=RunStatus,
                 start_to_close_timeout=BOOKKEEPING, retry_policy=RETRY)

@@ -43,8 +43,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from oto.domain.documents import ScheduleDoc
+from oto.domain.runs import JobInput
 from oto.domain.valuetypes import parse_duration
-from oto.engine import contracts as c
 from oto.engine.scheduled import (
     SCHEDULED_WORKFLOW,
     START_SCHEDULED_RUN,
@@ -140,10 +140,8 @@ class ScheduleActivities:
             raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
         if made.plan is None:
             return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue,
-                                  job=c.JobInput(made.run_id, made.timeout, made.kill_grace))
-        p = made.plan
-        return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue, routine=c.RoutineInput(
-            p.run_id, p.step_ids, p.queues, p.queue_of, p.after, p.timeouts, p.kill_grace, p.concurrency))
+                                  job=JobInput(made.run_id, made.timeout, made.kill_grace))
+        return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue, routine=made.plan)
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.start_scheduled_run]

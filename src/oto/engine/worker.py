@@ -19,9 +19,9 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
-from oto.engine import contracts as c
 from oto.engine.activities import Activities
 from oto.engine.client import connect
+from oto.engine.contracts import HEARTBEAT_EVERY
 from oto.engine.scheduled import ScheduledRunWorkflow  # schedules (issue 5)
 from oto.engine.schedules import ScheduleActivities, sync_on_start  # schedules (issue 5)
 from oto.engine.workflows import JobWorkflow, RoutineWorkflow
@@ -37,8 +37,8 @@ def build(client: Client, task_queue: str, activities: Activities) -> Worker:
         client, task_queue=task_queue, workflows=WORKFLOWS,
         activities=[*activities.all(), *ScheduleActivities(activities.database).all()],  # schedules (issue 5)
         # heartbeats reach the server each second, so a cancellation reaches the job within one
-        max_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
-        default_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
+        max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
+        default_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
         # a worker that stops cancels its activities at once: their runs go to another worker
         graceful_shutdown_timeout=timedelta(0),
     )
@@ -57,16 +57,19 @@ def sdk_runtime() -> Runtime | None:
 
 
 @asynccontextmanager
-async def serving(client: Client, task_queues: Iterable[str], database: Database | None = None
-                  ) -> AsyncIterator[list[Worker]]:
-    """Workers for the given queues, running in this event loop until the block ends."""
-    activities = Activities(database or get_database())
+async def serving(client: Client, task_queues: Iterable[str], database: Database | None = None, *,
+                  is_root: bool | None = None) -> AsyncIterator[list[Worker]]:
+    """Workers for the given queues, running in this event loop until the block ends.
+
+    ``is_root``: whether the worker runs jobs as root (by default, whether this process runs as root).
+    """
+    activities = Activities(database or get_database(), is_root=is_root)
     async with AsyncExitStack() as stack:
         stack.push_async_callback(activities.close)
         # this worker's own queue, where it watches the jobs it started (see JobWorkflow)
         own = Worker(client, task_queue=activities.own_queue, activities=activities.own(),
-                     max_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
-                     default_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
+                     max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
+                     default_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
                      graceful_shutdown_timeout=timedelta(0))
         workers = [await stack.enter_async_context(own)]
         workers += [await stack.enter_async_context(build(client, queue, activities))

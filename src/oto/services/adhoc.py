@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from oto.domain import argv as argv_rendering
 from oto.domain.documents import CommandDoc, Value
 from oto.domain.models import Command, CommandParameter, Run
+from oto.domain.runs import RunKind
 from oto.errors import InvalidInput
 from oto.services import commands, jobs, lookups, runs
 from oto.settings import get_settings
@@ -66,7 +67,7 @@ def create_run(db: Session, request: AdHoc, *, trigger: str, timeout: float | No
     run_id = runs.new_run_id()
     # The runs service's private builders on purpose: one spec format for every job run.
     spec = runs.job_spec(resolved, run_id, run_id, timeout, settings)
-    run = Run(**runs.queued_row(run_id, "job", spec, trigger, settings, runs.now()))
+    run = Run(**runs.queued_row(run_id, RunKind.JOB, spec, trigger, settings, runs.now()))
     db.add(run)
     db.flush()
     return run

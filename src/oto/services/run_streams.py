@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oto.domain.models import Run
+from oto.domain.runs import JobSpec, RunKind
 from oto.errors import NotFound
 
 
@@ -40,13 +41,12 @@ def state(db: Session, run_id: str) -> State:
     row = db.execute(select(Run.kind, Run.status, Run.workdir).where(Run.id == run_id)).first()
     if row is None:
         raise NotFound(f"no run {run_id!r}")
-    if row.kind != "routine":
+    if row.kind != RunKind.ROUTINE:
         return State(run_id, row.kind, row.status, [Source(run_id, None, row.status, row.workdir, 0)])
     steps = db.execute(
         select(Run.id, Run.step_id, Run.status, Run.workdir, Run.spec).where(Run.parent_id == run_id)
     ).all()
-    sources = [Source(s.id, s.step_id, s.status, s.workdir, int(s.spec.get("step", {}).get("index", 0)))
-               for s in steps]
+    sources = [Source(s.id, s.step_id, s.status, s.workdir, JobSpec.from_json(s.spec).step_index) for s in steps]
     return State(run_id, row.kind, row.status, sorted(sources, key=lambda s: s.index))
 
 

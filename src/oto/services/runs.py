@@ -1,10 +1,14 @@
 """Run records: the immutable spec of every run, its status transitions and results, and queries.
 
-Every run goes through Temporal: this module only writes and reads records. A run's spec is
-frozen here at submission (editing the job later never changes a queued run); the engine starts
-the workflow, and the worker that runs the job writes what happened. Every final write is
-conditional on the record not being final yet, so a retried attempt can never write a second
-final record over the first.
+Every run goes through Temporal: this module only writes and reads records. A run's spec
+(``oto.domain.runs.RunSpec``) is frozen here at submission (editing the job later never changes a
+queued run); the engine starts the workflow, and the worker that runs the job writes what
+happened. Every final write is conditional on the record not being final yet, so a retried
+attempt can never write a second final record over the first.
+
+Only workers write a run's outcome. The one exception is ``close_orphan``: a record no workflow
+will ever close (Temporal refused to start it, has no workflow to cancel, or its workflow ended
+without closing it) is closed by whoever finds it so, through that one operation.
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import hashlib
 import math
 import re
 import uuid
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -23,18 +27,31 @@ from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, 
 from sqlalchemy.orm import Session, defer
 
 from oto.domain.models import Run
+from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read them here
+from oto.domain.runs import (
+    OPEN,
+    JobSpec,
+    RoutineSpec,
+    RoutineStep,
+    RunKind,
+    RunSpec,
+    RunStatus,
+    StepPlace,
+)
+from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
+from oto.domain.runs import RoutinePlan as RoutinePlan
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import jobs, lookups
 from oto.settings import Settings, get_settings
 
-QUEUED, RUNNING = "queued", "running"
-SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, SKIPPED = "succeeded", "failed", "timed_out", "cancelled", "skipped"
-FINAL = frozenset({SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, SKIPPED})
-STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, SKIPPED)
-KINDS = ("job", "routine", "step")
+# The run contract's statuses and kinds, under the names the interfaces use (a str enum equals its value).
+QUEUED, RUNNING = RunStatus.QUEUED, RunStatus.RUNNING
+SUCCEEDED, FAILED, TIMED_OUT = RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT
+CANCELLED, SKIPPED = RunStatus.CANCELLED, RunStatus.SKIPPED
+STATUSES = tuple(RunStatus)
+KINDS = tuple(RunKind)
 # The database keeps the first MiB of each stream; the run folder keeps them whole.
 OUTPUT_LIMIT = 1 << 20
-SPEC_VERSION = 1
 MAX_LIMIT = 1000
 # A run's timeout is at most a year: beyond that it is a typo, and Temporal's timers overflow.
 MAX_TIMEOUT = 365 * 86400.0
@@ -84,30 +101,23 @@ def privileged_argv(argv: list[str], *, requires_root: bool, job: str, is_root: 
 
 
 def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: float | None,
-              settings: Settings) -> dict[str, Any]:
-    return {
-        "version": SPEC_VERSION,
-        "job": resolved.name,
-        "command": resolved.command,
-        "executable": resolved.executable_tag,
-        "argv": resolved.argv,
-        "display_argv": resolved.masked_argv,
-        "requires_root": resolved.requires_root,
-        # relative to the worker's OTO_HOME: the worker, not the submitter, owns the folder
-        "workdir": f"runs/{folder}",
-        "timeout": timeout if timeout is not None else settings.run_timeout,
-        "kill_grace": settings.kill_grace,
-        "task_queue": resolved.task_queue or settings.task_queue,
-        "env": {"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name},
-    }
+             settings: Settings) -> JobSpec:
+    return JobSpec(
+        job=resolved.name, command=resolved.command, executable=resolved.executable_tag,
+        argv=tuple(resolved.argv), display_argv=tuple(resolved.masked_argv), requires_root=resolved.requires_root,
+        workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
+        kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
+        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name},
+    )
 
 
-def queued_row(run_id: str, kind: str, spec: dict[str, Any], trigger: str, settings: Settings,
-            created: datetime, **fields: Any) -> dict[str, Any]:
+def queued_row(run_id: str, kind: RunKind, spec: RunSpec, trigger: str, settings: Settings,
+               created: datetime, **fields: Any) -> dict[str, Any]:
     return {
-        "id": run_id, "kind": kind, "trigger": trigger, "status": QUEUED, "spec": spec,
-        "argv": spec.get("display_argv", []), "task_queue": spec.get("task_queue", ""),
-        "workdir": str(settings.home / spec["workdir"]), "created_at": created,
+        # plain strings, as a record read back holds them
+        "id": run_id, "kind": kind.value, "trigger": trigger, "status": QUEUED.value, "spec": spec.to_json(),
+        "argv": list(spec.display_argv) if isinstance(spec, JobSpec) else [], "task_queue": spec.task_queue,
+        "workdir": str(settings.home / spec.workdir), "created_at": created,
         "stdout": "", "stderr": "", "artifacts": [], "attempts": 0, **fields,
     }
 
@@ -119,25 +129,10 @@ def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: floa
     resolved = jobs.resolve(db, job)
     run_id = new_run_id()
     spec = job_spec(resolved, run_id, run_id, timeout, settings)
-    run = Run(**queued_row(run_id, "job", spec, trigger, settings, now(), job_name=resolved.name))
+    run = Run(**queued_row(run_id, RunKind.JOB, spec, trigger, settings, now(), job_name=resolved.name))
     db.add(run)
     db.flush()
     return run
-
-
-@dataclass(frozen=True)
-class RoutinePlan:
-    """The DAG of one routine run as plain lists, what the routine workflow needs and no more."""
-
-    run_id: str
-    step_ids: list[str]
-    queues: list[str]  # the distinct task queues, in order of first use
-    queue_of: list[int]  # per step, an index into queues
-    after: list[list[int]]  # per step, indices of the steps it runs after
-    timeouts: list[float]
-    kill_grace: float
-    concurrency: int
-    timeout: float | None = None  # the whole run's, from its workflow's start; None: no limit
 
 
 def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
@@ -152,11 +147,6 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
     run_id = new_run_id()
     created = now()
     folder = run_id  # every step of a routine run works in the routine's folder
-    spec: dict[str, Any] = {
-        "version": SPEC_VERSION, "routine": found.name, "workdir": f"runs/{folder}", "task_queue": "",
-        "steps": [{"id": s.step_id, "job": s.job.name, "after": list(s.after)} for s in found.steps],
-        "concurrency": settings.routine_concurrency, "timeout": timeout,
-    }
     resolved: dict[str, jobs.ResolvedJob] = {}
     rows = []
     index = {s.step_id: i for i, s in enumerate(found.steps)}
@@ -170,23 +160,51 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
             except InvalidInput as error:
                 raise error.within(f"routine {routine!r} step {step.step_id!r}") from None
         sid = step_run_id(run_id, step.step_id)
-        step_spec = job_spec(resolved[step.job.name], sid, folder, None, settings)
-        step_spec["env"]["OTO_ROUTINE_RUN_ID"] = run_id
-        step_spec["step"] = {"id": step.step_id, "index": i, "after": list(step.after)}
-        if step_spec["task_queue"] not in queues:
-            queues.append(step_spec["task_queue"])
-        queue_of.append(queues.index(step_spec["task_queue"]))
-        timeouts.append(step_spec["timeout"])
-        rows.append(queued_row(sid, "step", step_spec, trigger, settings, created, job_name=step.job.name,
-                            routine_name=found.name, parent_id=run_id, step_id=step.step_id))
-    spec["task_queue"] = queues[0]
-    db.add(Run(**queued_row(run_id, "routine", spec, trigger, settings, created, routine_name=found.name)))
+        spec = job_spec(resolved[step.job.name], sid, folder, None, settings)
+        spec = replace(spec, env={**spec.env, "OTO_ROUTINE_RUN_ID": run_id},
+                       step=StepPlace(step.step_id, i, tuple(step.after)))
+        if spec.task_queue not in queues:
+            queues.append(spec.task_queue)
+        queue_of.append(queues.index(spec.task_queue))
+        timeouts.append(spec.timeout)
+        rows.append(queued_row(sid, RunKind.STEP, spec, trigger, settings, created, job_name=step.job.name,
+                               routine_name=found.name, parent_id=run_id, step_id=step.step_id))
+    routine_spec = RoutineSpec(
+        routine=found.name, workdir=f"runs/{folder}", task_queue=queues[0],
+        steps=tuple(RoutineStep(s.step_id, s.job.name, tuple(s.after)) for s in found.steps),
+        concurrency=settings.routine_concurrency, timeout=timeout,
+    )
+    db.add(Run(**queued_row(run_id, RunKind.ROUTINE, routine_spec, trigger, settings, created,
+                            routine_name=found.name)))
     db.flush()
     db.execute(insert(cast(Table, Run.__table__)), rows)
     return RoutinePlan(
         run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
-        kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout,
+        kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout or 0.0,
+    )
+
+
+def plan_of(db: Session, run_id: str) -> RoutinePlan:
+    """The plan of a routine run already recorded, rebuilt from its records (a retried schedule fire)."""
+    run = db.get(Run, run_id, options=[defer(Run.stdout), defer(Run.stderr)])
+    if run is None:
+        raise NotFound(f"no run {run_id!r}")
+    spec = RoutineSpec.from_json(run.spec)
+    steps = load_steps(db, run_id)
+    index = {p.step_id: i for i, p in enumerate(steps)}
+    queues: list[str] = []
+    queue_of: list[int] = []
+    for pending in steps:
+        if pending.spec.task_queue not in queues:
+            queues.append(pending.spec.task_queue)
+        queue_of.append(queues.index(pending.spec.task_queue))
+    return RoutinePlan(
+        run_id=run_id, step_ids=[str(p.step_id) for p in steps], queues=queues or [spec.task_queue],
+        queue_of=queue_of,
+        after=[[index[a] for a in (p.spec.step.after if p.spec.step else ())] for p in steps],
+        timeouts=[p.spec.timeout for p in steps], kill_grace=steps[0].spec.kill_grace if steps else 0.0,
+        concurrency=spec.concurrency, timeout=spec.timeout or 0.0,
     )
 
 
@@ -204,7 +222,7 @@ class Outcome:
     """What happened to one run, as the worker records it."""
 
     run_id: str
-    status: str
+    status: RunStatus
     exit_code: int | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
@@ -222,8 +240,8 @@ class Pending:
     """A run as a worker finds it before running it."""
 
     run_id: str
-    status: str
-    spec: dict[str, Any]
+    status: RunStatus
+    spec: JobSpec
     step_id: str | None
     exit_code: int | None
     created_at: datetime | None = None
@@ -238,20 +256,21 @@ def load(db: Session, run_id: str) -> Pending:
     run = db.get(Run, run_id, options=[defer(Run.stdout), defer(Run.stderr)])
     if run is None:
         raise NotFound(f"no run {run_id!r}")
-    return Pending(run.id, run.status, run.spec, run.step_id, run.exit_code, run.created_at)
+    return Pending(run.id, RunStatus(run.status), JobSpec.from_json(run.spec), run.step_id, run.exit_code,
+                   run.created_at)
 
 
 def load_steps(db: Session, parent_id: str, step_ids: Iterable[str] | None = None) -> list[Pending]:
     query = select(Run.id, Run.status, Run.spec, Run.step_id, Run.exit_code).where(Run.parent_id == parent_id)
     wanted = None if step_ids is None else set(step_ids)
-    found = [Pending(*row) for row in db.execute(query)]
-    found = [p for p in found if wanted is None or p.step_id in wanted]
-    return sorted(found, key=lambda p: p.spec.get("step", {}).get("index", 0))
+    found = [Pending(rid, RunStatus(status), JobSpec.from_json(spec), step_id, exit_code)
+             for rid, status, spec, step_id, exit_code in db.execute(query) if wanted is None or step_id in wanted]
+    return sorted(found, key=lambda p: p.spec.step_index)
 
 
 def _open(status: Any) -> Any:
     """Not final yet: spelled without IN so it also works in executemany statements."""
-    return or_(status == QUEUED, status == RUNNING)
+    return or_(*(status == s.value for s in sorted(OPEN)))
 
 
 def start(db: Session, run_id: str, *, worker: str, argv: list[str], workdir: str, at: datetime) -> bool:
@@ -270,9 +289,9 @@ class Claim:
     """A worker's hold on a run: ``argv`` to execute when ``status`` is running, else why not."""
 
     run_id: str
-    status: str
+    status: RunStatus
     exit_code: int | None
-    spec: dict[str, Any]
+    spec: JobSpec
     argv: list[str]
     submitted_at: datetime | None = None  # when the run was queued: its queue wait ends now
     refused: bool = False  # this claim ended the run failed: the root policy refused it
@@ -285,16 +304,16 @@ def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, a
     ``failed`` with the reason, and nothing starts.
     """
     pending = load(db, run_id)
-    if pending.status in FINAL:
+    if pending.status.final:
         return Claim(run_id, pending.status, pending.exit_code, pending.spec, [])
     spec = pending.spec
     try:
-        argv = privileged_argv(list(spec["argv"]), requires_root=bool(spec.get("requires_root")),
-                               job=str(spec.get("job")), is_root=is_root, allow_sudo=allow_sudo)
+        argv = privileged_argv(list(spec.argv), requires_root=spec.requires_root, job=spec.job, is_root=is_root,
+                               allow_sudo=allow_sudo)
     except Refused as refused:
         closed = finish(db, Outcome(run_id, FAILED, error=refused.message, finished_at=now(), worker=worker))
         return Claim(run_id, FAILED, None, spec, [], refused=closed)
-    workdir = str(home / spec["workdir"])
+    workdir = str(home / spec.workdir)
     if not start(db, run_id, worker=worker, argv=display_argv(argv, spec), workdir=workdir, at=now()):
         final = load(db, run_id)
         return Claim(run_id, final.status, final.exit_code, spec, [])
@@ -315,13 +334,28 @@ def _final_values(outcome: Outcome) -> dict[str, Any]:
 
 def finish(db: Session, outcome: Outcome) -> bool:
     """Write a run's final record; False (and nothing written) if it already has one."""
-    if outcome.status not in FINAL:
+    if not RunStatus(outcome.status).final:
         raise ValueError(f"{outcome.status!r} is not a final status")
     result = db.execute(
         update(Run).where(Run.id == outcome.run_id, _open(Run.status))
         .values(**_final_values(outcome)).execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+def close_orphan(db: Session, run_id: str, status: RunStatus, reason: str) -> bool:
+    """Close a record no workflow will ever close, and its steps still open; False if it was closed already.
+
+    The one final write outside a worker: for a run Temporal refused to start, one whose workflow
+    is not found when it is cancelled, or one whose workflow ended without closing it (terminated
+    by hand, or timed out). Its open steps end with the same status and reason.
+    """
+    if not status.final:
+        raise ValueError(f"{status!r} is not a final status")
+    at = now()
+    db.execute(update(Run).where(Run.parent_id == run_id, _open(Run.status))
+               .values(status=status, error=reason, finished_at=at).execution_options(synchronize_session=False))
+    return finish(db, Outcome(run_id, status, finished_at=at, error=reason))
 
 
 @dataclass(frozen=True)
@@ -394,7 +428,7 @@ def start_routine(db: Session, run_id: str, *, worker: str, at: datetime) -> dat
     return queued_at if getattr(moved, "rowcount", 0) else None
 
 
-def routine_status(step_statuses: Iterable[str], *, cancelled: bool, timed_out: bool = False) -> str:
+def routine_status(step_statuses: Iterable[str], *, cancelled: bool, timed_out: bool = False) -> RunStatus:
     if cancelled:
         return CANCELLED
     if timed_out:
@@ -404,7 +438,7 @@ def routine_status(step_statuses: Iterable[str], *, cancelled: bool, timed_out: 
 
 @dataclass(frozen=True)
 class RoutineEnd:
-    status: str
+    status: RunStatus
     closed: bool  # this call closed it (an earlier attempt had not)
     started_at: datetime | None
 
@@ -413,7 +447,7 @@ class RoutineEnd:
 _CANCEL_ERRORS = ("cancelled", "cancelled before it started")
 
 
-def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str, str],
+def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: Mapping[str, str],
                    errors: dict[str, str] | None = None, timed_out: str = "") -> RoutineEnd:
     """Close the steps still open with the status the workflow decided, then the routine.
 
@@ -428,9 +462,8 @@ def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str
     closing = []
     stopped = cancelled or bool(timed_out)
     for step_run, step_id in still_open:
-        status = steps.get(step_id or "") or (CANCELLED if stopped else SKIPPED)
-        if status not in FINAL:
-            status = CANCELLED if stopped else FAILED
+        said = steps.get(step_id or "") or (CANCELLED if stopped else SKIPPED)
+        status = RunStatus(said) if said in FINAL else CANCELLED if stopped else FAILED
         closing.append({"rid": step_run, "s": status, "m": errors.get(step_id or "") or _why(status), "f": at})
     if closing:
         db.execute(update(table).where(table.c.id == _p("rid", table.c.id), _open(table.c.status)).values(
@@ -444,7 +477,8 @@ def finish_routine(db: Session, run_id: str, *, cancelled: bool, steps: dict[str
     error = None if status == SUCCEEDED else timed_out if status == TIMED_OUT else (
         f"steps ended {', '.join(failed)}" if failed else status)
     if not finish(db, Outcome(run_id=run_id, status=status, finished_at=at, error=error)):
-        return RoutineEnd(db.scalar(select(Run.status).where(Run.id == run_id)) or status, False, started_at)
+        return RoutineEnd(RunStatus(db.scalar(select(Run.status).where(Run.id == run_id)) or status), False,
+                          started_at)
     return RoutineEnd(status, True, started_at)
 
 
@@ -459,7 +493,7 @@ def _say_why_cancelled(db: Session, run_id: str, why: str) -> None:
                    [{"rid": rid, "m": f"{error}: {why}"} for rid, error in stopped])
 
 
-def _why(status: str) -> str:
+def _why(status: RunStatus) -> str:
     return {SKIPPED: "skipped: a step it runs after did not succeed", CANCELLED: "cancelled before it started"}.get(
         status, status)
 
@@ -490,7 +524,7 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
         "exit_code": run.exit_code, "argv": list(run.argv), "workdir": run.workdir, "task_queue": run.task_queue,
         "worker": run.worker, "attempts": run.attempts, "created_at": _iso(run.created_at),
         "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
-        "timeout": run.spec.get("timeout"),
+        "timeout": RunSpec.from_json(run.spec).timeout,
     }
     if full:
         data |= {"stdout": run.stdout, "stderr": run.stderr, "artifacts": list(run.artifacts)}
@@ -503,9 +537,9 @@ def get(db: Session, run_id: str) -> dict[str, Any]:
     if run is None:
         raise NotFound(f"no run {run_id!r}")
     data = view(run)
-    if run.kind == "routine":
+    if run.kind == RunKind.ROUTINE:
         steps = db.scalars(select(Run).where(Run.parent_id == run_id)).all()
-        ordered = sorted(steps, key=lambda r: r.spec.get("step", {}).get("index", 0))
+        ordered = sorted(steps, key=lambda r: JobSpec.from_json(r.spec).step_index)
         data["steps"] = [view(s) for s in ordered]
     return data
 
@@ -516,7 +550,7 @@ def status_of(db: Session, run_id: str) -> tuple[str, str, dict[str, int]]:
     if row is None:
         raise NotFound(f"no run {run_id!r}")
     counts: dict[str, int] = {}
-    if row.kind == "routine":
+    if row.kind == RunKind.ROUTINE:
         for (status,) in db.execute(select(Run.status).where(Run.parent_id == run_id)):
             counts[status] = counts.get(status, 0) + 1
     return row.kind, row.status, counts
@@ -549,7 +583,7 @@ def list_runs(db: Session, *, status: str | None = None, job: str | None = None,
     return [view(r, full=False) for r in db.scalars(query)]
 
 
-def display_argv(argv: list[str], spec: dict[str, Any]) -> list[str]:
+def display_argv(argv: list[str], spec: JobSpec) -> list[str]:
     """``argv`` as it may be shown: the spec's masked argv, behind any prefix the worker added (sudo)."""
-    prefix = argv[: len(argv) - len(spec["argv"])]
-    return [*prefix, *spec["display_argv"]]
+    prefix = argv[: len(argv) - len(spec.argv)]
+    return [*prefix, *spec.display_argv]

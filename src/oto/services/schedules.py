@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, defer
 
 from oto.domain.documents import ScheduleDoc
 from oto.domain.models import Run, Schedule
+from oto.domain.runs import JobSpec, RunKind, RunSpec
 from oto.domain.valuetypes import parse_duration
 from oto.errors import AlreadyExists, InvalidInput, NotFound
 from oto.services import lookups, runs
@@ -385,8 +386,8 @@ def _newest(db: Session, name: str, limit: int) -> list[Run]:
 
 
 def _fire_of(run: Run) -> str | None:
-    fire = (run.spec.get("schedule") or {}).get("fire")
-    return fire if isinstance(fire, str) else None
+    schedule = RunSpec.from_json(run.spec).schedule
+    return None if schedule is None else schedule.fire
 
 
 def fire_runs(db: Session, name: str, limit: int = RETRY_LOOKBACK) -> dict[str, str]:
@@ -426,33 +427,15 @@ def create_run(db: Session, name: str, fire_id: str, *, retry: bool = False) -> 
         found = db.get(Run, plan.run_id)
         assert found is not None
         run = found
-    run.spec = {**run.spec, "schedule": {"name": name, "fire": fire_id}}
+    run.spec = RunSpec.from_json(run.spec).with_schedule(name, fire_id).to_json()
     db.flush()
     return _scheduled(db, run, plan)
 
 
 def _scheduled(db: Session, run: Run, plan: runs.RoutinePlan | None = None) -> ScheduledRun:
-    if run.kind == "job":
-        return ScheduledRun(run.id, "job", str(run.job_name), run.task_queue, float(run.spec["timeout"]),
-                            float(run.spec["kill_grace"]))
-    if plan is not None:
-        return ScheduledRun(run.id, "routine", str(run.routine_name), plan.queues[0], plan=plan)
+    if run.kind == RunKind.JOB:
+        spec = JobSpec.from_json(run.spec)
+        return ScheduledRun(run.id, "job", str(run.job_name), run.task_queue, spec.timeout, spec.kill_grace)
     # a retried fire: the plan again, from the records it made
-    steps = runs.load_steps(db, run.id)
-    index = {p.step_id: i for i, p in enumerate(steps)}
-    queues: list[str] = []
-    queue_of: list[int] = []
-    for pending in steps:
-        queue = pending.spec["task_queue"]
-        if queue not in queues:
-            queues.append(queue)
-        queue_of.append(queues.index(queue))
-    first = steps[0].spec if steps else {"kill_grace": 0.0}
-    plan = runs.RoutinePlan(
-        run_id=run.id, step_ids=[str(p.step_id) for p in steps], queues=queues, queue_of=queue_of,
-        after=[[index[a] for a in p.spec["step"]["after"]] for p in steps],
-        timeouts=[float(p.spec["timeout"]) for p in steps], kill_grace=float(first["kill_grace"]),
-        concurrency=int(run.spec.get("concurrency", 1)),
-    )
-    return ScheduledRun(run.id, "routine", str(run.routine_name), queues[0] if queues else run.task_queue,
-                        plan=plan)
+    plan = plan or runs.plan_of(db, run.id)
+    return ScheduledRun(run.id, "routine", str(run.routine_name), plan.queues[0], plan=plan)

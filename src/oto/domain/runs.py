@@ -1,0 +1,420 @@
+"""The run contract: a run's statuses and kinds, its immutable spec, and what the engine passes around.
+
+Stdlib only: the workflows import this module, and workflow code must stay deterministic.
+
+A run's ``RunSpec`` is frozen at submission and stored as JSON in its record (``to_json`` /
+``from_json``, version ``SPEC_VERSION``). Temporal never carries the spec (so secret values never
+enter its history): the workflow and activity payloads below hold run ids, step ids and timings.
+They travel as JSON through Temporal's dataclass converter, by field name: renaming a field of a
+payload breaks the replay of the workflows running when workers are upgraded (see docs/deploy.md).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Self, TypeVar
+
+T = TypeVar("T")
+
+
+class RunStatus(StrEnum):
+    """Where a run stands. A str enum: it equals its value, so records and JSON hold plain strings."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+    SKIPPED = "skipped"
+
+    @property
+    def final(self) -> bool:
+        """A final status is never left: the record is closed."""
+        return self in FINAL
+
+    def may_become(self, status: RunStatus) -> bool:
+        """Whether a record in this status may be written ``status`` (see TRANSITIONS)."""
+        return status in TRANSITIONS[self]
+
+
+FINAL: frozenset[RunStatus] = frozenset({
+    RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.CANCELLED, RunStatus.SKIPPED})
+OPEN: frozenset[RunStatus] = frozenset(RunStatus) - FINAL
+# Queued runs start or end (a cancel, a refusal); a running one starts again (another attempt, after
+# a lost worker) or ends; a final one never changes.
+TRANSITIONS: Mapping[RunStatus, frozenset[RunStatus]] = {
+    RunStatus.QUEUED: FINAL | {RunStatus.RUNNING},
+    RunStatus.RUNNING: FINAL | {RunStatus.RUNNING},
+    **{status: frozenset() for status in FINAL},
+}
+
+
+class RunKind(StrEnum):
+    """A job run, a routine run, or one step of a routine run (a job run with a parent)."""
+
+    JOB = "job"
+    ROUTINE = "routine"
+    STEP = "step"
+
+
+# -- the spec stored in each run's record ----------------------------------------------------------
+
+SPEC_VERSION = 1
+
+
+class SpecError(ValueError):
+    """A stored spec this version of OTO cannot read."""
+
+
+@dataclass(frozen=True)
+class StepPlace:
+    """Where a step's run sits in its routine: its id, its index in routine order, the steps it runs after."""
+
+    id: str
+    index: int
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutineStep:
+    """One step of a routine as its run was submitted."""
+
+    id: str
+    job: str
+    after: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ScheduleFire:
+    """The schedule whose fire made a run, and that fire (its workflow id): a retried fire finds its run."""
+
+    name: str
+    fire: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSpec(ABC):
+    """What every run's spec holds; a spec is a ``JobSpec`` or a ``RoutineSpec``.
+
+    ``workdir`` is relative to the worker's OTO_HOME (the worker, not the submitter, owns the folder).
+    """
+
+    workdir: str
+    task_queue: str
+    schedule: ScheduleFire | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> JobSpec | RoutineSpec:
+        """The spec a record stores (any version this OTO reads), or SpecError."""
+        version = data.get("version", SPEC_VERSION)
+        if version != SPEC_VERSION:
+            raise SpecError(f"run spec version {version!r} is not one this OTO reads (it reads {SPEC_VERSION})")
+        return _routine_spec(data) if "routine" in data else _job_spec(data)
+
+    @abstractmethod
+    def to_json(self) -> dict[str, object]:
+        """The spec as its record stores it."""
+
+    def with_schedule(self, name: str, fire: str) -> Self:
+        """The spec of a run a schedule's fire made."""
+        return replace(self, schedule=ScheduleFire(name, fire))
+
+    def _common(self) -> dict[str, object]:
+        return {"workdir": self.workdir, "task_queue": self.task_queue}
+
+    def _extra(self) -> dict[str, object]:
+        return {} if self.schedule is None else {"schedule": {"name": self.schedule.name, "fire": self.schedule.fire}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobSpec(RunSpec):
+    """One program to run: a job run (a saved job, or an ad-hoc combination) or one step of a routine run.
+
+    ``argv`` is what runs (secret values included); ``display_argv`` is what may be shown.
+    """
+
+    job: str
+    command: str
+    executable: str
+    argv: tuple[str, ...]
+    display_argv: tuple[str, ...]
+    requires_root: bool
+    timeout: float
+    kill_grace: float
+    env: Mapping[str, str] = field(default_factory=dict)
+    step: StepPlace | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> JobSpec:
+        spec = RunSpec.from_json(data)
+        if not isinstance(spec, JobSpec):
+            raise SpecError("a routine's spec where a job's was expected")
+        return spec
+
+    @property
+    def step_index(self) -> int:
+        """The step's index in routine order (0 for a job run)."""
+        return self.step.index if self.step is not None else 0
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "version": SPEC_VERSION, "job": self.job, "command": self.command, "executable": self.executable,
+            "argv": list(self.argv), "display_argv": list(self.display_argv), "requires_root": self.requires_root,
+            **self._common(), "timeout": self.timeout, "kill_grace": self.kill_grace, "env": dict(self.env),
+        }
+        if self.step is not None:
+            data["step"] = {"id": self.step.id, "index": self.step.index, "after": list(self.step.after)}
+        return data | self._extra()
+
+
+@dataclass(frozen=True, kw_only=True)
+class RoutineSpec(RunSpec):
+    """A routine run: its steps as submitted (each step's own run has a JobSpec), its limits."""
+
+    routine: str
+    steps: tuple[RoutineStep, ...]
+    concurrency: int
+    timeout: float | None = None  # the whole run's; None: no limit
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> RoutineSpec:
+        spec = RunSpec.from_json(data)
+        if not isinstance(spec, RoutineSpec):
+            raise SpecError("a job's spec where a routine's was expected")
+        return spec
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": SPEC_VERSION, "routine": self.routine, **self._common(),
+            "steps": [{"id": s.id, "job": s.job, "after": list(s.after)} for s in self.steps],
+            "concurrency": self.concurrency, "timeout": self.timeout,
+        } | self._extra()
+
+
+def _job_spec(data: Mapping[str, object]) -> JobSpec:
+    argv = _strings(data, "argv")
+    step = _object(data, "step")
+    return JobSpec(
+        job=_text(data, "job", ""), command=_text(data, "command", ""), executable=_text(data, "executable", ""),
+        argv=argv, display_argv=_strings(data, "display_argv", argv), requires_root=_flag(data, "requires_root"),
+        workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""), timeout=_number(data, "timeout"),
+        kill_grace=_number(data, "kill_grace"), env=_text_map(data, "env"), schedule=_schedule(data),
+        step=None if step is None else StepPlace(_text(step, "id"), _whole(step, "index", 0), _strings(step, "after")),
+    )
+
+
+def _routine_spec(data: Mapping[str, object]) -> RoutineSpec:
+    steps = data.get("steps", [])
+    if not isinstance(steps, list) or not all(isinstance(s, dict) for s in steps):
+        raise SpecError(f"run spec: 'steps' should be a list of objects, not {steps!r}")
+    timeout = data.get("timeout")
+    return RoutineSpec(
+        routine=_text(data, "routine"), workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""),
+        steps=tuple(RoutineStep(_text(s, "id"), _text(s, "job"), _strings(s, "after")) for s in steps),
+        concurrency=_whole(data, "concurrency", 1), timeout=None if timeout is None else _number(data, "timeout"),
+        schedule=_schedule(data),
+    )
+
+
+def _schedule(data: Mapping[str, object]) -> ScheduleFire | None:
+    found = _object(data, "schedule")
+    return None if found is None else ScheduleFire(_text(found, "name", ""), _text(found, "fire", ""))
+
+
+class _Missing:
+    pass
+
+
+_MISSING = _Missing()
+
+
+def _get(data: Mapping[str, object], key: str, default: T | _Missing, wanted: str) -> object | T:
+    if key in data:
+        return data[key]
+    if isinstance(default, _Missing):
+        raise SpecError(f"run spec: {key!r} is missing ({wanted} expected)")
+    return default
+
+
+def _wrong(key: str, wanted: str, value: object) -> SpecError:
+    return SpecError(f"run spec: {key!r} should be {wanted}, not {value!r}")
+
+
+def _text(data: Mapping[str, object], key: str, default: str | _Missing = _MISSING) -> str:
+    value = _get(data, key, default, "a string")
+    if not isinstance(value, str):
+        raise _wrong(key, "a string", value)
+    return value
+
+
+def _number(data: Mapping[str, object], key: str) -> float:
+    value = _get(data, key, _MISSING, "a number")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _wrong(key, "a number", value)
+    return float(value)
+
+
+def _whole(data: Mapping[str, object], key: str, default: int) -> int:
+    value = _get(data, key, default, "an integer")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _wrong(key, "an integer", value)
+    return value
+
+
+def _flag(data: Mapping[str, object], key: str) -> bool:
+    return bool(_get(data, key, False, "true or false"))
+
+
+def _strings(data: Mapping[str, object], key: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    value = _get(data, key, default, "a list of strings")
+    if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+        raise _wrong(key, "a list of strings", value)
+    return tuple(str(v) for v in value)
+
+
+def _text_map(data: Mapping[str, object], key: str) -> dict[str, str]:
+    value = _get(data, key, {}, "an object of strings")
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise _wrong(key, "an object of strings", value)
+    return {str(k): str(v) for k, v in value.items()}
+
+
+def _object(data: Mapping[str, object], key: str) -> Mapping[str, object] | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _wrong(key, "an object", value)
+    return {str(k): v for k, v in value.items()}
+
+
+# -- what the client, the workflows and the activities pass each other ---------------------------
+# JSON through Temporal's dataclass converter: field names are part of every running workflow's history.
+
+
+@dataclass(frozen=True)
+class RoutinePlan:
+    """A routine run's DAG by step index: what ``create_routine_run`` plans and the routine workflow runs.
+
+    ``queues`` are the distinct task queues in order of first use, ``queue_of`` each step's index
+    into them, ``after`` the indices of the steps each runs after. ``statuses`` carries progress
+    across continue-as-new ("" for a step not final yet). ``timeout`` limits the whole run from
+    its workflow's start (0: no limit); ``deadline`` is then that start plus the timeout, in POSIX
+    seconds of workflow time: 0 until the workflow's first run sets it, then carried across
+    continue-as-new (``dataclasses.replace``). Those three default, so histories written before
+    they existed still replay.
+    """
+
+    run_id: str
+    step_ids: list[str]
+    queues: list[str]
+    queue_of: list[int]
+    after: list[list[int]]
+    timeouts: list[float]
+    kill_grace: float
+    concurrency: int
+    statuses: list[str] = field(default_factory=list)
+    timeout: float = 0.0
+    deadline: float = 0.0
+
+
+@dataclass(frozen=True)
+class JobInput:
+    """A job run's workflow input: its record holds the rest."""
+
+    run_id: str
+    timeout: float
+    kill_grace: float
+
+
+@dataclass(frozen=True)
+class JobAttempt:
+    """One try at a job; ``reap_*`` name the process groups a lost try left (host, [[pid, ticks]])."""
+
+    run_id: str
+    reap_host: str = ""
+    reap_groups: list[list[int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class JobProgress:
+    """What a job's first second came to: its final status, or ``running`` and who watches it now."""
+
+    status: RunStatus
+    exit_code: int | None = None
+    queue: str = ""
+    host: str = ""
+    groups: list[list[int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Follow a job to its end; ``stop``: stop it at once (its run was cancelled before the watch)."""
+
+    run_id: str
+    stop: bool = False
+
+
+@dataclass(frozen=True)
+class StepsInput:
+    """One segment of a routine: steps on one task queue, run by one activity as a small DAG."""
+
+    run_id: str
+    step_ids: list[str]
+    concurrency: int
+
+
+# A segment's result: each of its steps' status by step id (a JSON object, as the histories of
+# routines already running hold it). A step a lost attempt left open is absent or not final.
+SegmentStatuses = dict[str, RunStatus]
+
+
+@dataclass(frozen=True)
+class FinishRunInput:
+    """Close a job run no attempt closed, with this status and reason."""
+
+    run_id: str
+    status: RunStatus
+    error: str
+
+
+@dataclass(frozen=True)
+class FinishRoutineInput:
+    """Close a routine: ``steps`` are the statuses the workflow holds for the steps not succeeded
+    ("" or dispatched when it never heard); ``timed_out`` says why when it ran past its timeout."""
+
+    run_id: str
+    cancelled: bool
+    steps: dict[str, str]
+    errors: dict[str, str] = field(default_factory=dict)
+    timed_out: str = ""
+
+
+@dataclass(frozen=True)
+class JobResult:
+    """How a job run ended: the job workflow's result, and its watching activity's."""
+
+    run_id: str
+    status: RunStatus
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class RoutineResult:
+    """How a routine run ended, with how many of its steps ended in each status."""
+
+    run_id: str
+    status: RunStatus
+    steps: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunEnd:
+    """How a run ended, when nothing more is known (a schedule's fire reports its run so)."""
+
+    run_id: str
+    status: RunStatus
