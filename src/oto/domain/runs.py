@@ -418,3 +418,37 @@ class RunEnd:
 
     run_id: str
     status: RunStatus
+
+
+# -- one fire of a schedule -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduledInput:
+    """What a schedule's action passes: the schedule's name; its target as it was when written.
+
+    The target is only for people reading Temporal's history: at each fire the activity reads the
+    schedule from OTO's database, which decides.
+    """
+
+    schedule: str
+    kind: str
+    target: str
+
+
+@dataclass(frozen=True)
+class StartScheduledRunInput:
+    schedule: str
+    fire_id: str
+
+
+@dataclass(frozen=True)
+class ScheduledStart:
+    """The run one fire made, and the workflow input that runs it."""
+
+    run_id: str
+    kind: str
+    target: str
+    task_queue: str
+    job: JobInput | None = None
+    routine: RoutinePlan | None = None

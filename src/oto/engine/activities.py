@@ -35,12 +35,15 @@ from oto.domain.runs import (
     FinishRoutineInput,
     FinishRunInput,
     JobAttempt,
+    JobInput,
     JobProgress,
     JobResult,
     JobSpec,
     RunStatus,
+    ScheduledStart,
     SegmentStatuses,
     SpecError,
+    StartScheduledRunInput,
     StepsInput,
     Watch,
 )
@@ -54,11 +57,12 @@ from oto.engine.contracts import (
     OWN_QUEUE_PREFIX,
     RUN_JOB_NOW,
     RUN_STEPS,
+    START_SCHEDULED_RUN,
     WATCH_JOB,
 )
 from oto.engine.dag import Dag
 from oto.errors import OtoError, Refused, Unavailable
-from oto.services import runs
+from oto.services import runs, schedules
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
@@ -464,9 +468,19 @@ class Activities:
             metrics.run_finished("routine", end.status, end.started_at, runs.now())
         return end.status
 
+    @activity.defn(name=START_SCHEDULED_RUN)
+    async def start_scheduled_run(self, request: StartScheduledRunInput) -> ScheduledStart:
+        """Record the run of one fire of a schedule (trigger ``schedule:<name>``); a retry finds the one it made."""
+        made = await self._db(schedules.create_run, request.schedule, request.fire_id,
+                              retry=activity.info().attempt > 1)
+        if made.plan is None:
+            return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue,
+                                  job=JobInput(made.run_id, made.timeout, made.kill_grace))
+        return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue, routine=made.plan)
+
     def all(self) -> list[Callable[..., Any]]:
         """The activities of a job's task queue (``run_job_now`` runs as a local activity)."""
-        return [self.run_job_now, self.run_steps, self.finish_run, self.finish_routine]
+        return [self.run_job_now, self.run_steps, self.finish_run, self.finish_routine, self.start_scheduled_run]
 
     def own(self) -> list[Callable[..., Any]]:
         """The activities of this worker's own task queue."""

@@ -13,6 +13,9 @@ WATCH_JOB = "oto.watch_job"
 RUN_STEPS = "oto.run_steps"
 FINISH_RUN = "oto.finish_run"
 FINISH_ROUTINE = "oto.finish_routine"
+# each fire of a schedule: record its run, then run it as a child workflow
+SCHEDULED_WORKFLOW = "oto.scheduled"
+START_SCHEDULED_RUN = "oto.start_scheduled_run"
 
 # A worker that stops heartbeating for this long is lost: Temporal retries its activity elsewhere.
 HEARTBEAT_TIMEOUT = 10.0

@@ -2,7 +2,7 @@
 
 Temporal fires schedules (no timer loop of OTO's), so they survive restarts and scale with the
 cluster. The Temporal Schedule of OTO schedule ``NAME`` has the id ``oto-schedule-NAME``; its
-action starts ``ScheduledRunWorkflow`` (``oto.engine.scheduled``) on OTO_TASK_QUEUE as it was
+action starts ``ScheduledRunWorkflow`` (``oto.engine.workflows``) on OTO_TASK_QUEUE as it was
 when the schedule was written, and each fire's run then runs on its target's own task queue.
 
 This module is Temporal's side: how a schedule is built, written, described and kept in step.
@@ -14,16 +14,13 @@ and reports (or with ``prune`` deletes) the ``oto-schedule-*`` schedules the dat
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from temporalio import activity
 from temporalio.client import (
     Client,
     Schedule,
@@ -39,22 +36,15 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from oto.domain.documents import ScheduleDoc
-from oto.domain.runs import JobInput
+from oto.domain.runs import ScheduledInput
 from oto.domain.valuetypes import parse_duration
-from oto.engine.scheduled import (
-    SCHEDULED_WORKFLOW,
-    START_SCHEDULED_RUN,
-    ScheduledInput,
-    ScheduledStart,
-    StartScheduledRunInput,
-)
+from oto.engine.contracts import SCHEDULED_WORKFLOW
 from oto.errors import InvalidInput, OtoError, Unavailable
 from oto.services import schedules
-from oto.services.database import Database, get_database
+from oto.services.database import Database
 from oto.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -116,35 +106,6 @@ def build(doc: ScheduleDoc, task_queue: str | None = None) -> Schedule:
     policy = SchedulePolicy(overlap=OVERLAP[doc.overlap], catchup_window=_seconds(doc.catchup_window))
     state = ScheduleState(paused=doc.paused, note=doc.note or (PAUSED_NOTE if doc.paused else ""))
     return Schedule(action=action, spec=spec, policy=policy, state=state)
-
-
-# -- the activity a fire runs first -------------------------------------------------------------
-
-
-class ScheduleActivities:
-    """The activity of ``ScheduledRunWorkflow``, writing to ``database``."""
-
-    def __init__(self, database: Database | None = None) -> None:
-        self.database = database or get_database()
-
-    def _create(self, request: StartScheduledRunInput, retry: bool) -> schedules.ScheduledRun:
-        with self.database.session() as db:
-            return schedules.create_run(db, request.schedule, request.fire_id, retry=retry)
-
-    @activity.defn(name=START_SCHEDULED_RUN)
-    async def start_scheduled_run(self, request: StartScheduledRunInput) -> ScheduledStart:
-        """Record the run of one fire (trigger ``schedule:<name>``); a retry finds the one it made."""
-        try:
-            made = await asyncio.to_thread(self._create, request, activity.info().attempt > 1)
-        except OtoError as error:
-            raise ApplicationError(error.message, type=type(error).__name__, non_retryable=True) from None
-        if made.plan is None:
-            return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue,
-                                  job=JobInput(made.run_id, made.timeout, made.kill_grace))
-        return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue, routine=made.plan)
-
-    def all(self) -> list[Callable[..., Any]]:
-        return [self.start_scheduled_run]
 
 
 # -- keeping both places in step -----------------------------------------------------------------

@@ -22,9 +22,8 @@ from temporalio.worker import Worker
 from oto.engine.activities import Activities
 from oto.engine.client import connect
 from oto.engine.contracts import HEARTBEAT_EVERY
-from oto.engine.scheduled import ScheduledRunWorkflow  # schedules (issue 5)
-from oto.engine.schedules import ScheduleActivities, sync_on_start  # schedules (issue 5)
-from oto.engine.workflows import JobWorkflow, RoutineWorkflow
+from oto.engine.schedules import sync_on_start
+from oto.engine.workflows import JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
@@ -35,7 +34,7 @@ def build(client: Client, task_queue: str, activities: Activities) -> Worker:
     """One Temporal worker for ``task_queue``, serving both workflows and all activities."""
     return Worker(
         client, task_queue=task_queue, workflows=WORKFLOWS,
-        activities=[*activities.all(), *ScheduleActivities(activities.database).all()],  # schedules (issue 5)
+        activities=activities.all(),
         # heartbeats reach the server each second, so a cancellation reaches the job within one
         max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
         default_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),

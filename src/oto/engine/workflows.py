@@ -1,4 +1,4 @@
-"""The two workflows: one job run, and one routine run as a DAG of batched segments.
+"""The workflows: one job run, one routine run as a DAG of batched segments, and one fire of a schedule.
 
 Workflow code must be deterministic: it imports only temporalio, the stdlib, the run contract
 (``oto.domain.runs``) and the engine's stdlib-only modules, and it never touches the database or
@@ -18,7 +18,7 @@ from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError
+from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, ChildWorkflowError
 
 with workflow.unsafe.imports_passed_through():
     from oto.domain.runs import (
@@ -31,8 +31,12 @@ with workflow.unsafe.imports_passed_through():
         JobResult,
         RoutinePlan,
         RoutineResult,
+        RunEnd,
         RunStatus,
+        ScheduledInput,
+        ScheduledStart,
         SegmentStatuses,
+        StartScheduledRunInput,
         StepsInput,
         Watch,
     )
@@ -46,6 +50,8 @@ with workflow.unsafe.imports_passed_through():
         ROUTINE_WORKFLOW,
         RUN_JOB_NOW,
         RUN_STEPS,
+        SCHEDULED_WORKFLOW,
+        START_SCHEDULED_RUN,
         WATCH_JOB,
     )
     from oto.engine.dag import Dag
@@ -256,3 +262,59 @@ class RoutineWorkflow:
             result_type=RunStatus, start_to_close_timeout=BOOKKEEPING, retry_policy=RETRY,
         )
         return status
+
+
+# -- one fire of a schedule --------------------------------------------------------------------------
+
+# OTO's refusals (a schedule or a target gone, a job that no longer resolves) are not retried.
+NOT_RETRIED = ["NotFound", "InvalidInput", "Refused", "InUse", "AlreadyExists"]
+SCHEDULED_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+                    maximum_attempts=MAX_ATTEMPTS, non_retryable_error_types=NOT_RETRIED)
+
+
+@workflow.defn(name=SCHEDULED_WORKFLOW, sandboxed=False)
+class ScheduledRunWorkflow:
+    """One fire of a schedule: a run record, then its job or routine workflow as a child."""
+
+    def __init__(self) -> None:
+        self._run_id = ""
+
+    @workflow.query(name="run_id")
+    def run_id(self) -> str:
+        """The id of the run this fire started ("" until it is recorded)."""
+        return self._run_id
+
+    @workflow.run
+    async def run(self, fire: ScheduledInput) -> RunEnd:
+        start: ScheduledStart = await workflow.execute_activity(
+            START_SCHEDULED_RUN, StartScheduledRunInput(fire.schedule, workflow.info().workflow_id),
+            result_type=ScheduledStart, start_to_close_timeout=BOOKKEEPING, retry_policy=SCHEDULED_RETRY,
+        )
+        self._run_id = start.run_id
+        job = start.kind == "job"
+        try:
+            result: JobResult | RoutineResult = await workflow.execute_child_workflow(
+                JOB_WORKFLOW if job else ROUTINE_WORKFLOW, start.job if job else start.routine, id=start.run_id,
+                task_queue=start.task_queue, result_type=JobResult if job else RoutineResult,
+                static_summary=f"{start.kind} {start.target} (schedule {fire.schedule})",
+                # a fire cancelled by the overlap policy, or terminated, cancels its run cleanly
+                parent_close_policy=workflow.ParentClosePolicy.REQUEST_CANCEL,
+            )
+            return RunEnd(result.run_id, result.status)
+        except ChildWorkflowError as error:
+            if isinstance(error.cause, CancelledError):  # `oto run cancel` on the run itself
+                return RunEnd(start.run_id, RunStatus.CANCELLED)
+            await self._close(start, f"its workflow ended without a result: {error.cause or error}")
+            return RunEnd(start.run_id, RunStatus.FAILED)
+        except asyncio.CancelledError:
+            raise  # the child was asked to cancel, and has: it recorded its run cancelled
+
+    async def _close(self, start: ScheduledStart, reason: str) -> None:
+        """Close a run its workflow left open (the writes are conditional: a final record stays)."""
+        if start.kind == "job":
+            await workflow.execute_activity(FINISH_RUN, FinishRunInput(start.run_id, RunStatus.FAILED, reason),
+                                            start_to_close_timeout=BOOKKEEPING, retry_policy=SCHEDULED_RETRY)
+        else:
+            await workflow.execute_activity(
+                FINISH_ROUTINE, FinishRoutineInput(start.run_id, False, {}, {}), result_type=RunStatus,
+                start_to_close_timeout=BOOKKEEPING, retry_policy=SCHEDULED_RETRY)

@@ -58,9 +58,10 @@ def _catalog(q1: str, q2: str) -> dict[str, Any]:
 async def main() -> None:
     from temporalio.client import Client
 
+    from oto.domain.runs import ScheduledInput
     from oto.engine import client as oto
+    from oto.engine.contracts import SCHEDULED_WORKFLOW
     from oto.engine.devserver import DevServer
-    from oto.engine.scheduled import SCHEDULED_WORKFLOW, ScheduledInput
     from oto.engine.worker import serving
     from oto.services import documents
     from oto.services.database import Database
