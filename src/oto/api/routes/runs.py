@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from temporalio.client import Client
 
-from oto.api import sse
 from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
 from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
@@ -159,18 +159,26 @@ async def _is_open(database: Database, run_id: str) -> bool:
     return status not in runs.FINAL
 
 
+def _followed(database: DatabaseDep, run_id: Name) -> str:
+    """The run whose log is asked for: an unknown one is a 404 before the stream starts."""
+    with database.session() as db:
+        run_streams.state(db, run_id)
+    return run_id
+
+
+FollowedRun = Annotated[str, Depends(_followed)]
+
+
 @router.get(
-    "/runs/{run_id}/logs", dependencies=[READ], response_class=StreamingResponse,
-    responses=responses(401, 403, 404, 422, ok_media_type=sse.MEDIA_TYPE),
+    "/runs/{run_id}/logs", dependencies=[READ], response_class=EventSourceResponse,
+    responses=responses(401, 403, 404, 422),
 )
-async def run_logs(database: DatabaseDep, run_id: Name) -> StreamingResponse:
+async def run_logs(database: DatabaseDep, run_id: FollowedRun) -> AsyncIterator[ServerSentEvent]:
     """The run's stdout and stderr as server-sent events, live while it runs, to its end.
 
     Events: ``status`` (the run or a step changed status), ``stdout`` and ``stderr`` (``text``
     with the ``run_id`` and ``step`` it came from) and a last ``end`` with the final status.
+    A comment line keeps a quiet stream open through proxies.
     """
-    await run_in_threadpool(_read, database, run_streams.state, run_id)  # a 404 before the stream starts
-    return StreamingResponse(
-        sse.stream(follow(database, run_id)), media_type=sse.MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    async for event in follow(database, run_id):
+        yield ServerSentEvent(event=event.kind, data=event.data)
