@@ -11,7 +11,6 @@ from temporalio.client import Client
 
 from oto.dashboard import builder, graphs
 from oto.dashboard.web import (
-    Viewer,
     ViewerDep,
     database,
     in_thread,
@@ -34,7 +33,7 @@ CATALOG_PARTS = ("oto", "executables", "parameters")
 
 
 @router.get("/executables")
-def executable_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def executable_list(request: Request, viewer: ViewerDep) -> Response:
     with database(request).session() as db:
         found = listings.executable_page(db, limit=PAGE).items
         counts = {e.tag: listings.parameter_page(db, e.tag, limit=1).total for e in found}
@@ -42,7 +41,7 @@ def executable_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
 
 
 @router.get("/executables/{tag}")
-def executable_detail(request: Request, tag: str, viewer: Viewer = ViewerDep) -> Response:
+def executable_detail(request: Request, tag: str, viewer: ViewerDep) -> Response:
     with database(request).session() as db:
         exe = executables.get(db, tag)
         params = parameters.list_all(db, tag)
@@ -68,7 +67,7 @@ def _builder_context(request: Request, tag: str, picked: list[str]) -> dict[str,
 
 @router.get("/builder")
 def builder_page(
-    request: Request, viewer: Viewer = ViewerDep, executable: str = "",
+    request: Request, viewer: ViewerDep, executable: str = "",
     flag: list[str] = Query(default_factory=list),
     name: str = "", description: str = "",
 ) -> Response:
@@ -77,7 +76,7 @@ def builder_page(
 
 
 @router.post("/builder")
-async def builder_save(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def builder_save(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "read")
     tag, name, description = form.get("executable"), form.get("name").strip(), form.get("description")
     context = await in_thread(_builder_context, request, tag, form.all("flag"))
@@ -99,14 +98,14 @@ async def builder_save(request: Request, viewer: Viewer = ViewerDep) -> Response
 
 
 @router.get("/commands")
-def command_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def command_list(request: Request, viewer: ViewerDep) -> Response:
     with database(request).session() as db:
         found = listings.command_page(db, limit=PAGE).items
     return render(request, "commands.html", viewer, commands=found)
 
 
 @router.get("/commands/{name}")
-def command_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+def command_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
     with database(request).session() as db:
         command = commands.get(db, name)
         params = {p.flag: p for p in parameters.list_all(db, command.executable_tag)}
@@ -115,7 +114,7 @@ def command_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> R
 
 
 @router.get("/import")
-def import_form(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def import_form(request: Request, viewer: ViewerDep) -> Response:
     return render(request, "import.html", viewer, report=None, message="")
 
 
@@ -125,7 +124,7 @@ def _document(text: str, catalog_only: bool) -> Any:
 
 
 @router.post("/import")
-async def import_document(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def import_document(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
     upload = form.files.get("file")
     text = upload.decode("utf-8", "replace") if upload else form.get("document")

@@ -10,10 +10,9 @@ from urllib.parse import urlsplit
 from fastapi import Request
 from starlette.responses import Response
 
-from oto.dashboard import forms, queues, session
+from oto.dashboard import forms, queues
 from oto.dashboard.web import (
     LoginRequired,
-    Viewer,
     ViewerDep,
     current_viewer,
     database,
@@ -28,6 +27,7 @@ from oto.errors import OtoError
 from oto.services import apikeys, executables, runs, schedules
 from oto.services.apikeys import Forbidden
 from oto.settings import get_settings
+from oto.web import session
 
 router = page_router()
 
@@ -77,7 +77,7 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def logout(request: Request, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "read")
     response = redirect("/login")
     session.end(response)
@@ -107,7 +107,7 @@ def _overview_data(request: Request) -> dict[str, Any]:
 
 
 @router.get("/")
-async def overview(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def overview(request: Request, viewer: ViewerDep) -> Response:
     data = await in_thread(_overview_data, request)
     states, problem = await queues.seen(lambda: temporal(request), data.pop("queue_names"))
     return render(request, "overview.html", viewer, queues=states, queue_problem=problem, **data)

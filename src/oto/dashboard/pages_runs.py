@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, Response
 
 from oto.dashboard import artifacts, graphs
-from oto.dashboard.web import Viewer, ViewerDep, database, page_router, posted, redirect, render, temporal, url_part
+from oto.dashboard.web import ViewerDep, database, page_router, posted, redirect, render, temporal, url_part
 from oto.engine import client as engine_client
 from oto.errors import NotFound
 from oto.services import routines, run_pages, runs
@@ -22,7 +22,7 @@ PAGE_SIZE = 50
 
 @router.get("/runs")
 def run_list(
-    request: Request, viewer: Viewer = ViewerDep, status: str = "", job: str = "", routine: str = "",
+    request: Request, viewer: ViewerDep, status: str = "", job: str = "", routine: str = "",
     trigger: str = "", kind: str = "", offset: int = 0,
 ) -> Response:
     chosen = {"status": status, "job": job, "routine": routine, "trigger": trigger, "kind": kind}
@@ -48,7 +48,7 @@ def _routine_picture(db: Session, run: dict[str, Any]) -> Markup | None:
 
 
 @router.get("/runs/{run_id}")
-def run_detail(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Response:
+def run_detail(request: Request, run_id: str, viewer: ViewerDep) -> Response:
     with database(request).session() as db:
         run = runs.get(db, run_id)
         svg = _routine_picture(db, run) if run["kind"] == "routine" else None
@@ -56,7 +56,7 @@ def run_detail(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Res
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}")
-def run_artifact(request: Request, run_id: str, path: str, viewer: Viewer = ViewerDep) -> Response:
+def run_artifact(request: Request, run_id: str, path: str, viewer: ViewerDep) -> Response:
     with database(request).session() as db:
         run = runs.get(db, run_id)
     found = artifacts.artifact_file(run["workdir"], run["artifacts"], path)
@@ -64,7 +64,7 @@ def run_artifact(request: Request, run_id: str, path: str, viewer: Viewer = View
 
 
 @router.post("/runs/{run_id}/cancel")
-async def run_cancel(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Response:
+async def run_cancel(request: Request, run_id: str, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "run")
     await engine_client.cancel(run_id, client=await temporal(request), database=database(request))
     return redirect(f"/runs/{url_part(run_id)}")

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from temporalio.client import Client
 
 from oto.dashboard.web import (
-    Viewer,
     ViewerDep,
     database,
     in_thread,
@@ -45,7 +44,7 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 @router.get("/schedules")
-def schedule_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def schedule_list(request: Request, viewer: ViewerDep) -> Response:
     return render(request, "schedules.html", viewer, message="", given={}, **_context(request))
 
 
@@ -70,7 +69,7 @@ def _temporal(request: Request) -> Connect:
 
 
 @router.post("/schedules")
-async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_create(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
     given = {key: form.get(key) for key in FIELDS}
     try:
@@ -83,21 +82,21 @@ async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Respo
 
 
 @router.post("/schedules/{name}/pause")
-async def schedule_pause(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_pause(request: Request, name: str, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
     await engine_schedules.pause(name, form.get("note"), database=database(request), connector=_temporal(request))
     return redirect("/schedules")
 
 
 @router.post("/schedules/{name}/resume")
-async def schedule_resume(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_resume(request: Request, name: str, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "admin")
     await engine_schedules.resume(name, database=database(request), connector=_temporal(request))
     return redirect("/schedules")
 
 
 @router.post("/schedules/{name}/trigger")
-async def schedule_trigger(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_trigger(request: Request, name: str, viewer: ViewerDep) -> Response:
     """Fire the schedule on Temporal now, once; its planned fires stay as they are.
 
     Shows the run the fire started; when no worker has recorded it yet, the schedule's runs (it

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -17,12 +16,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 from temporalio.client import Client
 
-from oto.dashboard import forms, session
+from oto.dashboard import forms
 from oto.engine import client as engine_client
 from oto.errors import OtoError
-from oto.services import apikeys
-from oto.services.apikeys import Forbidden, KeyInfo
+from oto.services.apikeys import Forbidden
 from oto.services.database import Database
+from oto.web import session
+from oto.web.auth import Visitor, visitor
 
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
@@ -45,18 +45,8 @@ class LoginRequired(Exception):
     """No valid session: the page sends the browser to the login form."""
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The person looking at a page: the API key they logged in with, and their session's CSRF token."""
-
-    key: KeyInfo
-    csrf: str
-
-    def can(self, scope: str) -> bool:
-        return apikeys.allows(self.key.scope, scope)
-
-    def need(self, scope: str) -> None:
-        apikeys.require(self.key, scope)
+# The person looking at a page: the key they logged in with, and their session's CSRF token.
+Viewer = Visitor
 
 
 def database(request: Request) -> Database:
@@ -65,17 +55,13 @@ def database(request: Request) -> Database:
 
 
 def current_viewer(request: Request) -> Viewer:
-    login = session.current(request)
-    if login is None:
+    found = visitor(database(request), request)
+    if found is None:
         raise LoginRequired
-    with database(request).session() as db:
-        info = session.key_of(db, login)
-    if info is None:
-        raise LoginRequired
-    return Viewer(info, login.csrf)
+    return found
 
 
-ViewerDep = Depends(current_viewer)
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
 def url_part(value: object) -> str:
