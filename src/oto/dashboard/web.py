@@ -135,7 +135,8 @@ class PageRoute(APIRoute):
 
 
 def page_router() -> APIRouter:
-    return APIRouter(route_class=PageRoute, include_in_schema=False)
+    """Routes of pages; a body past ``forms.MAX_BODY`` is refused (413) before it is all read."""
+    return APIRouter(route_class=PageRoute, include_in_schema=False, max_body_size=forms.MAX_BODY)
 
 
 async def posted(request: Request, viewer: Viewer, scope: str) -> forms.Form:
