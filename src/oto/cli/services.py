@@ -130,7 +130,7 @@ async def _dev(api: bool) -> None:
 def _api_server(database: Database) -> Any:
     import uvicorn
 
-    from oto.api.app import create_app
+    from oto.web.server import create_app
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager

@@ -1,0 +1,24 @@
+"""The one web application OTO serves: the REST API under ``/api/v1`` and the dashboard at ``/``.
+
+Neither interface knows the other: ``oto.api.app`` builds the API alone, ``oto.dashboard`` adds
+its pages to an application, and this module puts the two together for ``oto serve`` and ``oto dev``.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from oto.api.app import Probe
+from oto.api.app import create_app as create_api
+from oto.api.temporal import Connect
+from oto.dashboard import mount as mount_dashboard
+from oto.services.database import Database
+
+
+def create_app(
+    database: Database | None = None, *, temporal: Connect | None = None, temporal_probe: Probe | None = None
+) -> FastAPI:
+    """The API over ``database`` and Temporal (the configured ones by default), with the dashboard at ``/``."""
+    app = create_api(database, temporal=temporal, temporal_probe=temporal_probe)
+    mount_dashboard(app)
+    return app
