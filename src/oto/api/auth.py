@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from oto.api.deps import DatabaseDep, reject_unknown_query
+from oto.api.deps import DatabaseDep
 from oto.services.apikeys import KeyInfo
 from oto.web import auth
 
@@ -28,8 +28,6 @@ def _authenticate(needed: str) -> Any:
     ) -> KeyInfo:
         info = auth.caller(database, request, credentials.credentials if credentials is not None else None)
         auth.require(info, needed)
-        # Checked once the caller is known, so an anonymous request gets its 401 first.
-        reject_unknown_query(request)
         return info
 
     dependency.__name__ = f"require_{needed}"

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from oto.api.auth import ADMIN
-from oto.api.deps import DatabaseDep, Name
+from oto.api.deps import NO_QUERY, DatabaseDep, Name
 from oto.api.models import KeyCreate, KeyOut, NewKeyOut
 from oto.api.problems import responses
 from oto.services import apikeys
 
-router = APIRouter(prefix="/apikeys", tags=["apikeys"])
+router = APIRouter(prefix="/apikeys", tags=["apikeys"], dependencies=[NO_QUERY])
 
 
 @router.get("", dependencies=[ADMIN], responses=responses(401, 403))

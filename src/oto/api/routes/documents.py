@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from temporalio.client import Client
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import DatabaseDep
+from oto.api.deps import NO_QUERY, DatabaseDep
 from oto.api.models import ImportReportOut
 from oto.api.problems import responses
 from oto.api.temporal import connect_of
@@ -18,7 +18,7 @@ from oto.engine import schedules as engine_schedules
 from oto.services import documents
 from oto.services.database import Database
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], dependencies=[NO_QUERY])
 
 Document = Annotated[
     dict[str, Any] | list[Any],

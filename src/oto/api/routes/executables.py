@@ -6,9 +6,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
+from pydantic import Field
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import Cascade, DatabaseDep, Limit, Offset, Tag
+from oto.api.deps import NO_QUERY, DatabaseDep, DeleteOptions, PagingQuery, QueryModel, Tag
 from oto.api.models import CheckRequest, ExecutableChanges, ExecutableOut, Page, SchemaProblems, VerdictOut, changes
 from oto.api.problems import responses
 from oto.api.temporal import connector_of
@@ -16,31 +17,35 @@ from oto.domain.documents import ExecutableDoc
 from oto.engine.schedules import delete_with_schedules
 from oto.services import catalog_schemas, commands, executables, listings
 
-GraphFormat = Annotated[Literal["dot", "mermaid"], Query(alias="format")]
+
+class GraphQuery(QueryModel):
+    fmt: Literal["dot", "mermaid"] = Field("dot", alias="format", description="Graphviz (dot) or Mermaid")
+
 
 router = APIRouter(prefix="/executables", tags=["executables"])
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 422))
-def list_executables(database: DatabaseDep, offset: Offset = 0, limit: Limit = 100) -> Page[ExecutableOut]:
+def list_executables(database: DatabaseDep, query: PagingQuery) -> Page[ExecutableOut]:
     with database.session() as db:
-        page = listings.executable_page(db, offset=offset, limit=limit)
-    return Page(items=[ExecutableOut.of(d) for d in page.items], total=page.total, offset=offset, limit=limit)
+        page = listings.executable_page(db, offset=query.offset, limit=query.limit)
+    return Page(items=[ExecutableOut.of(d) for d in page.items], total=page.total, offset=query.offset,
+                limit=query.limit)
 
 
-@router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 409, 422))
+@router.post("", status_code=201, dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 409, 422))
 def create_executable(database: DatabaseDep, body: ExecutableDoc) -> ExecutableOut:
     with database.session() as db:
         return ExecutableOut.of(executables.add(db, body))
 
 
-@router.get("/{tag}", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/{tag}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def get_executable(database: DatabaseDep, tag: Tag) -> ExecutableOut:
     with database.session() as db:
         return ExecutableOut.of(executables.get(db, tag))
 
 
-@router.patch("/{tag}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
+@router.patch("/{tag}", dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 422))
 def update_executable(database: DatabaseDep, tag: Tag, body: ExecutableChanges) -> ExecutableOut:
     """Change the path, description or task queue (name and version form the tag and stay)."""
     with database.session() as db:
@@ -48,15 +53,15 @@ def update_executable(database: DatabaseDep, tag: Tag, body: ExecutableChanges) 
 
 
 @router.delete("/{tag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
-async def delete_executable(request: Request, database: DatabaseDep, tag: Tag, cascade: Cascade = False) -> Response:
+async def delete_executable(request: Request, database: DatabaseDep, tag: Tag, options: DeleteOptions) -> Response:
     """Delete it with its parameters; 409 while commands use it, unless ``cascade`` (schedules it takes
     along are deleted on Temporal too: 503 without Temporal)."""
-    await delete_with_schedules("executable", tag, cascade=cascade, database=database,
+    await delete_with_schedules("executable", tag, cascade=options.cascade, database=database,
                                 connector=connector_of(request))
     return Response(status_code=204)
 
 
-@router.post("/{tag}/check", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.post("/{tag}/check", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def check_flags(database: DatabaseDep, tag: Tag, body: CheckRequest) -> VerdictOut:
     """The flag matching engine's verdict on a flag list; reads only, so a read key may ask."""
     with database.session() as db:
@@ -64,7 +69,7 @@ def check_flags(database: DatabaseDep, tag: Tag, body: CheckRequest) -> VerdictO
     return VerdictOut.model_validate(verdict.to_dict())
 
 
-@router.get("/{tag}/problems", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/{tag}/problems", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def schema_problems(database: DatabaseDep, tag: Tag) -> SchemaProblems:
     """The engine's problems with the executable's rules (empty when consistent)."""
     with database.session() as db:
@@ -76,8 +81,8 @@ def schema_problems(database: DatabaseDep, tag: Tag) -> SchemaProblems:
     "/{tag}/graph", dependencies=[READ], response_class=PlainTextResponse,
     responses=responses(401, 403, 404, 422, ok_media_type="text/plain"),
 )
-def rules_graph(database: DatabaseDep, tag: Tag, fmt: GraphFormat = "dot") -> PlainTextResponse:
+def rules_graph(database: DatabaseDep, tag: Tag, query: Annotated[GraphQuery, Query()]) -> PlainTextResponse:
     """The rules as a Graphviz (dot) or Mermaid graph."""
     with database.session() as db:
-        text = catalog_schemas.graph(db, tag, fmt)
+        text = catalog_schemas.graph(db, tag, query.fmt)
     return PlainTextResponse(text)

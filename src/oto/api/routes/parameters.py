@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import Cascade, DatabaseDep, Flag, Limit, Offset, Tag
+from oto.api.deps import NO_QUERY, DatabaseDep, DeleteOptions, Flag, PagingQuery, Tag
 from oto.api.models import NewParameter, Page, ParameterChanges, changes
 from oto.api.problems import responses
 from oto.api.temporal import connector_of
@@ -18,13 +18,13 @@ router = APIRouter(prefix="/executables/{tag}/parameters", tags=["parameters"])
 
 
 @router.get("", dependencies=[READ], responses=responses(401, 403, 404, 422))
-def list_parameters(database: DatabaseDep, tag: Tag, offset: Offset = 0, limit: Limit = 100) -> Page[ParameterDoc]:
+def list_parameters(database: DatabaseDep, tag: Tag, query: PagingQuery) -> Page[ParameterDoc]:
     with database.session() as db:
-        page = listings.parameter_page(db, tag, offset=offset, limit=limit)
-    return Page(items=page.items, total=page.total, offset=offset, limit=limit)
+        page = listings.parameter_page(db, tag, offset=query.offset, limit=query.limit)
+    return Page(items=page.items, total=page.total, offset=query.offset, limit=query.limit)
 
 
-@router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
+@router.post("", status_code=201, dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 409, 422))
 def create_parameter(database: DatabaseDep, tag: Tag, body: NewParameter) -> ParameterDoc:
     """Add a flag; refused (422, with the engine's problems) when it would make the rules inconsistent."""
     if body.executable_tag not in (None, tag):
@@ -33,13 +33,13 @@ def create_parameter(database: DatabaseDep, tag: Tag, body: NewParameter) -> Par
         return parameters.add(db, body.model_dump() | {"executable_tag": tag})
 
 
-@router.get("/{flag}", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/{flag}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def get_parameter(database: DatabaseDep, tag: Tag, flag: Flag) -> ParameterDoc:
     with database.session() as db:
         return parameters.get(db, tag, flag)
 
 
-@router.patch("/{flag}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
+@router.patch("/{flag}", dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 422))
 def update_parameter(database: DatabaseDep, tag: Tag, flag: Flag, body: ParameterChanges) -> ParameterDoc:
     """Change a flag's settings or rules; refused when a saved command or job would break."""
     with database.session() as db:
@@ -48,9 +48,9 @@ def update_parameter(database: DatabaseDep, tag: Tag, flag: Flag, body: Paramete
 
 @router.delete("/{flag}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
 async def delete_parameter(request: Request, database: DatabaseDep, tag: Tag, flag: Flag,
-                           cascade: Cascade = False) -> Response:
+                           options: DeleteOptions) -> Response:
     """Delete a flag; 409 while commands or other flags' rules use it, unless ``cascade`` (schedules it
     takes along are deleted on Temporal too: 503 without Temporal)."""
-    await delete_with_schedules("parameter", tag, flag, cascade=cascade, database=database,
+    await delete_with_schedules("parameter", tag, flag, cascade=options.cascade, database=database,
                                 connector=connector_of(request))
     return Response(status_code=204)

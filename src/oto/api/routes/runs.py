@@ -8,10 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import Field
 from temporalio.client import Client
 
 from oto.api.auth import READ, RUN, AdminKey, RunKey
-from oto.api.deps import DatabaseDep, Limit, Name, NameFilter, Offset
+from oto.api.deps import NO_QUERY, DatabaseDep, Name, NameFilter, Paging, QueryModel
 from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
 from oto.api.problems import responses
 from oto.api.temporal import connect_of
@@ -21,14 +22,33 @@ from oto.engine.follow import follow
 from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs, schedules
 from oto.services.apikeys import KeyInfo
 from oto.services.database import Database
+from oto.services.listings import MAX_LIMIT
 
 router = APIRouter(tags=["runs"])
 
-Wait = Annotated[bool, Query(description="Answer when the run has ended (200), not when it is queued (202)")]
-Timeout = Annotated[float | None, Query(gt=0, le=runs.MAX_TIMEOUT, description="Stop this run after so many seconds")]
-RoutineTimeout = Annotated[float | None, Query(
-    gt=0, le=runs.MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its start: its "
-    "running steps are cancelled, the rest never start, and it ends timed_out")]
+
+class StartQuery(QueryModel):
+    wait: bool = Field(False, description="Answer when the run has ended (200), not when it is queued (202)")
+    timeout: float | None = Field(None, gt=0, le=runs.MAX_TIMEOUT, description="Stop this run after so many seconds")
+
+
+class RoutineStartQuery(StartQuery):
+    timeout: float | None = Field(
+        None, gt=0, le=runs.MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its "
+        "start: its running steps are cancelled, the rest never start, and it ends timed_out")
+
+
+class RunQuery(Paging):
+    status: NameFilter = None
+    job: NameFilter = None
+    routine: NameFilter = None
+    trigger: NameFilter = None
+    kind: NameFilter = None
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="How many items at most")
+
+
+Start = Annotated[StartQuery, Query()]
+
 STARTED = responses(401, 403, 404, 422, 503) | {
     200: {"model": RunDetail, "description": "With wait: the run has ended"},
     202: {"model": RunDetail, "description": "Queued"},
@@ -56,34 +76,32 @@ async def _answer(database: Database, client: Client, run_id: str, wait: bool, r
 
 @router.post("/jobs/{name}/runs", status_code=202, responses=STARTED)
 async def run_job(
-    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey,
-    wait: Wait = False, timeout: Timeout = None,
+    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey, query: Start,
 ) -> RunDetail:
     """Start a job on Temporal: 202 with the queued run, or with ``wait`` 200 with its end."""
     await run_in_threadpool(_read, database, jobs.resolve, name)  # 404 or 422 before Temporal is asked
     client = await connect_of(request)
-    run_id = await engine_client.submit_job(name, trigger=_trigger(key), timeout=timeout, client=client,
+    run_id = await engine_client.submit_job(name, trigger=_trigger(key), timeout=query.timeout, client=client,
                                             database=database)
-    return await _answer(database, client, run_id, wait, response)
+    return await _answer(database, client, run_id, query.wait, response)
 
 
 @router.post("/routines/{name}/runs", status_code=202, responses=STARTED)
 async def run_routine(
-    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey, wait: Wait = False,
-    timeout: RoutineTimeout = None,
+    request: Request, response: Response, database: DatabaseDep, name: Name, key: RunKey,
+    query: Annotated[RoutineStartQuery, Query()],
 ) -> RunDetail:
     """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end."""
     await run_in_threadpool(_read, database, lookups.routine, name)
     client = await connect_of(request)
-    run_id = await engine_client.submit_routine(name, trigger=_trigger(key), timeout=timeout, client=client,
+    run_id = await engine_client.submit_routine(name, trigger=_trigger(key), timeout=query.timeout, client=client,
                                                 database=database)
-    return await _answer(database, client, run_id, wait, response)
+    return await _answer(database, client, run_id, query.wait, response)
 
 
 @router.post("/run", status_code=202, responses=STARTED)
 async def run_adhoc(
-    request: Request, response: Response, database: DatabaseDep, body: AdHocRun, key: AdminKey,
-    wait: Wait = False, timeout: Timeout = None,
+    request: Request, response: Response, database: DatabaseDep, body: AdHocRun, key: AdminKey, query: Start,
 ) -> RunDetail:
     """Run an executable's flags with values once, after the engine's verdict and the value checks.
 
@@ -93,9 +111,9 @@ async def run_adhoc(
     combination = adhoc.AdHoc(body.executable_tag, body.parameters, body.values)
     await run_in_threadpool(_read, database, adhoc.resolve, combination)
     client = await connect_of(request)
-    run_id = await engine_client.submit_adhoc(combination, trigger=_trigger(key), timeout=timeout, client=client,
-                                              database=database)
-    return await _answer(database, client, run_id, wait, response)
+    run_id = await engine_client.submit_adhoc(combination, trigger=_trigger(key), timeout=query.timeout,
+                                              client=client, database=database)
+    return await _answer(database, client, run_id, query.wait, response)
 
 
 TRIGGERED = responses(401, 403, 404, 422, 503) | {
@@ -104,7 +122,7 @@ TRIGGERED = responses(401, 403, 404, 422, 503) | {
 TRIGGER_WAIT = 5.0
 
 
-@router.post("/schedules/{name}/trigger", status_code=202, dependencies=[RUN], responses=TRIGGERED)
+@router.post("/schedules/{name}/trigger", status_code=202, dependencies=[RUN, NO_QUERY], responses=TRIGGERED)
 async def trigger_schedule(request: Request, database: DatabaseDep, name: Name) -> RunDetail | ScheduleFireSent:
     """Fire a schedule on Temporal now, once, even when paused (its next planned time is unchanged).
 
@@ -126,26 +144,24 @@ async def trigger_schedule(request: Request, database: DatabaseDep, name: Name) 
 
 
 @router.get("/runs", dependencies=[READ], responses=responses(401, 403, 422))
-def list_runs(
-    database: DatabaseDep, status: NameFilter = None, job: NameFilter = None, routine: NameFilter = None,
-    trigger: NameFilter = None, kind: NameFilter = None, offset: Offset = 0, limit: Limit = 50,
-) -> Page[RunSummary]:
+def list_runs(database: DatabaseDep, query: Annotated[RunQuery, Query()]) -> Page[RunSummary]:
     """Runs newest first, filtered by status, job, routine, trigger or kind (job, routine, step)."""
     with database.session() as db:
-        page = run_pages.page(db, status=status, job=job, routine=routine, trigger=trigger, kind=kind,
-                              offset=offset, limit=limit)
-    return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=offset,
-                limit=limit)
+        page = run_pages.page(db, status=query.status, job=query.job, routine=query.routine, trigger=query.trigger,
+                              kind=query.kind, offset=query.offset, limit=query.limit)
+    return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=query.offset,
+                limit=query.limit)
 
 
-@router.get("/runs/{run_id}", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/runs/{run_id}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def get_run(database: DatabaseDep, run_id: Name) -> RunDetail:
     """A run with its argv, status, exit code, times, output and (for a routine) its steps."""
     with database.session() as db:
         return RunDetail.model_validate(runs.get(db, run_id))
 
 
-@router.post("/runs/{run_id}/cancel", status_code=202, responses=responses(401, 403, 404, 422, 503))
+@router.post("/runs/{run_id}/cancel", status_code=202, dependencies=[NO_QUERY],
+             responses=responses(401, 403, 404, 422, 503))
 async def cancel_run(request: Request, database: DatabaseDep, run_id: Name, key: RunKey) -> RunDetail:
     """Ask Temporal to cancel a queued or running run; it ends ``cancelled`` once its processes are gone."""
     client = await connect_of(request) if await _is_open(database, run_id) else None
@@ -159,8 +175,9 @@ async def _is_open(database: Database, run_id: str) -> bool:
     return status not in runs.FINAL
 
 
-def _followed(database: DatabaseDep, run_id: Name) -> str:
-    """The run whose log is asked for: an unknown one is a 404 before the stream starts."""
+def _followed(database: DatabaseDep, run_id: Name, _: Annotated[None, NO_QUERY]) -> str:
+    """The run whose log is asked for: an unknown one is a 404 before the stream starts (once the
+    query, checked first, is known to be right)."""
     with database.session() as db:
         run_streams.state(db, run_id)
     return run_id
