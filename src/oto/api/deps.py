@@ -1,4 +1,4 @@
-"""What routes receive besides the request body: the database, the shapes of URL parts, query models.
+"""What routes receive besides the request body: the database (``oto.web.deps``), URL parts, query models.
 
 Every route takes its query parameters as one model that forbids any other (``QueryModel``), or
 depends on ``NO_QUERY``: a typo in a filter (``?comand=``) is a 422 naming it, never a listing of
@@ -9,19 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Path, Query, Request
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from oto.services.database import Database
 from oto.services.listings import MAX_LIMIT, MAX_OFFSET
+from oto.web.deps import DatabaseDep, database_of
 
+__all__ = ["NO_QUERY", "DatabaseDep", "DeleteOptions", "Flag", "Name", "NameFilter", "NoQuery", "Paging",
+           "PagingQuery", "QueryModel", "Tag", "database_of"]
 
-def database_of(request: Request) -> Database:
-    database: Database = request.app.state.database
-    return database
-
-
-DatabaseDep = Annotated[Database, Depends(database_of)]
 
 # A natural key from the URL. NUL cannot be stored or passed in an argv, so it is refused here.
 _NAME = r"^[^\x00]+$"

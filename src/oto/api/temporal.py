@@ -1,11 +1,13 @@
-"""How the API reaches Temporal: through the engine's client, replaceable per app (tests pass their own)."""
+"""How the API reaches Temporal: through the engine's client, replaceable per app (tests pass their own).
+
+Routes get it through ``oto.web.deps`` (``connect_of``, ``connector_of``), shared with the dashboard.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from fastapi import Request
 from temporalio.client import Client
 from temporalio.service import RPCError
 
@@ -13,24 +15,11 @@ from oto.engine import client as engine_client
 from oto.errors import Unavailable
 from oto.services.health import Status
 from oto.settings import get_settings
+from oto.web.deps import Connect, connect_of, connector_of
 
-Connect = Callable[[], Awaitable[Client]]
+__all__ = ["Connect", "connect_of", "connector_of", "default_connect", "probe_for"]
+
 HEALTH_TIMEOUT = 3.0
-
-
-async def connect_of(request: Request) -> Client:
-    """The app's Temporal client; Unavailable (503) when Temporal does not answer."""
-    connect: Connect = request.app.state.temporal
-    return await connect()
-
-
-def connector_of(request: Request) -> Connect:
-    """The app's way to Temporal for the engine, which asks it only once a change passed the database's checks."""
-
-    async def connect() -> Client:
-        return await connect_of(request)
-
-    return connect
 
 
 def probe_for(connect: Connect) -> Callable[[], Awaitable[Status]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,12 +17,12 @@ from starlette.responses import RedirectResponse, Response
 from temporalio.client import Client
 
 from oto.dashboard import forms
-from oto.engine import client as engine_client
 from oto.errors import OtoError
 from oto.services.apikeys import Forbidden
 from oto.services.database import Database
 from oto.web import session
 from oto.web.auth import Visitor, visitor
+from oto.web.deps import connect_of, database_of
 
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
@@ -50,8 +50,7 @@ Viewer = Visitor
 
 
 def database(request: Request) -> Database:
-    db: Database = request.app.state.database
-    return db
+    return database_of(request)
 
 
 def current_viewer(request: Request) -> Viewer:
@@ -153,9 +152,8 @@ async def in_thread(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 async def temporal(request: Request) -> Client:
-    """The app's Temporal client (the API's, replaceable in tests), else the engine's default."""
-    connect: Callable[[], Awaitable[Client]] = getattr(request.app.state, "temporal", None) or engine_client.connect
-    return await connect()
+    """The app's Temporal client (the API's, replaceable in tests)."""
+    return await connect_of(request)
 
 
 def trigger_of(viewer: Viewer) -> str:
