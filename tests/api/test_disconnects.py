@@ -1,8 +1,9 @@
 """A client leaving a live log stream: the real `oto serve` in its own process logs no traceback.
 
 A person closing a run's page, or Ctrl-C on `curl -N .../logs`, is an ordinary event; the server
-must let the stream go quietly. The server runs as `oto serve` over the test's database and
-Temporal, the worker in this process; its whole stderr is read at the end.
+must let the stream go quietly, and still stop in time while a stream is open. The server runs as
+`oto serve` over the test's database and Temporal, the worker in this process; its whole output
+is read at the end.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from pathlib import Path
 
 import httpx
 
+from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer, free_port
+from oto.web.server import SHUTDOWN_GRACE
 from tests.api.conftest import Keys
 from tests.engine.conftest import Engine
 
@@ -49,7 +52,12 @@ def oto_serve(engine: Engine, temporal: DevServer, log: Path) -> Iterator[int]:
             yield port
         finally:
             server.terminate()
-            server.wait(15)
+            try:
+                server.wait(SHUTDOWN_GRACE + 10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+                raise
 
 
 async def read_until(sock: socket.socket, marker: bytes, timeout: float = 20.0) -> bytes:
@@ -81,8 +89,7 @@ async def test_leaving_a_live_log_stream_leaves_no_traceback(engine: Engine, tem
     keys = Keys(engine.database)
     log = tmp_path / "serve.log"
     with oto_serve(engine, temporal, log) as port:
-        base = f"http://127.0.0.1:{port}"
-        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
             started = await http.post("/api/v1/jobs/chatty/runs", headers=keys["run"])
             assert started.status_code == 202, started.text
             run_id = started.json()["run_id"]
@@ -104,9 +111,14 @@ async def test_leaving_a_live_log_stream_leaves_no_traceback(engine: Engine, tem
             # It still serves, and the run goes on untouched.
             run = await http.get(f"/api/v1/runs/{run_id}", headers=keys["read"])
             assert run.json()["status"] == "running"
-            cancelled = await http.post(f"/api/v1/runs/{run_id}/cancel", headers=keys["run"])
-            assert cancelled.status_code == 202
-        assert (await engine.wait(run_id))["status"] == "cancelled"
+        # A stream still open when the server stops: the server stops within its grace all the same.
+        sock = await open_stream(port, f"/api/v1/runs/{run_id}/logs", keys["read"])
+        await read_until(sock, b"event: stdout")
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < SHUTDOWN_GRACE + 5
+    sock.close()
+    await engine_client.cancel(run_id, client=engine.client, database=engine.database)
+    assert (await engine.wait(run_id))["status"] == "cancelled"
     output = log.read_text()
     assert "Traceback" not in output, output
     assert "GET /api/v1/runs/" in output  # the log was written (uvicorn's access log)

@@ -130,7 +130,7 @@ async def _dev(api: bool) -> None:
 def _api_server(database: Database) -> Any:
     import uvicorn
 
-    from oto.web.server import create_app
+    from oto.web.server import SHUTDOWN_GRACE, create_app
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
@@ -139,7 +139,7 @@ def _api_server(database: Database) -> Any:
 
     settings = get_settings()
     config = uvicorn.Config(create_app(database), host=settings.api_host, port=settings.api_port,
-                            log_level="warning")
+                            log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE)
     return Server(config)
 
 

@@ -14,6 +14,11 @@ from oto.api.temporal import Connect
 from oto.dashboard import mount as mount_dashboard
 from oto.services.database import Database
 
+# Seconds a stopping server waits for open requests before it cancels them: a live log stream
+# (``/api/v1/runs/{id}/logs``, a run's page) ends only with its run, so uvicorn's default of
+# waiting for ever would keep ``oto serve`` up as long as any browser watches a run.
+SHUTDOWN_GRACE = 5
+
 
 def create_app(
     database: Database | None = None, *, temporal: Connect | None = None, temporal_probe: Probe | None = None
