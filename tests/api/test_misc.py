@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from oto.api.app import create_app
@@ -78,3 +81,21 @@ def test_unknown_query_parameters_and_unreadable_bodies_are_422(client: TestClie
     assert client.get("/health?x=1").status_code == 422
     garbage = client.post("/api/v1/jobs", content=b"\xff\xfe", headers=admin | {"content-type": "application/json"})
     assert garbage.status_code == 422 and garbage.json()["type"] == "urn:oto:problem:invalid-input"
+
+
+def test_every_route_refuses_a_query_parameter_it_does_not_take(app: FastAPI, client: TestClient,
+                                                                 admin: dict[str, str]) -> None:
+    served = [(method.upper(), path) for path, operations in app.openapi()["paths"].items() for method in operations]
+    assert len(served) > 40
+    for method, path in served:
+        url = re.sub(r"{[^}]+}", "x", path)
+        answer = client.request(method, f"{url}?bogus=1", headers=admin, json={})
+        assert answer.status_code == 422, (method, path, answer.text)
+        assert answer.json()["detail"].startswith("query: unknown parameter 'bogus' (this route takes: "), (
+            method, path, answer.json())
+        anonymous = client.request(method, f"{url}?bogus=1", json={})
+        assert anonymous.status_code == (422 if path == "/health" else 401), (method, path)
+    runs = client.get("/api/v1/runs?offset=0&limit=1&stauts=failed", headers=admin).json()["detail"]
+    assert runs == ("query: unknown parameter 'stauts' "
+                    "(this route takes: job, kind, limit, offset, routine, status, trigger)")
+    assert client.get("/api/v1/jobs/x/argv?bogus=1").status_code == 401  # who asks is settled first

@@ -19,11 +19,11 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from fastapi.testclient import TestClient
 
-from oto.api.app import create_app
 from oto.engine.devserver import free_port
 from oto.services import apikeys
 from oto.services.database import Database
 from oto.services.health import Status
+from oto.web.server import create_app
 
 # The engine's fixtures: a real Temporal dev server and an in-process worker per test.
 from tests.engine.conftest import engine  # noqa: F401

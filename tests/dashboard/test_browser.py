@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from oto.api.app import create_app
 from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
+from oto.web.server import create_app
 from tests.dashboard.conftest import make_key, serving
 from tests.engine.conftest import Engine
 

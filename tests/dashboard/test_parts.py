@@ -8,9 +8,10 @@ import re
 import pytest
 from starlette.requests import Request
 
-from oto.dashboard import builder, forms, graphs, session
+from oto.dashboard import builder, forms, graphs
 from oto.domain.documents import ParameterDoc, StepDoc
 from oto.fme import Schema
+from oto.web import session
 
 
 def param(flag: str, **fields: object) -> ParameterDoc:
@@ -107,8 +108,20 @@ def test_forms_refuse_other_bodies() -> None:
 
 
 def test_a_session_cookie_round_trips_and_expires() -> None:
-    login = session.Login("k", "abcd1234", "tok", 2000)
+    login = session.Login("k", "abcd1234", "tok")
     cookie = session.encode(login)
-    assert session.decode(cookie, now=1999) == login
-    assert session.decode(cookie, now=2001) is None
+    assert session.decode(cookie) == login
+    assert session.decode(cookie, max_age=-1) is None  # older than allowed
+    assert session.decode(cookie[:-1] + ("A" if cookie[-1] != "A" else "B")) is None
     assert session.csrf_ok("tok", "tok") and not session.csrf_ok("tok", "tik") and not session.csrf_ok("tok", None)
+
+
+def test_forms_past_a_limit_are_too_large_and_broken_ones_bad() -> None:
+    many = "&".join(f"f{i}=x" for i in range(forms.MAX_FIELDS + 1)).encode()
+    with pytest.raises(forms.FormTooLarge, match="more than"):
+        asyncio.run(forms.read(_request(many, "application/x-www-form-urlencoded")))
+    big = b"document=" + b"x" * (forms.MAX_FIELD + 1)
+    with pytest.raises(forms.FormTooLarge, match="field of the form is larger"):
+        asyncio.run(forms.read(_request(big, "application/x-www-form-urlencoded")))
+    with pytest.raises(forms.BadForm, match="cannot be read"):
+        asyncio.run(forms.read(_request(b"--XX\r\nnonsense", "multipart/form-data")))

@@ -14,11 +14,11 @@ import pytest
 from temporalio.client import ScheduleDescription
 from temporalio.service import RPCError, RPCStatusCode
 
-from oto.api.app import create_app
 from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
 from oto.engine.schedules import schedule_id
 from oto.errors import NotFound, Unavailable
+from oto.web.server import create_app
 from tests.dashboard.conftest import csrf_of, make_key, temporal_up
 from tests.engine.conftest import Engine
 

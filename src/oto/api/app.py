@@ -1,4 +1,7 @@
-"""The FastAPI application: routers under ``/api/v1``, problems for every error, keys on every route."""
+"""The REST API alone: routers under ``/api/v1``, problems for every error, keys on every route.
+
+``oto.web.server`` serves it together with the dashboard.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +27,6 @@ from oto.api.routes import (
     valuetypes,
 )
 from oto.app import App, Connect, Database, Status
-from oto.dashboard import mount as mount_dashboard
 
 API_PREFIX = "/api/v1"
 Probe = Callable[[], Awaitable[Status]]
@@ -33,7 +35,10 @@ Probe = Callable[[], Awaitable[Status]]
 def create_app(
     database: Database | None = None, *, temporal: Connect | None = None, temporal_probe: Probe | None = None
 ) -> FastAPI:
-    """The API over ``database`` and the Temporal ``temporal`` connects to (the configured ones by default)."""
+    """The API over ``database`` and the Temporal ``temporal`` connects to (the configured ones by default).
+
+    Only the API: ``oto.web.server.create_app`` adds the dashboard.
+    """
     app = FastAPI(
         title="OTO",
         version="1",
@@ -43,8 +48,6 @@ def create_app(
     )
     oto = App(database, temporal=temporal)
     app.state.oto = oto
-    app.state.database = oto.database  # the dashboard's pages read it (until they call the app too)
-    app.state.temporal = oto.temporal
     app.state.temporal_probe = temporal_probe or oto.temporal_status
     problems.install(app)
     app.include_router(health.router)
@@ -52,7 +55,6 @@ def create_app(
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
                    apikeys):
         app.include_router(module.router, prefix=API_PREFIX)
-    mount_dashboard(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

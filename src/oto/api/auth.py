@@ -1,4 +1,7 @@
-"""API keys on every route but ``/health``: ``Authorization: Bearer <key>``, checked against a scope."""
+"""API keys on every route but ``/health``: ``Authorization: Bearer <key>``, checked against a scope.
+
+The dashboard's pages call the API with their session cookie instead (``oto.web.auth``).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +10,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from oto.api.deps import app_of, reject_unknown_query
-from oto.dashboard import session as dashboard_session
-from oto.services import apikeys
-from oto.services.apikeys import KeyInfo, Unauthorized
+from oto.api.deps import AppDep
+from oto.app.keys import KeyInfo
+from oto.web import auth
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -21,16 +23,11 @@ bearer = HTTPBearer(
 
 def _authenticate(needed: str) -> Any:
     def dependency(
-        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+        request: Request, app: AppDep,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
     ) -> KeyInfo:
-        if credentials is None and dashboard_session.current(request) is None:
-            raise Unauthorized("this needs an API key: send the header Authorization: Bearer <key>")
-        with app_of(request).database.session() as db:
-            info = (apikeys.authenticate(db, credentials.credentials) if credentials is not None
-                    else dashboard_session.authenticate(db, request))  # the dashboard's browser calls
-        apikeys.require(info, needed)
-        # Checked once the caller is known, so an anonymous request gets its 401 first.
-        reject_unknown_query(request)
+        info = auth.caller(app, request, credentials.credentials if credentials is not None else None)
+        auth.require(info, needed)
         return info
 
     dependency.__name__ = f"require_{needed}"

@@ -98,12 +98,36 @@ def _message(text: Any) -> str:
     return str(text).removeprefix("Value error, ")
 
 
+def _field_error(request: Request, error: dict[str, Any]) -> FieldError:
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == "extra_forbidden" and len(loc) == 2 and loc[0] == "query":
+        # A query model refused a parameter it does not name: say which, and what the route takes.
+        expected = ", ".join(sorted(_query_names(request.scope.get("route")))) or "none"
+        return FieldError(location="query", message=f"unknown parameter {loc[1]!r} (this route takes: {expected})")
+    return FieldError(location=_location(loc), message=_message(error.get("msg", "invalid")))
+
+
+def _query_names(route: Any) -> set[str]:
+    """The query parameters a route and its dependencies take, those of query models included."""
+    names: set[str] = set()
+    pending = [getattr(route, "dependant", None)]
+    while pending:
+        dependant = pending.pop()
+        if dependant is None:
+            continue
+        pending += dependant.dependencies
+        for param in dependant.query_params:
+            model = param.field_info.annotation
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                names |= {info.alias or name for name, info in model.model_fields.items()}
+            else:
+                names.add(param.alias)
+    return names
+
+
 def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, RequestValidationError)
-    errors = [
-        FieldError(location=_location(e.get("loc", ())), message=_message(e.get("msg", "invalid")))
-        for e in error.errors()
-    ]
+    errors = [_field_error(request, e) for e in error.errors()]
     first = errors[0] if errors else FieldError(location="", message="the request is invalid")
     detail = f"{first.location}: {first.message}" if first.location else first.message
     return problem(request, HTTP_422_UNPROCESSABLE_CONTENT, "Invalid input", detail, slug="invalid-input",

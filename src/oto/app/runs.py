@@ -86,9 +86,9 @@ class Runs:
         async for event in follow(self.database, run_id):
             yield event
 
-    async def check_followable(self, run_id: str) -> None:
+    def check_followable(self, run_id: str) -> None:
         """NotFound for an unknown run: a stream's answer must be known before it starts."""
-        await self.database.run(run_streams.state, run_id)
+        self.database.call(run_streams.state, run_id)
 
     # -- reading -----------------------------------------------------------------------------------
 

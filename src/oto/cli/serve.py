@@ -19,16 +19,17 @@ def serve(
     """Serve the REST API on OTO_API_HOST:OTO_API_PORT (127.0.0.1:1515); /openapi.json describes it."""
     import uvicorn
 
-    from oto.api.app import create_app
+    from oto.web.server import SHUTDOWN_GRACE, create_app
 
     settings = get_settings()
     database = get_app().database
     database.check_schema()  # one clear sentence now rather than a 503 on every request
-    app = create_app(database)  # with the dashboard at / when this installation has it
+    app = create_app(database)  # the API, and the dashboard at /
     bind_host, bind_port = host or settings.api_host, port or settings.api_port
     say(f"OTO API on http://{bind_host}:{bind_port}/api/v1 (OpenAPI at /openapi.json, keys: `oto apikey create`)")
     say(f"dashboard on http://{bind_host}:{bind_port}/")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, proxy_headers=False)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, proxy_headers=False,
+                timeout_graceful_shutdown=SHUTDOWN_GRACE)
 
 
 def register(app: typer.Typer) -> None:

@@ -102,7 +102,7 @@ async def _dev(app: App, api: bool) -> None:
 def _api_server(app: App) -> Any:
     import uvicorn
 
-    from oto.api.app import create_app
+    from oto.web.server import SHUTDOWN_GRACE, create_app
 
     class Server(uvicorn.Server):
         @contextlib.contextmanager
@@ -111,7 +111,7 @@ def _api_server(app: App) -> Any:
 
     settings = get_settings()
     config = uvicorn.Config(create_app(app.database), host=settings.api_host, port=settings.api_port,
-                            log_level="warning")
+                            log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE)
     return Server(config)
 
 

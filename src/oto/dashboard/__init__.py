@@ -1,7 +1,8 @@
 """The web dashboard: server-rendered pages over the services, a little JavaScript over the REST API.
 
-``mount(app)`` adds it to the API's application at ``/``, with its stylesheet and script under
-``/static``; nothing is fetched from anywhere else at run time.
+``mount(app)`` adds it to an application at ``/`` (``oto.web.server`` adds it to the API's), with its
+stylesheet and script under ``/static``; nothing is fetched from anywhere else at run time. The
+pages read ``app.state.database`` and ``app.state.temporal``, which the API's application sets.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ STATIC_PATH = "/static"
 
 
 def mount(app: FastAPI) -> None:
-    """Serve the dashboard from ``app`` (the API's application from ``oto.api.app.create_app``)."""
+    """Serve the dashboard from ``app`` (the API's application, see ``oto.web.server.create_app``)."""
     from oto.dashboard import pages_catalog, pages_home, pages_jobs, pages_runs, pages_schedules
     from oto.dashboard.web import HERE
 

@@ -11,7 +11,6 @@ from starlette.responses import Response
 from oto.app.documents import Documents
 from oto.dashboard import builder, graphs
 from oto.dashboard.web import (
-    Viewer,
     ViewerDep,
     app_of,
     in_thread,
@@ -31,7 +30,7 @@ CATALOG_PARTS = ("oto", "executables", "parameters")
 
 
 @router.get("/executables")
-def executable_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def executable_list(request: Request, viewer: ViewerDep) -> Response:
     app = app_of(request)
     found = app.executables.page(limit=PAGE).items
     counts = {e.tag: app.parameters.page(e.tag, limit=1).total for e in found}
@@ -39,7 +38,7 @@ def executable_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
 
 
 @router.get("/executables/{tag}")
-def executable_detail(request: Request, tag: str, viewer: Viewer = ViewerDep) -> Response:
+def executable_detail(request: Request, tag: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     exe = app.executables.get(tag)
     params = app.parameters.list_all(tag)
@@ -65,7 +64,7 @@ def _builder_context(request: Request, tag: str, picked: list[str]) -> dict[str,
 
 @router.get("/builder")
 def builder_page(
-    request: Request, viewer: Viewer = ViewerDep, executable: str = "",
+    request: Request, viewer: ViewerDep, executable: str = "",
     flag: list[str] = Query(default_factory=list),
     name: str = "", description: str = "",
 ) -> Response:
@@ -74,7 +73,7 @@ def builder_page(
 
 
 @router.post("/builder")
-async def builder_save(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def builder_save(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "read")
     tag, name, description = form.get("executable"), form.get("name").strip(), form.get("description")
     context = await in_thread(_builder_context, request, tag, form.all("flag"))
@@ -96,14 +95,14 @@ async def builder_save(request: Request, viewer: Viewer = ViewerDep) -> Response
 
 
 @router.get("/commands")
-def command_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def command_list(request: Request, viewer: ViewerDep) -> Response:
     app = app_of(request)
     found = app.commands.page(limit=PAGE).items
     return render(request, "commands.html", viewer, commands=found)
 
 
 @router.get("/commands/{name}")
-def command_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+def command_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     command = app.commands.get(name)
     params = {p.flag: p for p in app.parameters.list_all(command.executable_tag)}
@@ -112,7 +111,7 @@ def command_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> R
 
 
 @router.get("/import")
-def import_form(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def import_form(request: Request, viewer: ViewerDep) -> Response:
     return render(request, "import.html", viewer, report=None, message="")
 
 
@@ -122,7 +121,7 @@ def _document(text: str, catalog_only: bool) -> Any:
 
 
 @router.post("/import")
-async def import_document(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def import_document(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "admin")
     upload = form.files.get("file")
     text = upload.decode("utf-8", "replace") if upload else form.get("document")

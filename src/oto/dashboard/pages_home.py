@@ -13,10 +13,9 @@ from starlette.responses import Response
 from oto.app.keys import Forbidden
 from oto.app.runs import QUEUED, RUNNING
 from oto.app.schedules import Schedules
-from oto.dashboard import forms, session
+from oto.dashboard import forms
 from oto.dashboard.web import (
     LoginRequired,
-    Viewer,
     ViewerDep,
     app_of,
     current_viewer,
@@ -28,6 +27,7 @@ from oto.dashboard.web import (
 )
 from oto.errors import OtoError
 from oto.settings import get_settings
+from oto.web import session
 
 router = page_router()
 
@@ -73,7 +73,7 @@ async def login(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def logout(request: Request, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "read")
     response = redirect("/login")
     session.end(response)
@@ -103,7 +103,7 @@ def _overview_data(request: Request) -> dict[str, Any]:
 
 
 @router.get("/")
-async def overview(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def overview(request: Request, viewer: ViewerDep) -> Response:
     data = await in_thread(_overview_data, request)
     states, problem = await app_of(request).workers.queue_states(data.pop("queue_names"))
     return render(request, "overview.html", viewer, queues=states, queue_problem=problem, **data)

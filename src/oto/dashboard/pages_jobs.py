@@ -107,7 +107,7 @@ def _command_and_params(request: Request, name: str) -> tuple[CommandDoc, dict[s
 
 
 @router.get("/jobs")
-def job_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def job_list(request: Request, viewer: ViewerDep) -> Response:
     app = app_of(request)
     found = app.jobs.page(limit=PAGE).items
     all_commands = app.commands.page(limit=PAGE).items
@@ -123,7 +123,7 @@ def _job_form(request: Request, viewer: Viewer, command: CommandDoc, params: dic
 
 
 @router.get("/jobs/new")
-def job_new(request: Request, command: str, viewer: Viewer = ViewerDep) -> Response:
+def job_new(request: Request, command: str, viewer: ViewerDep) -> Response:
     found, params = _command_and_params(request, command)
     return _job_form(request, viewer, found, params, name="", description="", values={}, editing=False)
 
@@ -162,12 +162,12 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
 
 
 @router.post("/jobs/new")
-async def job_create(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def job_create(request: Request, viewer: ViewerDep) -> Response:
     return await _save_job(request, viewer, "", None)
 
 
 @router.post("/jobs/preview")
-async def job_preview(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def job_preview(request: Request, viewer: ViewerDep) -> Response:
     """The argv preview the form shows as values are typed: ``{"argv": ...}`` or ``{"error": ...}``."""
     form = await posted(request, viewer, "read")
     try:
@@ -179,7 +179,7 @@ async def job_preview(request: Request, viewer: Viewer = ViewerDep) -> Response:
 
 
 @router.get("/jobs/{name}")
-def job_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+def job_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     job = app.jobs.get(name)
     command = app.commands.get(job.command)
@@ -193,7 +193,7 @@ def job_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Respo
 
 
 @router.get("/jobs/{name}/edit")
-def job_edit(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+def job_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     job = app.jobs.get(name)
     found, params = _command_and_params(request, job.command)
@@ -202,12 +202,12 @@ def job_edit(request: Request, name: str, viewer: Viewer = ViewerDep) -> Respons
 
 
 @router.post("/jobs/{name}/edit")
-async def job_update(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def job_update(request: Request, name: str, viewer: ViewerDep) -> Response:
     return await _save_job(request, viewer, "", name)
 
 
 @router.post("/jobs/{name}/run")
-async def job_run(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def job_run(request: Request, name: str, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "run")
     run_id = await app_of(request).runs.submit_job(name, trigger=trigger_of(viewer))
     return redirect(f"/runs/{url_part(run_id)}")
@@ -217,7 +217,7 @@ async def job_run(request: Request, name: str, viewer: Viewer = ViewerDep) -> Re
 
 
 @router.get("/routines")
-def routine_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def routine_list(request: Request, viewer: ViewerDep) -> Response:
     app = app_of(request)
     found = app.routines.page(limit=PAGE).items
     return render(request, "routines.html", viewer, routines=found)
@@ -253,13 +253,13 @@ def _rows(steps: list[StepDoc]) -> list[dict[str, str]]:
 
 
 @router.get("/routines/new")
-def routine_new(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def routine_new(request: Request, viewer: ViewerDep) -> Response:
     return _routine_form(request, viewer, name="", description="", steps=[{"id": "", "job": "", "after": ""}] * 2,
                          editing=False)
 
 
 @router.get("/routines/{name}")
-def routine_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+def routine_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     routine = app.routines.get(name)
     recent = app.runs.list_all(routine=name, limit=10)
@@ -267,7 +267,7 @@ def routine_detail(request: Request, name: str, viewer: Viewer = ViewerDep) -> R
 
 
 @router.get("/routines/{name}/edit")
-def routine_edit(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+def routine_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     routine = app.routines.get(name)
     return _routine_form(request, viewer, name=routine.name, description=routine.description,
@@ -306,17 +306,17 @@ async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -
 
 
 @router.post("/routines/new")
-async def routine_create(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def routine_create(request: Request, viewer: ViewerDep) -> Response:
     return await _save_routine(request, viewer, None)
 
 
 @router.post("/routines/{name}/edit")
-async def routine_update(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def routine_update(request: Request, name: str, viewer: ViewerDep) -> Response:
     return await _save_routine(request, viewer, name)
 
 
 @router.post("/routines/{name}/run")
-async def routine_run(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def routine_run(request: Request, name: str, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "run")
     run_id = await app_of(request).runs.submit_routine(name, trigger=trigger_of(viewer))
     return redirect(f"/runs/{url_part(run_id)}")

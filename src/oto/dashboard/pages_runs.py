@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, Response
 from oto.app import App
 from oto.app.runs import FINAL, KINDS, STATUSES
 from oto.dashboard import artifacts, graphs
-from oto.dashboard.web import Viewer, ViewerDep, app_of, page_router, posted, redirect, render, url_part
+from oto.dashboard.web import ViewerDep, app_of, page_router, posted, redirect, render, url_part
 from oto.errors import NotFound
 
 router = page_router()
@@ -21,7 +21,7 @@ PAGE_SIZE = 50
 
 @router.get("/runs")
 def run_list(
-    request: Request, viewer: Viewer = ViewerDep, status: str = "", job: str = "", routine: str = "",
+    request: Request, viewer: ViewerDep, status: str = "", job: str = "", routine: str = "",
     trigger: str = "", kind: str = "", offset: int = 0,
 ) -> Response:
     app = app_of(request)
@@ -47,7 +47,7 @@ def _routine_picture(app: App, run: dict[str, Any]) -> Markup | None:
 
 
 @router.get("/runs/{run_id}")
-def run_detail(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Response:
+def run_detail(request: Request, run_id: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     run = app.runs.get(run_id)
     svg = _routine_picture(app, run) if run["kind"] == "routine" else None
@@ -55,7 +55,7 @@ def run_detail(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Res
 
 
 @router.get("/runs/{run_id}/artifacts/{path:path}")
-def run_artifact(request: Request, run_id: str, path: str, viewer: Viewer = ViewerDep) -> Response:
+def run_artifact(request: Request, run_id: str, path: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     run = app.runs.get(run_id)
     found = artifacts.artifact_file(run["workdir"], run["artifacts"], path)
@@ -63,7 +63,7 @@ def run_artifact(request: Request, run_id: str, path: str, viewer: Viewer = View
 
 
 @router.post("/runs/{run_id}/cancel")
-async def run_cancel(request: Request, run_id: str, viewer: Viewer = ViewerDep) -> Response:
+async def run_cancel(request: Request, run_id: str, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "run")
     await app_of(request).runs.cancel(run_id)
     return redirect(f"/runs/{url_part(run_id)}")

@@ -11,7 +11,6 @@ from starlette.responses import Response
 
 from oto.app.schedules import OVERLAP_POLICIES, Schedules, trigger_of
 from oto.dashboard.web import (
-    Viewer,
     ViewerDep,
     app_of,
     in_thread,
@@ -41,7 +40,7 @@ def _context(request: Request) -> dict[str, Any]:
 
 
 @router.get("/schedules")
-def schedule_list(request: Request, viewer: Viewer = ViewerDep) -> Response:
+def schedule_list(request: Request, viewer: ViewerDep) -> Response:
     return render(request, "schedules.html", viewer, message="", given={}, **_context(request))
 
 
@@ -57,11 +56,12 @@ def _doc(given: dict[str, str]) -> dict[str, Any]:
 
 
 @router.post("/schedules")
-async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_create(request: Request, viewer: ViewerDep) -> Response:
+    app = app_of(request)
     form = await posted(request, viewer, "admin")
     given = {key: form.get(key) for key in FIELDS}
     try:
-        await app_of(request).schedules.add(_doc(given))
+        await app.schedules.add(_doc(given))
     except OtoError as error:
         context = await in_thread(_context, request)
         return render(request, "schedules.html", viewer, status_code=error.http_status, message=error.message,
@@ -70,28 +70,31 @@ async def schedule_create(request: Request, viewer: Viewer = ViewerDep) -> Respo
 
 
 @router.post("/schedules/{name}/pause")
-async def schedule_pause(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_pause(request: Request, name: str, viewer: ViewerDep) -> Response:
+    app = app_of(request)
     form = await posted(request, viewer, "admin")
-    await app_of(request).schedules.pause(name, form.get("note"))
+    await app.schedules.pause(name, form.get("note"))
     return redirect("/schedules")
 
 
 @router.post("/schedules/{name}/resume")
-async def schedule_resume(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_resume(request: Request, name: str, viewer: ViewerDep) -> Response:
+    app = app_of(request)
     await posted(request, viewer, "admin")
-    await app_of(request).schedules.resume(name)
+    await app.schedules.resume(name)
     return redirect("/schedules")
 
 
 @router.post("/schedules/{name}/trigger")
-async def schedule_trigger(request: Request, name: str, viewer: Viewer = ViewerDep) -> Response:
+async def schedule_trigger(request: Request, name: str, viewer: ViewerDep) -> Response:
     """Fire the schedule on Temporal now, once; its planned fires stay as they are.
 
     Shows the run the fire started; when no worker has recorded it yet, the schedule's runs (it
     appears there once a worker takes the fire).
     """
+    app = app_of(request)
     await posted(request, viewer, "run")
-    run_id = await app_of(request).schedules.trigger(name)
+    run_id = await app.schedules.trigger(name)
     if run_id is None:
         return redirect(f"/runs?{urlencode({'trigger': trigger_of(name)})}")
     return redirect(f"/runs/{url_part(run_id)}")

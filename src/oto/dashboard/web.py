@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -16,10 +15,14 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from oto.app import App, Database
-from oto.app.keys import Forbidden, KeyInfo, allows, require
-from oto.dashboard import forms, session
+from oto.app.keys import Forbidden
+from oto.dashboard import forms
 from oto.errors import OtoError
+from oto.web import session
+from oto.web.auth import Visitor, visitor
+from oto.web.deps import app_of
+
+__all__ = ["app_of"]
 
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
@@ -42,43 +45,18 @@ class LoginRequired(Exception):
     """No valid session: the page sends the browser to the login form."""
 
 
-@dataclass(frozen=True)
-class Viewer:
-    """The person looking at a page: the API key they logged in with, and their session's CSRF token."""
-
-    key: KeyInfo
-    csrf: str
-
-    def can(self, scope: str) -> bool:
-        return allows(self.key.scope, scope)
-
-    def need(self, scope: str) -> None:
-        require(self.key, scope)
-
-
-def app_of(request: Request) -> App:
-    """The application the server was built over (its database and its way to Temporal)."""
-    app: App = request.app.state.oto
-    return app
-
-
-def database(request: Request) -> Database:
-    db: Database = request.app.state.database
-    return db
+# The person looking at a page: the key they logged in with, and their session's CSRF token.
+Viewer = Visitor
 
 
 def current_viewer(request: Request) -> Viewer:
-    login = session.current(request)
-    if login is None:
+    found = visitor(app_of(request), request)
+    if found is None:
         raise LoginRequired
-    with database(request).session() as db:
-        info = session.key_of(db, login)
-    if info is None:
-        raise LoginRequired
-    return Viewer(info, login.csrf)
+    return found
 
 
-ViewerDep = Depends(current_viewer)
+ViewerDep = Annotated[Viewer, Depends(current_viewer)]
 
 
 def url_part(value: object) -> str:
@@ -152,7 +130,8 @@ class PageRoute(APIRoute):
 
 
 def page_router() -> APIRouter:
-    return APIRouter(route_class=PageRoute, include_in_schema=False)
+    """Routes of pages; a body past ``forms.MAX_BODY`` is refused (413) before it is all read."""
+    return APIRouter(route_class=PageRoute, include_in_schema=False, max_body_size=forms.MAX_BODY)
 
 
 async def posted(request: Request, viewer: Viewer, scope: str) -> forms.Form:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from oto.api.auth import ADMIN
-from oto.api.deps import AppDep, Name
+from oto.api.deps import NO_QUERY, AppDep, Name
 from oto.api.models import KeyCreate, KeyOut, NewKeyOut
 from oto.api.problems import responses
 
-router = APIRouter(prefix="/apikeys", tags=["apikeys"])
+router = APIRouter(prefix="/apikeys", tags=["apikeys"], dependencies=[NO_QUERY])
 
 
 @router.get("", dependencies=[ADMIN], responses=responses(401, 403))

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Body
 from fastapi.responses import Response
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import AppDep
+from oto.api.deps import NO_QUERY, AppDep
 from oto.api.models import ImportReportOut
 from oto.api.problems import responses
 
-router = APIRouter(tags=["documents"])
+router = APIRouter(tags=["documents"], dependencies=[NO_QUERY])
 
 Document = Annotated[
     dict[str, Any] | list[Any],

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from oto.api.deps import app_of, reject_unknown_query
+from oto.api.deps import NO_QUERY, app_of
 from oto.app import Status
 
 router = APIRouter(tags=["health"])
@@ -29,7 +29,7 @@ def _check(status: Status) -> Check:
 
 
 @router.get(
-    "/health", response_model=Health, dependencies=[Depends(reject_unknown_query)],
+    "/health", response_model=Health, dependencies=[NO_QUERY],
     responses={503: {"model": Health, "description": "Something OTO needs is down"}},
 )
 async def health(request: Request) -> JSONResponse:

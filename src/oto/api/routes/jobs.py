@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from oto.api.auth import ADMIN, READ
-from oto.api.deps import AppDep, Cascade, Limit, Name, NameFilter, Offset
+from oto.api.deps import NO_QUERY, AppDep, DeleteOptions, Name, NameFilter, Paging
 from oto.api.models import JobChanges, Page, changes, json_page
 from oto.api.problems import responses
 from oto.domain.documents import JobDoc
@@ -13,41 +15,43 @@ from oto.domain.documents import JobDoc
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
+class JobQuery(Paging):
+    command: NameFilter = None
+
+
 @router.get("", response_model=Page[JobDoc], dependencies=[READ], responses=responses(401, 403, 404, 422))
-def list_jobs(
-    app: AppDep, command: NameFilter = None, offset: Offset = 0, limit: Limit = 100
-) -> Response:
+def list_jobs(app: AppDep, query: Annotated[JobQuery, Query()]) -> Response:
     """Jobs by name, optionally only those of one command; secret values are masked."""
-    page = app.jobs.page(command=command, offset=offset, limit=limit)
-    return json_page(Page[JobDoc](items=page.items, total=page.total, offset=offset, limit=limit))
+    page = app.jobs.page(command=query.command, offset=query.offset, limit=query.limit)
+    return json_page(Page[JobDoc](items=page.items, total=page.total, offset=query.offset, limit=query.limit))
 
 
-@router.post("", status_code=201, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422))
+@router.post("", status_code=201, dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 409, 422))
 def create_job(app: AppDep, body: JobDoc) -> JobDoc:
     """Save a job: a value for each flag of its command that takes one."""
     return app.jobs.add(body)
 
 
-@router.get("/{name}", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/{name}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def get_job(app: AppDep, name: Name) -> JobDoc:
     return app.jobs.get(name)
 
 
-@router.get("/{name}/argv", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/{name}/argv", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def job_argv(app: AppDep, name: Name) -> list[str]:
     """The exact argv the job would run, secret values masked."""
     return app.jobs.argv(name)
 
 
-@router.patch("/{name}", dependencies=[ADMIN], responses=responses(401, 403, 404, 422))
+@router.patch("/{name}", dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 422))
 def update_job(app: AppDep, name: Name, body: JobChanges) -> JobDoc:
     """Change a job; a masked secret ("***") keeps the stored value."""
     return app.jobs.update(name, changes(body))
 
 
 @router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))
-async def delete_job(app: AppDep, name: Name, cascade: Cascade = False) -> Response:
+async def delete_job(app: AppDep, name: Name, options: DeleteOptions) -> Response:
     """Delete a job; 409 while routines or schedules use it, unless ``cascade`` (which deletes their
     Temporal Schedules too: 503 without Temporal)."""
-    await app.jobs.delete(name, cascade=cascade)
+    await app.jobs.delete(name, cascade=options.cascade)
     return Response(status_code=204)

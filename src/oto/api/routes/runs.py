@@ -2,29 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import StreamingResponse
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+from pydantic import Field
 
-from oto.api import sse
 from oto.api.auth import READ, RUN, AdminKey, RunKey
-from oto.api.deps import AppDep, Limit, Name, NameFilter, Offset
+from oto.api.deps import NO_QUERY, AppDep, Name, NameFilter, Paging, QueryModel
 from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
 from oto.api.problems import responses
 from oto.app import App
+from oto.app.catalog import MAX_LIMIT
 from oto.app.keys import KeyInfo
 from oto.app.runs import MAX_TIMEOUT, AdHoc
 from oto.app.schedules import trigger_of
 
 router = APIRouter(tags=["runs"])
 
-Wait = Annotated[bool, Query(description="Answer when the run has ended (200), not when it is queued (202)")]
-Timeout = Annotated[float | None, Query(gt=0, le=MAX_TIMEOUT, description="Stop this run after so many seconds")]
-RoutineTimeout = Annotated[float | None, Query(
-    gt=0, le=MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its start: its "
-    "running steps are cancelled, the rest never start, and it ends timed_out")]
+
+class StartQuery(QueryModel):
+    wait: bool = Field(False, description="Answer when the run has ended (200), not when it is queued (202)")
+    timeout: float | None = Field(None, gt=0, le=MAX_TIMEOUT, description="Stop this run after so many seconds")
+
+
+class RoutineStartQuery(StartQuery):
+    timeout: float | None = Field(
+        None, gt=0, le=MAX_TIMEOUT, description="Stop the whole routine run after so many seconds from its "
+        "start: its running steps are cancelled, the rest never start, and it ends timed_out")
+
+
+class RunQuery(Paging):
+    status: NameFilter = None
+    job: NameFilter = None
+    routine: NameFilter = None
+    trigger: NameFilter = None
+    kind: NameFilter = None
+    limit: int = Field(50, ge=1, le=MAX_LIMIT, description="How many items at most")
+
+
+Start = Annotated[StartQuery, Query()]
+
 STARTED = responses(401, 403, 404, 422, 503) | {
     200: {"model": RunDetail, "description": "With wait: the run has ended"},
     202: {"model": RunDetail, "description": "Queued"},
@@ -46,36 +66,31 @@ async def _answer(app: App, run_id: str, wait: bool, response: Response) -> RunD
 
 
 @router.post("/jobs/{name}/runs", status_code=202, responses=STARTED)
-async def run_job(
-    response: Response, app: AppDep, name: Name, key: RunKey, wait: Wait = False, timeout: Timeout = None,
-) -> RunDetail:
+async def run_job(response: Response, app: AppDep, name: Name, key: RunKey, query: Start) -> RunDetail:
     """Start a job on Temporal: 202 with the queued run, or with ``wait`` 200 with its end."""
-    run_id = await app.runs.submit_job(name, trigger=_trigger(key), timeout=timeout)
-    return await _answer(app, run_id, wait, response)
+    run_id = await app.runs.submit_job(name, trigger=_trigger(key), timeout=query.timeout)
+    return await _answer(app, run_id, query.wait, response)
 
 
 @router.post("/routines/{name}/runs", status_code=202, responses=STARTED)
 async def run_routine(
-    response: Response, app: AppDep, name: Name, key: RunKey, wait: Wait = False,
-    timeout: RoutineTimeout = None,
+    response: Response, app: AppDep, name: Name, key: RunKey, query: Annotated[RoutineStartQuery, Query()],
 ) -> RunDetail:
     """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end."""
-    run_id = await app.runs.submit_routine(name, trigger=_trigger(key), timeout=timeout)
-    return await _answer(app, run_id, wait, response)
+    run_id = await app.runs.submit_routine(name, trigger=_trigger(key), timeout=query.timeout)
+    return await _answer(app, run_id, query.wait, response)
 
 
 @router.post("/run", status_code=202, responses=STARTED)
-async def run_adhoc(
-    response: Response, app: AppDep, body: AdHocRun, key: AdminKey, wait: Wait = False, timeout: Timeout = None,
-) -> RunDetail:
+async def run_adhoc(response: Response, app: AppDep, body: AdHocRun, key: AdminKey, query: Start) -> RunDetail:
     """Run an executable's flags with values once, after the engine's verdict and the value checks.
 
     No command or job is saved. Refused with 422 and the engine's ``violations`` when the flags
     do not match. It needs scope admin: choosing any flags and values is defining a job.
     """
     combination = AdHoc(body.executable_tag, body.parameters, body.values)
-    run_id = await app.runs.submit_adhoc(combination, trigger=_trigger(key), timeout=timeout)
-    return await _answer(app, run_id, wait, response)
+    run_id = await app.runs.submit_adhoc(combination, trigger=_trigger(key), timeout=query.timeout)
+    return await _answer(app, run_id, query.wait, response)
 
 
 TRIGGERED = responses(401, 403, 404, 422, 503) | {
@@ -84,7 +99,7 @@ TRIGGERED = responses(401, 403, 404, 422, 503) | {
 TRIGGER_WAIT = 5.0
 
 
-@router.post("/schedules/{name}/trigger", status_code=202, dependencies=[RUN], responses=TRIGGERED)
+@router.post("/schedules/{name}/trigger", status_code=202, dependencies=[RUN, NO_QUERY], responses=TRIGGERED)
 async def trigger_schedule(app: AppDep, name: Name) -> RunDetail | ScheduleFireSent:
     """Fire a schedule on Temporal now, once, even when paused (its next planned time is unchanged).
 
@@ -102,42 +117,48 @@ async def trigger_schedule(app: AppDep, name: Name) -> RunDetail | ScheduleFireS
 
 
 @router.get("/runs", dependencies=[READ], responses=responses(401, 403, 422))
-def list_runs(
-    app: AppDep, status: NameFilter = None, job: NameFilter = None, routine: NameFilter = None,
-    trigger: NameFilter = None, kind: NameFilter = None, offset: Offset = 0, limit: Limit = 50,
-) -> Page[RunSummary]:
+def list_runs(app: AppDep, query: Annotated[RunQuery, Query()]) -> Page[RunSummary]:
     """Runs newest first, filtered by status, job, routine, trigger or kind (job, routine, step)."""
-    page = app.runs.page(status=status, job=job, routine=routine, trigger=trigger, kind=kind, offset=offset,
-                         limit=limit)
-    return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=offset,
-                limit=limit)
+    page = app.runs.page(status=query.status, job=query.job, routine=query.routine, trigger=query.trigger,
+                          kind=query.kind, offset=query.offset, limit=query.limit)
+    return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=query.offset,
+                limit=query.limit)
 
 
-@router.get("/runs/{run_id}", dependencies=[READ], responses=responses(401, 403, 404, 422))
+@router.get("/runs/{run_id}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
 def get_run(app: AppDep, run_id: Name) -> RunDetail:
     """A run with its argv, status, exit code, times, output and (for a routine) its steps."""
     return RunDetail.model_validate(app.runs.get(run_id))
 
 
-@router.post("/runs/{run_id}/cancel", status_code=202, responses=responses(401, 403, 404, 422, 503))
+@router.post("/runs/{run_id}/cancel", status_code=202, dependencies=[NO_QUERY],
+             responses=responses(401, 403, 404, 422, 503))
 async def cancel_run(app: AppDep, run_id: Name, key: RunKey) -> RunDetail:
     """Ask Temporal to cancel a queued or running run; it ends ``cancelled`` once its processes are gone."""
     await app.runs.cancel(run_id)
     return RunDetail.model_validate(await run_in_threadpool(app.runs.get, run_id))
 
 
+def _followed(app: AppDep, run_id: Name, _: Annotated[None, NO_QUERY]) -> str:
+    """The run whose log is asked for: an unknown one is a 404 before the stream starts (once the
+    query, checked first, is known to be right)."""
+    app.runs.check_followable(run_id)
+    return run_id
+
+
+FollowedRun = Annotated[str, Depends(_followed)]
+
+
 @router.get(
-    "/runs/{run_id}/logs", dependencies=[READ], response_class=StreamingResponse,
-    responses=responses(401, 403, 404, 422, ok_media_type=sse.MEDIA_TYPE),
+    "/runs/{run_id}/logs", dependencies=[READ], response_class=EventSourceResponse,
+    responses=responses(401, 403, 404, 422),
 )
-async def run_logs(app: AppDep, run_id: Name) -> StreamingResponse:
+async def run_logs(app: AppDep, run_id: FollowedRun) -> AsyncIterator[ServerSentEvent]:
     """The run's stdout and stderr as server-sent events, live while it runs, to its end.
 
     Events: ``status`` (the run or a step changed status), ``stdout`` and ``stderr`` (``text``
     with the ``run_id`` and ``step`` it came from) and a last ``end`` with the final status.
+    A comment line keeps a quiet stream open through proxies.
     """
-    await app.runs.check_followable(run_id)  # a 404 before the stream starts
-    return StreamingResponse(
-        sse.stream(app.runs.follow(run_id)), media_type=sse.MEDIA_TYPE,
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
-    )
+    async for event in app.runs.follow(run_id):
+        yield ServerSentEvent(event=event.kind, data=event.data)

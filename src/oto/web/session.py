@@ -1,32 +1,30 @@
 """Dashboard sessions: a signed cookie naming the API key a person logged in with.
 
-The cookie holds the key's name and public prefix (never the key), a CSRF token and an expiry,
-signed with HMAC-SHA256 by a secret kept in ``$OTO_HOME/dashboard.secret`` (mode 0600), so
-sessions survive a restart and every process of one home shares them. Each request looks the key
-up again: revoking it ends its sessions at once. The cookie is HttpOnly and SameSite=Strict;
-forms and the browser's API calls also carry the session's CSRF token.
+The cookie holds the key's name and public prefix (never the key) and a CSRF token, signed and
+timestamped by itsdangerous (HMAC-SHA256) with a secret kept in ``$OTO_HOME/dashboard.secret``
+(mode 0600), so sessions survive a restart and every process of one home shares them; a cookie
+older than ``LIFETIME`` is refused. Each request looks the key up again: revoking it ends its
+sessions at once. The cookie is HttpOnly, SameSite=Strict and Secure over https; forms and the
+browser's API calls also carry the session's CSRF token.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import os
 import secrets
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from threading import Lock
 
-from sqlalchemy.orm import Session
+from itsdangerous import BadData, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from oto.app import App
+from oto.app.keys import KeyInfo
 from oto.errors import NotFound
-from oto.services import apikeys
-from oto.services.apikeys import Forbidden, KeyInfo, Unauthorized
 from oto.settings import get_settings
 
 COOKIE = "oto_session"
@@ -34,6 +32,7 @@ CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf"
 LIFETIME = 12 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SALT = "oto.dashboard.session"
 
 _secrets: dict[Path, bytes] = {}
 _lock = Lock()
@@ -46,7 +45,6 @@ class Login:
     key_name: str
     prefix: str
     csrf: str
-    expires: int
 
 
 def _secret_path() -> Path:
@@ -77,42 +75,29 @@ def secret() -> bytes:
         return value
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def _sign(payload: str) -> str:
-    return _b64(hmac.new(secret(), payload.encode("ascii"), hashlib.sha256).digest())
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret(), salt=SALT, signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def encode(login: Login) -> str:
-    payload = _b64(json.dumps([login.key_name, login.prefix, login.csrf, login.expires]).encode("utf-8"))
-    return f"{payload}.{_sign(payload)}"
+    """The cookie value for ``login``, signed now."""
+    return str(_serializer().dumps([login.key_name, login.prefix, login.csrf]))
 
 
-def decode(cookie: str, now: float | None = None) -> Login | None:
-    """The login a cookie holds, or None when it is forged, damaged or expired."""
-    payload, _, signature = cookie.partition(".")
-    if not payload or not signature or not hmac.compare_digest(_sign(payload), signature):
-        return None
+def decode(cookie: str, *, max_age: int = LIFETIME) -> Login | None:
+    """The login a cookie holds, or None when it is forged, damaged or older than ``max_age`` seconds."""
     try:
-        name, prefix, csrf, expires = json.loads(_unb64(payload))
-    except (ValueError, TypeError):
+        fields = _serializer().loads(cookie, max_age=max_age)
+    except BadData:
         return None
-    if not all(isinstance(v, str) for v in (name, prefix, csrf)) or not isinstance(expires, int):
+    if not isinstance(fields, list) or len(fields) != 3 or not all(isinstance(v, str) for v in fields):
         return None
-    if expires < (time.time() if now is None else now):
-        return None
-    return Login(name, prefix, csrf, expires)
+    return Login(*fields)
 
 
 def start(response: Response, request: Request, info: KeyInfo) -> Login:
     """Set the session cookie for a key that just authenticated."""
-    login = Login(info.name, info.prefix, secrets.token_urlsafe(24), int(time.time()) + LIFETIME)
+    login = Login(info.name, info.prefix, secrets.token_urlsafe(24))
     response.set_cookie(
         COOKIE, encode(login), max_age=LIFETIME, path="/", httponly=True, samesite="strict",
         secure=request.url.scheme == "https",
@@ -129,10 +114,10 @@ def current(request: Request) -> Login | None:
     return decode(cookie) if cookie else None
 
 
-def key_of(db: Session, login: Login) -> KeyInfo | None:
+def key_of(app: App, login: Login) -> KeyInfo | None:
     """The logged-in key as it is now: None once it is revoked or issued again."""
     try:
-        info = apikeys.get(db, login.key_name)
+        info = app.api_keys.get(login.key_name)
     except NotFound:
         return None
     if not info.active or not hmac.compare_digest(info.prefix, login.prefix):
@@ -143,17 +128,3 @@ def key_of(db: Session, login: Login) -> KeyInfo | None:
 def csrf_ok(expected: str, token: str | None) -> bool:
     """Whether a form's or a header's token is the session's (compared in constant time)."""
     return bool(token) and hmac.compare_digest(expected.encode(), (token or "").encode())
-
-
-def authenticate(db: Session, request: Request) -> KeyInfo:
-    """For the REST API: the key of the request's dashboard session; Unauthorized without a valid one.
-
-    A call that changes something must also send the session's CSRF token in ``X-CSRF-Token``.
-    """
-    login = current(request)
-    info = key_of(db, login) if login is not None else None
-    if login is None or info is None:
-        raise Unauthorized("the dashboard session has ended (logged out, expired or its key revoked): log in again")
-    if request.method not in SAFE_METHODS and not csrf_ok(login.csrf, request.headers.get(CSRF_HEADER)):
-        raise Forbidden(f"a dashboard session must send its CSRF token in the {CSRF_HEADER} header")
-    return info
