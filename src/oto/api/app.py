@@ -48,7 +48,7 @@ def create_app(
     app.state.temporal_probe = temporal_probe or probe_for(app.state.temporal)
     problems.install(app)
     app.include_router(health.router)
-    app.include_router(metrics.router)  # GET /metrics, open like /health (issue 8)
+    app.include_router(metrics.router)  # GET /metrics, open like /health
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
                    apikeys):
         app.include_router(module.router, prefix=API_PREFIX)

@@ -22,8 +22,8 @@ from temporalio.worker import Worker
 from oto.engine import contracts as c
 from oto.engine.activities import Activities
 from oto.engine.client import connect
-from oto.engine.scheduled import ScheduledRunWorkflow  # schedules (issue 5)
-from oto.engine.schedules import ScheduleActivities, sync_on_start  # schedules (issue 5)
+from oto.engine.scheduled import ScheduledRunWorkflow
+from oto.engine.schedules import ScheduleActivities, sync_on_start
 from oto.engine.workflows import JobWorkflow, RoutineWorkflow
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
@@ -35,7 +35,7 @@ def build(client: Client, task_queue: str, activities: Activities) -> Worker:
     """One Temporal worker for ``task_queue``, serving both workflows and all activities."""
     return Worker(
         client, task_queue=task_queue, workflows=WORKFLOWS,
-        activities=[*activities.all(), *ScheduleActivities(activities.database).all()],  # schedules (issue 5)
+        activities=[*activities.all(), *ScheduleActivities(activities.database).all()],
         # heartbeats reach the server each second, so a cancellation reaches the job within one
         max_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
         default_heartbeat_throttle_interval=timedelta(seconds=c.HEARTBEAT_EVERY),
@@ -46,7 +46,7 @@ def build(client: Client, task_queue: str, activities: Activities) -> Worker:
 
 @functools.cache
 def sdk_runtime() -> Runtime | None:
-    """With OTO_METRICS_PORT set, a Temporal runtime serving the SDK's metrics on the next port (issue 8).
+    """With OTO_METRICS_PORT set, a Temporal runtime serving the SDK's metrics on the next port.
 
     One per process (it binds its port); the worker's client must be connected with it.
     """
@@ -81,7 +81,7 @@ async def run_worker(task_queues: Iterable[str], *, database: Database | None = 
     database.check_schema()
     client = client or await connect(runtime=sdk_runtime())
     port = get_settings().metrics_port
-    if port is not None:  # OTO's own metrics (issue 8); the SDK's are on port + 1 (sdk_runtime)
+    if port is not None:  # OTO's own metrics; the SDK's are on port + 1 (sdk_runtime)
         start_http_server(port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
