@@ -1,4 +1,4 @@
-"""Import and export of OTO documents (spec/document.md), on SQLite and PostgreSQL."""
+"""Import and export of OTO documents (docs/document.md), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

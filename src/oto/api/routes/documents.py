@@ -1,4 +1,4 @@
-"""``/import`` and ``/export``: the whole configuration as one OTO document (spec/document.md)."""
+"""``/import`` and ``/export``: the whole configuration as one OTO document (docs/document.md)."""
 
 from __future__ import annotations
 
