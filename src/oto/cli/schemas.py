@@ -9,7 +9,7 @@ import typer
 
 from oto.cli.common import JsonOption
 from oto.cli.output import print_json, say
-from oto.services import catalog_schemas
+from oto.services import schemas
 from oto.services.database import get_database
 
 app = typer.Typer(help="Check and draw the rules of an executable.", no_args_is_help=True)
@@ -24,7 +24,7 @@ class GraphFormat(StrEnum):
 def check(tag: str, json: JsonOption = False) -> None:
     """List the schema's problems (cycles, self references, unsatisfiable flags); exit 1 if any."""
     with get_database().session() as db:
-        problems = catalog_schemas.problems(db, tag)
+        problems = schemas.problems(db, tag)
     if json:
         print_json({"ok": not problems, "problems": problems})
     elif problems:
@@ -43,5 +43,5 @@ def graph(
 ) -> None:
     """Print the rules as a graph: requires as arrows, conflicts dashed, scale groups as clusters."""
     with get_database().session() as db:
-        text = catalog_schemas.graph(db, tag, format.value)
+        text = schemas.graph(db, tag, format.value)
     typer.echo(text.rstrip("\n"))

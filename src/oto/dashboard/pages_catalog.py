@@ -25,7 +25,7 @@ from oto.dashboard.web import (
 from oto.domain.valuetypes import DESCRIPTIONS
 from oto.engine import schedules as engine_schedules
 from oto.errors import InvalidInput, OtoError
-from oto.services import catalog_schemas, command_bundles, commands, documents, executables, jobs, listings, parameters
+from oto.services import command_bundles, commands, documents, executables, jobs, listings, parameters, schemas
 
 router = page_router()
 PAGE = 1000
@@ -47,7 +47,7 @@ def executable_detail(request: Request, tag: str, viewer: Viewer = ViewerDep) ->
         exe = executables.get(db, tag)
         params = parameters.list_all(db, tag)
         used_by = commands.list_all(db, executable_tag=tag)
-        problems = catalog_schemas.problems(db, tag)
+        problems = schemas.problems(db, tag)
     diagram = graphs.rules_diagram(tag, params)
     svg = Markup(graphs.to_svg(diagram, label=f"Rules between the flags of {tag}")) if diagram else None  # noqa: S704 - built from escaped parts
     return render(request, "executable.html", viewer, exe=exe, params=params, commands=used_by, problems=problems,

@@ -14,7 +14,7 @@ from oto.api.problems import responses
 from oto.api.temporal import connector_of
 from oto.domain.documents import ExecutableDoc
 from oto.engine.schedules import delete_with_schedules
-from oto.services import catalog_schemas, commands, executables, listings
+from oto.services import commands, executables, listings, schemas
 
 GraphFormat = Annotated[Literal["dot", "mermaid"], Query(alias="format")]
 
@@ -68,7 +68,7 @@ def check_flags(database: DatabaseDep, tag: Tag, body: CheckRequest) -> VerdictO
 def schema_problems(database: DatabaseDep, tag: Tag) -> SchemaProblems:
     """The engine's problems with the executable's rules (empty when consistent)."""
     with database.session() as db:
-        found = catalog_schemas.problems(db, tag)
+        found = schemas.problems(db, tag)
     return SchemaProblems.model_validate({"ok": not found, "problems": found})
 
 
@@ -79,5 +79,5 @@ def schema_problems(database: DatabaseDep, tag: Tag) -> SchemaProblems:
 def rules_graph(database: DatabaseDep, tag: Tag, fmt: GraphFormat = "dot") -> PlainTextResponse:
     """The rules as a Graphviz (dot) or Mermaid graph."""
     with database.session() as db:
-        text = catalog_schemas.graph(db, tag, fmt)
+        text = schemas.graph(db, tag, fmt)
     return PlainTextResponse(text)

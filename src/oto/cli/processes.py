@@ -66,7 +66,7 @@ def worker(
     from oto.engine.client import connect, run_sync
     from oto.engine.worker import run_worker, sdk_runtime
 
-    logs.configure(json=log_format == LogFormat.json)  # issue 8
+    logs.configure(json=log_format == LogFormat.json)
 
     settings = get_settings()
     queues = task_queue or [settings.task_queue]
@@ -74,7 +74,7 @@ def worker(
     database.check_schema()
 
     async def go() -> None:
-        client = await connect(runtime=sdk_runtime())  # the SDK's metrics with OTO_METRICS_PORT (issue 8)
+        client = await connect(runtime=sdk_runtime())  # the SDK's metrics with OTO_METRICS_PORT
         say(f"worker serving task queue {', '.join(queues)} on Temporal {settings.temporal_address} "
             f"(database {database.safe_url}); Ctrl-C stops it")
         await run_worker(queues, client=client, database=database)
