@@ -21,7 +21,7 @@ from oto.engine.devserver import DevServer
 from oto.engine.schedules import schedule_id
 from oto.errors import NotFound, Unavailable
 from tests.dashboard.conftest import csrf_of, make_key, temporal_up
-from tests.engine.conftest import Engine
+from tests.support.engine import Engine
 
 
 @asynccontextmanager

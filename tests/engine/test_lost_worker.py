@@ -18,8 +18,8 @@ from oto.engine import process
 from oto.engine.devserver import DevServer
 from oto.services import runs
 from oto.services.database import Database
-from tests.engine.conftest import Engine, alive, processes_in, use_home
-from tests.engine.test_jobs import until
+from tests.support import alive, processes_in, until
+from tests.support.engine import Engine, use_home
 
 
 class Workers:

@@ -36,8 +36,9 @@ from oto.errors import AlreadyExists, InUse, InvalidInput, NotFound, Unavailable
 from oto.services import jobs, routines, runs
 from oto.services import schedules as service_schedules
 from oto.settings import get_settings
-from tests.cli.conftest import Oto, runner
-from tests.engine.conftest import Engine
+from tests.support import until
+from tests.support.cli import Oto, runner
+from tests.support.engine import Engine
 
 # 0 3 * * * from 2035-03-22 12:00 UTC; Paris moves to summer time on Sunday 25 March 2035.
 START = datetime(2035, 3, 22, 12, tzinfo=UTC)
@@ -45,15 +46,6 @@ NEXT_UTC = ["2035-03-23T03:00:00+00:00", "2035-03-24T03:00:00+00:00", "2035-03-2
             "2035-03-26T03:00:00+00:00", "2035-03-27T03:00:00+00:00"]
 NEXT_PARIS = ["2035-03-23T02:00:00+00:00", "2035-03-24T02:00:00+00:00", "2035-03-25T01:00:00+00:00",
               "2035-03-26T01:00:00+00:00", "2035-03-27T01:00:00+00:00"]
-
-
-async def until(predicate: Callable[[], Any], timeout: float = 15.0, every: float = 0.1) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await asyncio.sleep(every)
-    raise AssertionError("condition not met in time")
 
 
 class Scheduler:
