@@ -1,8 +1,12 @@
-"""Shared fixtures: a fresh OTO database per test, on SQLite and on PostgreSQL."""
+"""Shared fixtures: a fresh OTO database per test (SQLite and PostgreSQL), Temporal, and a worker.
+
+Nothing is mocked: runs go through the embedded ``temporal server start-dev`` exactly as they do
+under ``oto dev``. Each test gets its own task queue, database and OTO_HOME, so a worker of one
+test never picks up another test's work.
+"""
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -13,20 +17,11 @@ import sqlalchemy as sa
 from temporalio.client import Client
 
 from oto.engine.devserver import DevServer
+from oto.engine.worker import serving
 from oto.services.database import Database
 from oto.settings import get_settings
-
-POSTGRES_URL = os.environ.get("OTO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed"
-DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def seed_path(name: str) -> Path:
-    """The seed catalogs live in shared/ beside the project; CI lays a copy there too."""
-    for folder in (SEED, Path(os.environ.get("OTO_SEED_DIR", "/nonexistent"))):
-        if (folder / name).exists():
-            return folder / name
-    pytest.fail(f"seed catalog {name} not found in {SEED}")
+from tests.support import POSTGRES_URL
+from tests.support.engine import Engine, use_home
 
 
 @pytest.fixture(autouse=True)
@@ -98,3 +93,43 @@ async def temporal(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[De
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def temporal_client(temporal: DevServer) -> Client:
     return await Client.connect(temporal.address)
+
+
+async def _engine(client: Client, database: Database, home: Path, monkeypatch: pytest.MonkeyPatch,
+                  is_root: bool | None = None) -> AsyncIterator[Engine]:
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    use_home(monkeypatch, queue)
+    async with serving(client, [queue], database, is_root=is_root):
+        yield Engine(client, database, queue, home)
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
+                 monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """An in-process worker on a fresh task queue over the test's SQLite database."""
+    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch):
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def user_engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """The same, with a worker that does not run as root (whoever runs the tests)."""
+    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch, is_root=False):
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def root_engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
+                      monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """The same, with a worker that runs jobs as root (whoever runs the tests: the jobs must not need it)."""
+    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch, is_root=True):
+        yield value
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def any_engine(temporal_client: Client, database: Database, oto_home: Path,
+                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
+    """The same, once on SQLite and once on PostgreSQL."""
+    async for value in _engine(temporal_client, database, oto_home, monkeypatch):
+        yield value

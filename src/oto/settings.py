@@ -5,17 +5,27 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OTO_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="OTO_", env_file=".env", extra="ignore", populate_by_name=True)
 
     home: Path = Field(default_factory=lambda: Path.home() / ".oto")
     database_url: str = ""
-    temporal_address: str = "127.0.0.1:7233"
-    temporal_namespace: str = "default"
+    # Temporal's own TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE apply when OTO's are not set.
+    temporal_address: str = Field(
+        "127.0.0.1:7233", validation_alias=AliasChoices("OTO_TEMPORAL_ADDRESS", "TEMPORAL_ADDRESS"))
+    temporal_namespace: str = Field(
+        "default", validation_alias=AliasChoices("OTO_TEMPORAL_NAMESPACE", "TEMPORAL_NAMESPACE"))
+    # How to reach a cluster that wants TLS, mTLS or an API key (see oto.engine.connection): each
+    # one unset leaves Temporal's client configuration (TEMPORAL_TLS_*, TEMPORAL_API_KEY) in force.
+    temporal_tls: bool | None = None
+    temporal_tls_cert: Path | None = None
+    temporal_tls_key: Path | None = None
+    temporal_tls_ca: Path | None = None
+    temporal_api_key: SecretStr | None = None
     task_queue: str = "oto"
     api_host: str = "127.0.0.1"
     api_port: int = 1515

@@ -30,6 +30,7 @@ from oto.errors import Unavailable
 from oto.services import apikeys, documents
 from oto.services.database import Database
 from oto.services.health import Status
+from tests.support.engine import Engine
 
 OPENSSL_DOCUMENT = Path(__file__).resolve().parents[2] / "data" / "openssl.json"
 TAG = "openssl - 3.5.3"
@@ -105,9 +106,6 @@ def any_backend(database: Database) -> Iterator[tuple[TestClient, Keys]]:
         yield test_client, Keys(database)
 
 
-# The engine's real Temporal dev server and in-process worker, shared with the run tests here.
-from tests.engine.conftest import Engine, engine  # noqa: E402, F401
-
 
 @dataclass
 class Api:
@@ -141,7 +139,7 @@ def free_port() -> int:
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def api(engine: Engine) -> AsyncIterator[Api]:  # noqa: F811
+async def api(engine: Engine) -> AsyncIterator[Api]:
     """The API served by uvicorn in this event loop, over the engine's database and Temporal."""
 
     async def connect() -> Client:

@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from oto.cli.app import main
 from oto.settings import get_settings
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Oto = Callable[..., Result]
+from tests.support.cli import Oto, runner
 
 
 @pytest.fixture
@@ -29,18 +17,6 @@ def oto(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
     monkeypatch.setenv("COLUMNS", "200")
     get_settings.cache_clear()
     return runner(capsys)
-
-
-def runner(capsys: pytest.CaptureFixture[str]) -> Oto:
-    """``oto(*args)`` in-process, with what it printed captured apart from earlier output."""
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        code = main(list(args))
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
 
 
 @pytest.fixture

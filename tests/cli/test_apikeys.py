@@ -6,7 +6,7 @@ import json
 
 from oto.services import apikeys
 from oto.services.database import get_database
-from tests.cli.conftest import Oto
+from tests.support.cli import Oto
 
 
 def test_create_prints_the_key_once(initialized: Oto) -> None:

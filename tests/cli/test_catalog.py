@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.conftest import Oto
-from tests.conftest import DATA, seed_path
+from tests.support import DATA, seed_path
+from tests.support.cli import Oto
 
 TAG = "openssl - 3.5.3"
 

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from tests.cli.conftest import Oto
-from tests.conftest import DATA
+from tests.support import DATA
+from tests.support.cli import Oto
 
 
 @pytest.mark.parametrize("timeout", ["0", "-5", "1e12", "nan", "inf"])

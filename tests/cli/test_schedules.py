@@ -13,7 +13,7 @@ import pytest
 
 from oto.engine.devserver import free_port
 from oto.settings import get_settings
-from tests.cli.conftest import Oto
+from tests.support.cli import Oto
 
 CATALOG = {
     "oto": 1,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.cli.conftest import Oto
+from tests.support.cli import Oto
 
 # Runs `oto serve` whether or not the entry point has wired the command in yet.
 SERVE = (

@@ -25,9 +25,6 @@ from oto.services.database import Database
 from oto.services.health import Status
 from oto.web.server import create_app
 
-# The engine's fixtures: a real Temporal dev server and an in-process worker per test.
-from tests.engine.conftest import engine  # noqa: F401
-
 
 async def temporal_up() -> Status:
     return Status(True, "test")

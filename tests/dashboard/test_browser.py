@@ -23,7 +23,7 @@ from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
 from oto.web.server import create_app
 from tests.dashboard.conftest import make_key, serving
-from tests.engine.conftest import Engine
+from tests.support.engine import Engine
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("OTO_SCREENSHOTS_DIR") or Path(tempfile.gettempdir()) / "oto-screenshots")

@@ -20,7 +20,7 @@ from oto.engine.schedules import schedule_id
 from oto.errors import NotFound, Unavailable
 from oto.web.server import create_app
 from tests.dashboard.conftest import csrf_of, make_key, temporal_up
-from tests.engine.conftest import Engine
+from tests.support.engine import Engine
 
 
 @asynccontextmanager

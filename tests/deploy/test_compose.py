@@ -512,7 +512,8 @@ def test_the_docs_table_gives_the_real_defaults() -> None:
         match = re.match(r"\|\s*`(OTO_[A-Z_]+)`\s*\|([^|]*)\|", line)
         if match:
             rows[match[1]] = match[2]
-    special = {"home": "~/.oto", "database_url": "sqlite:///", "allow_sudo": "`0`", "metrics_port": "off"}
+    special = {**{field: "unset" for field in Settings.model_fields if default_of(field) is None},
+               "home": "~/.oto", "database_url": "sqlite:///", "allow_sudo": "`0`", "metrics_port": "off"}
     for field in Settings.model_fields:
         variable = f"OTO_{field.upper()}"
         assert variable in rows, f"the settings table of docs/deploy.md has no row for {variable}"

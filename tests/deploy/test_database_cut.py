@@ -20,9 +20,9 @@ import pytest_asyncio
 import sqlalchemy as sa
 
 from oto.engine.devserver import DevServer
-from tests.conftest import POSTGRES_URL
-from tests.deploy.conftest import FINAL, Stack, catalog, deployed, until
-from tests.deploy.proxy import TcpProxy
+from tests.support import POSTGRES_URL, until
+from tests.support.deploy import FINAL, Stack, catalog, deployed
+from tests.support.proxy import TcpProxy
 
 CUT = 8.0  # seconds without PostgreSQL: longer than every job, so all of them end during the cut
 SLOW = 2.0  # the most a refusal may take: "at once", with room for a loaded machine

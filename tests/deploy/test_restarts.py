@@ -16,7 +16,8 @@ from typing import Any
 import pytest_asyncio
 
 from oto.engine.devserver import DevServer
-from tests.deploy.conftest import FINAL, Stack, catalog, deployed, until
+from tests.support import until
+from tests.support.deploy import FINAL, Stack, catalog, deployed
 
 
 @pytest_asyncio.fixture

@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from temporalio.client import Client, WorkflowExecutionStatus
 
 from oto.domain.models import Run
-from tests.deploy.conftest import FINAL, Stack, catalog, until
+from tests.support import until
+from tests.support.deploy import FINAL, Stack, catalog
 
 RUNS = 200
 SECONDS = "1.5"  # longer than a job's first second, so some runs are handed over to a watcher

@@ -6,41 +6,18 @@ so these also exercise the CLI and a worker writing one database concurrently.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from oto.engine.devserver import DevServer
 from oto.services import runs
-from tests.engine.conftest import Engine
-from tests.engine.test_jobs import status, until
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-async def oto(engine: Engine, temporal: DevServer, *args: str, **env: str) -> Result:
-    environment = os.environ | {
-        "OTO_HOME": str(engine.home), "OTO_DATABASE_URL": engine.database.url, "COLUMNS": "200",
-        "OTO_TEMPORAL_ADDRESS": temporal.address, "OTO_TASK_QUEUE": engine.queue, **env,
-    }
-    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "oto", *args, env=environment,
-                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return Result(process.returncode, out.decode(), err.decode())
+from tests.support import until
+from tests.support.engine import Engine, oto_process, status
 
 
 async def test_job_run_wait_json_prints_the_finished_run(engine: Engine, temporal: DevServer) -> None:
     engine.sh("hello", "echo hello; echo warn >&2")
-    result = await oto(engine, temporal, "job", "run", "hello", "--wait", "--json")
+    result = await oto_process(engine, temporal, "job", "run", "hello", "--wait", "--json")
     assert result.code == 0, result.err
     run = json.loads(result.out)
     assert {"run_id", "status", "exit_code", "argv", "stdout", "stderr", "started_at", "finished_at"} <= set(run)
@@ -50,32 +27,32 @@ async def test_job_run_wait_json_prints_the_finished_run(engine: Engine, tempora
 
 async def test_job_run_wait_exits_1_when_the_job_fails(engine: Engine, temporal: DevServer) -> None:
     engine.sh("broken", "echo nope >&2; exit 4")
-    result = await oto(engine, temporal, "job", "run", "broken", "--wait")
+    result = await oto_process(engine, temporal, "job", "run", "broken", "--wait")
     assert result.code == 1
     assert "failed, exit 4" in result.out and "nope" in result.out
 
 
 async def test_job_run_without_wait_prints_the_run_id_at_once(engine: Engine, temporal: DevServer) -> None:
     engine.sh("hello", "echo hi")
-    result = await oto(engine, temporal, "job", "run", "hello")
+    result = await oto_process(engine, temporal, "job", "run", "hello")
     assert result.code == 0, result.err
     run_id = result.out.strip()
     assert run_id.startswith("run-")
     await engine.wait(run_id)
-    shown = await oto(engine, temporal, "run", "show", run_id, "--json")
+    shown = await oto_process(engine, temporal, "run", "show", run_id, "--json")
     assert json.loads(shown.out)["stdout"] == "hi\n"
-    listed = await oto(engine, temporal, "run", "list", "--json", "--job", "hello")
+    listed = await oto_process(engine, temporal, "run", "list", "--json", "--job", "hello")
     assert [r["run_id"] for r in json.loads(listed.out)] == [run_id]
 
 
 async def test_routine_add_run_and_list(engine: Engine, temporal: DevServer) -> None:
     engine.sh("one", "echo one >> trail")
     engine.sh("two", "echo two >> trail; cat trail")
-    added = await oto(engine, temporal, "routine", "add", "pair", "--step", "a=one", "--step", "b=two@a")
+    added = await oto_process(engine, temporal, "routine", "add", "pair", "--step", "a=one", "--step", "b=two@a")
     assert added.code == 0, added.err
-    listed = await oto(engine, temporal, "routine", "list", "--json")
+    listed = await oto_process(engine, temporal, "routine", "list", "--json")
     assert json.loads(listed.out)[0]["steps"][1] == {"id": "b", "job": "two", "after": ["a"]}
-    result = await oto(engine, temporal, "routine", "run", "pair", "--wait", "--json")
+    result = await oto_process(engine, temporal, "routine", "run", "pair", "--wait", "--json")
     assert result.code == 0, result.err
     run = json.loads(result.out)
     assert run["status"] == "succeeded"
@@ -85,7 +62,7 @@ async def test_routine_add_run_and_list(engine: Engine, temporal: DevServer) -> 
 
 async def test_a_routine_with_a_cycle_is_refused_in_one_sentence(engine: Engine, temporal: DevServer) -> None:
     engine.sh("one", "true")
-    result = await oto(engine, temporal, "routine", "add", "loop", "--step", "a=one@b", "--step", "b=one@a")
+    result = await oto_process(engine, temporal, "routine", "add", "loop", "--step", "a=one@b", "--step", "b=one@a")
     assert result.code == 2
     assert result.err.strip().count("\n") == 0 and "cycle" in result.err
 
@@ -94,17 +71,17 @@ async def test_run_cancel_and_a_second_cancel(engine: Engine, temporal: DevServe
     engine.sleep("long", "30")
     run_id = await engine.submit_job("long")
     await until(lambda: status(engine, run_id) == "running")
-    cancelled = await oto(engine, temporal, "run", "cancel", run_id)
+    cancelled = await oto_process(engine, temporal, "run", "cancel", run_id)
     assert cancelled.code == 0, cancelled.err
     assert (await engine.wait(run_id))["status"] == "cancelled"
-    again = await oto(engine, temporal, "run", "cancel", run_id)
+    again = await oto_process(engine, temporal, "run", "cancel", run_id)
     assert again.code == 2 and "already ended (cancelled)" in again.err
 
 
 async def test_an_unreachable_temporal_is_one_sentence_and_leaves_no_record(engine: Engine,
                                                                              temporal: DevServer) -> None:
     engine.sh("hello", "true")
-    result = await oto(engine, temporal, "job", "run", "hello", OTO_TEMPORAL_ADDRESS="127.0.0.1:9")
+    result = await oto_process(engine, temporal, "job", "run", "hello", OTO_TEMPORAL_ADDRESS="127.0.0.1:9")
     assert result.code == 1
     assert result.err.startswith("Error: cannot reach Temporal at 127.0.0.1:9") and result.err.count("\n") == 1
     with engine.database.session() as db:
@@ -113,12 +90,12 @@ async def test_an_unreachable_temporal_is_one_sentence_and_leaves_no_record(engi
 
 async def test_a_bad_timeout_is_bad_input(engine: Engine, temporal: DevServer) -> None:
     engine.sh("hello", "true")
-    result = await oto(engine, temporal, "job", "run", "hello", "--timeout", "0")
+    result = await oto_process(engine, temporal, "job", "run", "hello", "--timeout", "0")
     assert result.code == 2 and "the timeout must be a positive number of seconds" in result.err
 
 
 async def test_demo_generates_and_checks_a_key_through_temporal(engine: Engine, temporal: DevServer) -> None:
-    result = await oto(engine, temporal, "demo")
+    result = await oto_process(engine, temporal, "demo")
     assert result.code == 0, result.out + result.err
     assert "key check (openssl pkey -in key.pem -noout -check): Key is valid" in result.out
     key = next(line.split(": ", 1)[1] for line in result.out.splitlines() if line.startswith("private key:"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import time
@@ -11,22 +10,8 @@ from pathlib import Path
 import pytest
 
 from oto.engine import client as engine_client
-from oto.services import runs
-from tests.engine.conftest import Engine, processes_in
-
-
-async def until(predicate: object, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-def status(engine: Engine, run_id: str) -> str:
-    with engine.database.session() as db:
-        return str(runs.get(db, run_id)["status"])
+from tests.support import processes_in, until
+from tests.support.engine import Engine, status
 
 
 async def test_a_job_succeeds_and_its_record_holds_everything(any_engine: Engine) -> None:

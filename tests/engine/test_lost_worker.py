@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -13,13 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from temporalio.client import Client
 
 from oto.engine import process
 from oto.engine.devserver import DevServer
 from oto.services import runs
 from oto.services.database import Database
-from tests.engine.conftest import Engine, alive, processes_in, use_home
-from tests.engine.test_jobs import until
+from tests.support import alive, processes_in, until
+from tests.support.engine import Engine, use_home
 
 
 class Workers:
@@ -43,6 +44,16 @@ class Workers:
                 worker.wait(10)
 
 
+async def heartbeat_names_its_group(client: Client, run_id: str) -> bool:
+    """Whether Temporal holds a heartbeat of the run's activity naming its process group (what a retry reaps)."""
+    description = await client.get_workflow_handle(run_id).describe()
+    for pending in description.raw_description.pending_activities:
+        for payload in pending.heartbeat_details.payloads:
+            if json.loads(payload.data).get("groups"):
+                return True
+    return False
+
+
 @pytest.fixture
 def workers(temporal: DevServer, sqlite_database: Database, oto_home: Path,
             monkeypatch: pytest.MonkeyPatch) -> Iterator[Workers]:
@@ -64,7 +75,7 @@ async def test_killing_the_worker_mid_job_still_ends_succeeded_with_one_record(
     folder = oto_home / "runs" / run_id
     await until(lambda: processes_in(folder) != [], timeout=30)
     lost = processes_in(folder)
-    await asyncio.sleep(1.5)  # let a heartbeat name the process group
+    await until(lambda: heartbeat_names_its_group(engine.client, run_id), what="a heartbeat naming the job")
     first.send_signal(signal.SIGKILL)
     first.wait()
     killed_at = time.monotonic()
@@ -102,7 +113,7 @@ async def test_the_retry_reaps_the_process_the_lost_worker_left_running(
     folder = oto_home / "runs" / run_id
     await until(lambda: processes_in(folder) != [], timeout=30)
     orphan = processes_in(folder)
-    await asyncio.sleep(2)  # past its first second: watched, and named in a heartbeat
+    await until(lambda: heartbeat_names_its_group(engine.client, run_id), what="a heartbeat naming the job")
     first.send_signal(signal.SIGKILL)
     first.wait()
     assert processes_in(folder) == orphan  # the program outlives its worker...

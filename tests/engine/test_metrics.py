@@ -15,7 +15,7 @@ from temporalio.client import Client
 from oto.api.app import create_app
 from oto.api.routes import metrics as metrics_route
 from oto.engine import logs, metrics
-from tests.engine.conftest import Engine
+from tests.support.engine import Engine
 
 
 def sample(name: str, **labels: str) -> float:

@@ -18,10 +18,8 @@ from oto.domain.runs import RoutinePlan
 from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
 from oto.engine.worker import WORKFLOWS, serving
-from tests.engine.conftest import Engine, processes_in
-from tests.engine.test_cli import oto
-from tests.engine.test_jobs import status, until
-from tests.engine.test_routines import at, by_step
+from tests.support import processes_in, until
+from tests.support.engine import Engine, at, by_step, oto_process, status
 
 
 async def plans(engine: Engine, run_id: str) -> list[tuple[datetime, RoutinePlan]]:
@@ -128,12 +126,12 @@ async def test_the_deadline_survives_continue_as_new(engine: Engine) -> None:
 async def test_routine_run_wait_with_a_timeout_exits_1(engine: Engine, temporal: DevServer) -> None:
     engine.sleep("long", "30")
     engine.routine("slow", [("one", "long", [])])
-    result = await oto(engine, temporal, "routine", "run", "slow", "--timeout", "1.5", "--wait", "--json")
+    result = await oto_process(engine, temporal, "routine", "run", "slow", "--timeout", "1.5", "--wait", "--json")
     assert result.code == 1, result.err
     run = json.loads(result.out)
     assert (run["status"], run["timeout"]) == ("timed_out", 1.5)
     assert run["error"] == "the routine ran past its timeout of 1.5s"
-    shown = await oto(engine, temporal, "run", "show", run["run_id"])
+    shown = await oto_process(engine, temporal, "run", "show", run["run_id"])
     assert "timed_out" in shown.out and "  timeout: 1.5s" in shown.out
     assert "the routine ran past its timeout of 1.5s" in shown.out
     assert status(engine, run["steps"][0]["run_id"]) == "cancelled"

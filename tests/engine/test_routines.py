@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -12,16 +10,8 @@ from temporalio.api.enums.v1 import EventType
 from oto.engine import client as engine_client
 from oto.engine.worker import serving
 from oto.services import runs
-from tests.engine.conftest import Engine, processes_in
-from tests.engine.test_jobs import status, until
-
-
-def at(value: str) -> datetime:
-    return datetime.fromisoformat(value)
-
-
-def by_step(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["step"]: s for s in run["steps"]}
+from tests.support import processes_in, until
+from tests.support.engine import Engine, at, by_step, status
 
 
 async def test_a_diamond_runs_in_order_with_its_middle_steps_overlapping(any_engine: Engine) -> None:

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from oto.fme import Schema
-
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "nmap.json"
+from tests.support import seed_path
 
 
 @pytest.fixture(scope="module")
 def nmap() -> Schema:
-    if not SEED.exists():
-        pytest.fail(f"seed catalog not found at {SEED}: the seeds live in shared/ beside the project")
-    params = json.loads(SEED.read_text(encoding="utf-8"))
+    params = json.loads(seed_path("nmap.json").read_text(encoding="utf-8"))
     schema = Schema(name=params[0]["executable_tag"])
     for p in params:
         schema.add_flag(p["flag"])

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from oto.errors import AlreadyExists, InUse, InvalidInput, NotFound, OtoError, Refused
 from oto.services import commands, executables, jobs, parameters, routines
 from oto.services.database import Database
-from tests.services.helpers import OPENSSL, TAG, genrsa_document, load, param, snapshot
+from tests.support.catalog import OPENSSL, TAG, genrsa_document, load, param, snapshot
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Import and export of OTO documents (spec/document.md), on SQLite and PostgreSQL."""
+"""Import and export of OTO documents (docs/document.md), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import documents
 from oto.services.database import Database
-from tests.conftest import DATA, seed_path
-from tests.services.helpers import OPENSSL, TAG, genrsa_document, load, param, snapshot
+from tests.support import DATA, seed_path
+from tests.support.catalog import OPENSSL, TAG, genrsa_document, load, param, snapshot
 
 NMAP = {"name": "nmap", "version": "7.98", "path": "/usr/bin/nmap"}
 MASSCAN = {"name": "masscan", "version": "1.3.9", "path": "/usr/bin/masscan"}

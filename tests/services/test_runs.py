@@ -14,7 +14,7 @@ from oto.domain.runs import FINAL, JobSpec, RoutineSpec, RunSpec, RunStatus, Spe
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import jobs, runs
 from oto.services.database import Database
-from tests.services.helpers import genrsa_document, load
+from tests.support.catalog import genrsa_document, load
 
 
 def _catalog(database: Database) -> None:

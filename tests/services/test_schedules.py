@@ -15,7 +15,7 @@ from oto.domain.documents import ScheduleDoc
 from oto.errors import AlreadyExists, InvalidInput, NotFound, OtoError
 from oto.services import documents, schedules
 from oto.services.database import Database
-from tests.services.helpers import genrsa_document, load, snapshot
+from tests.support.catalog import genrsa_document, load, snapshot
 
 GOOD = {"name": "nightly", "job": "GenRSA-2048", "cron": "0 3 * * *"}
 

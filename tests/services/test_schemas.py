@@ -7,7 +7,7 @@ import pytest
 from oto.errors import InvalidInput
 from oto.services import lookups, parameters, schemas
 from oto.services.database import Database
-from tests.services.helpers import TAG, genrsa_document, load, param
+from tests.support.catalog import TAG, genrsa_document, load, param
 
 
 def test_the_compiled_schema_is_reused_until_a_parameter_changes(database: Database) -> None:

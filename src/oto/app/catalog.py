@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, ParameterDoc, RoutineDoc, Value
 from oto.services import (
-    catalog_schemas,
     command_bundles,
     commands,
     executables,
@@ -20,6 +19,7 @@ from oto.services import (
     lookups,
     parameters,
     routines,
+    schemas,
 )
 from oto.services.commands import Verdict
 from oto.services.deletions import Kind
@@ -183,13 +183,13 @@ class Routines(_Resource):
 class Schemas:
     """The flag matching schema of a stored executable: its problems, and its rules as a picture."""
 
-    GRAPH_FORMATS = catalog_schemas.GRAPH_FORMATS
+    GRAPH_FORMATS = schemas.GRAPH_FORMATS
 
     def __init__(self, app: App) -> None:
         self.database = app.database
 
     def problems(self, tag: str) -> list[dict[str, Any]]:
-        return self.database.call(catalog_schemas.problems, tag)
+        return self.database.call(schemas.problems, tag)
 
     def graph(self, tag: str, fmt: str = "dot") -> str:
-        return self.database.call(catalog_schemas.graph, tag, fmt)
+        return self.database.call(schemas.graph, tag, fmt)

@@ -14,12 +14,12 @@ from oto.cli import (
     executables,
     jobs,
     parameters,
+    processes,
     routines,
     runs,
     schedules,
     schemas,
     serve,
-    services,
 )
 from oto.errors import OtoError
 
@@ -41,7 +41,7 @@ app.add_typer(routines.app, name="routine")
 app.add_typer(runs.app, name="run")
 app.add_typer(schedules.app, name="schedule")
 app.add_typer(apikeys.app, name="apikey")
-services.register(app)
+processes.register(app)
 serve.register(app)
 
 

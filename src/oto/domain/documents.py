@@ -1,4 +1,4 @@
-"""The OTO document (spec/document.md): one shape per resource, shared by import, export and the API."""
+"""The OTO document (docs/document.md): one shape per resource, shared by import, export and the API."""
 
 from __future__ import annotations
 

@@ -6,11 +6,35 @@ natural keys users and documents speak in, and the flag matching engine takes th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A moment stored in UTC and always read back as an aware UTC datetime.
+
+    SQLite keeps no zone: it stores the wall time it is given and hands back naive datetimes.
+    So every moment is turned into UTC before it is written (a naive one is taken as UTC), and
+    every one read is marked UTC, on SQLite and PostgreSQL alike. The column stays
+    ``TIMESTAMP WITH TIME ZONE``, as the migrations create it.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else _as_utc(value)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -134,8 +158,8 @@ class Schedule(Base):
     timezone: Mapped[str] = mapped_column(String(100), default="UTC")
     every: Mapped[str | None] = mapped_column(String(50), default=None)
     offset: Mapped[str | None] = mapped_column(String(50), default=None)
-    start: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    end: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    start: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     overlap: Mapped[str] = mapped_column(String(20), default="skip")
     catchup_window: Mapped[str | None] = mapped_column(String(50), default=None)
     jitter: Mapped[str | None] = mapped_column(String(50), default=None)
@@ -168,9 +192,9 @@ class Run(Base):
     task_queue: Mapped[str] = mapped_column(String(200), default="")
     exit_code: Mapped[int | None] = mapped_column(default=None)
     worker: Mapped[str | None] = mapped_column(String(300), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     stdout: Mapped[str] = mapped_column(Text, default="")
     stderr: Mapped[str] = mapped_column(Text, default="")
     artifacts: Mapped[list[Any]] = mapped_column(default=list)
@@ -186,6 +210,6 @@ class ApiKey(Base):
     scope: Mapped[str] = mapped_column(String(10))
     prefix: Mapped[str] = mapped_column(String(20), index=True)
     key_hash: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

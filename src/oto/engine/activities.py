@@ -47,7 +47,7 @@ from oto.domain.runs import (
     StepsInput,
     Watch,
 )
-from oto.engine import logs, metrics, process  # logs, metrics: observability (issue 8)
+from oto.engine import logs, metrics, process  # logs, metrics: observability
 from oto.engine.contracts import (
     FAST_WINDOW,
     FINISH_ROUTINE,
@@ -165,7 +165,7 @@ class Recorder:
                 self._started = started | self._started
                 self._finished = [o for o, _ in pairs] + self._finished
                 raise
-            for outcome, _ in pairs:  # metrics (issue 8): the steps just recorded final
+            for outcome, _ in pairs:  # metrics: the steps just recorded final
                 metrics.run_finished("step", outcome.status, outcome.started_at, outcome.finished_at)
 
     async def _loop(self) -> None:
@@ -243,7 +243,7 @@ class Activities:
         """
         process.reap(attempt.reap_host, attempt.reap_groups)  # what a lost watcher left, if here
         run_id = attempt.run_id
-        logs.RUN_ID.set(run_id)  # logs (issue 8): this activity's lines name its run
+        logs.RUN_ID.set(run_id)  # logs: this activity's lines name its run
         worker = worker_identity()
         settings = get_settings()
         beginning = process.in_pool(self._begin, run_id, worker, settings.home, settings.allow_sudo)
@@ -290,7 +290,7 @@ class Activities:
     @activity.defn(name=WATCH_JOB)
     async def watch_job(self, watch: Watch) -> JobResult:
         """Follow a job this worker started to its end, its timeout or its cancellation (heartbeating)."""
-        logs.RUN_ID.set(watch.run_id)  # logs (issue 8)
+        logs.RUN_ID.set(watch.run_id)
         handed = self.handed.pop(watch.run_id, None)
         if handed is None:
             if watch.stop:
@@ -328,10 +328,10 @@ class Activities:
         held = self._in_session(runs.claim, run_id, worker=worker, home=home, is_root=self.is_root,
                                 allow_sudo=allow_sudo)
         if held.status != RunStatus.RUNNING:
-            if held.refused:  # metrics (issue 8): a refusal is a final record too
+            if held.refused:  # metrics: a refusal is a final record too
                 metrics.run_finished("job", held.status)
             return held, None
-        metrics.run_started("job", held.submitted_at)  # metrics (issue 8)
+        metrics.run_started("job", held.submitted_at)  # metrics
         workdir = home / held.spec.workdir
         try:
             result = process.run(held.argv, workdir=workdir, name=run_id, timeout=held.spec.timeout,
@@ -347,7 +347,7 @@ class Activities:
     def _record_once(self, outcome: runs.Outcome) -> tuple[RunStatus, int | None]:
         """Write a final record; the status and exit code the run ended with (the first, if retried)."""
         if self._in_session(runs.finish, outcome):
-            metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)  # metrics (issue 8)
+            metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)
             return outcome.status, outcome.exit_code
         recorded = self._in_session(runs.load, outcome.run_id)
         return recorded.status, recorded.exit_code
@@ -382,11 +382,11 @@ class Activities:
     @activity.defn(name=RUN_STEPS)
     async def run_steps(self, segment: StepsInput) -> SegmentStatuses:
         """Run one segment of a routine as a small DAG, ``concurrency`` processes at a time."""
-        logs.RUN_ID.set(segment.run_id)  # logs (issue 8)
+        logs.RUN_ID.set(segment.run_id)
         worker = worker_identity()
         at = runs.now()
         queued_at = await self._db(runs.start_routine, segment.run_id, worker=worker, at=at)
-        if queued_at is not None:  # this segment started the routine; metrics (issue 8)
+        if queued_at is not None:  # this segment started the routine
             metrics.run_started("routine", queued_at, at)
         steps = await self._db(runs.load_steps, segment.run_id, segment.step_ids)
         index = {p.step_id: i for i, p in enumerate(steps)}
@@ -430,7 +430,7 @@ class Activities:
         return {p.step_id or "": RunStatus(dag.status[i]) for i, p in enumerate(steps) if dag.status[i] in FINAL}
 
     async def _step(self, pending: runs.Pending, beat: Heartbeat, recorder: Recorder, worker: str) -> RunStatus:
-        logs.RUN_ID.set(pending.run_id)  # logs (issue 8): this step's task only
+        logs.RUN_ID.set(pending.run_id)  # logs: this step's task only
         spec = pending.spec
         workdir = get_settings().home / spec.workdir
         try:
@@ -441,7 +441,7 @@ class Activities:
             return RunStatus.FAILED
         shown = runs.display_argv(argv, spec)
         recorder.started(runs.Started(pending.run_id, worker, shown, str(workdir), runs.now()))
-        metrics.run_started("step")  # metrics (issue 8)
+        metrics.run_started("step")
         done = await process.execute(
             argv, workdir=workdir, name=pending.run_id, env=process.job_env(spec.env, workdir),
             timeout=spec.timeout, grace=spec.kill_grace, on_start=beat.started, on_exit=beat.ended)
@@ -453,18 +453,18 @@ class Activities:
     @activity.defn(name=FINISH_RUN)
     async def finish_run(self, request: FinishRunInput) -> None:
         """Close a job run no attempt closed (never started, or every attempt lost)."""
-        logs.RUN_ID.set(request.run_id)  # logs (issue 8)
+        logs.RUN_ID.set(request.run_id)
         if await self._db(runs.finish, runs.Outcome(request.run_id, request.status, error=request.error,
                                                     finished_at=runs.now())):
-            metrics.run_finished("job", request.status)  # metrics (issue 8)
+            metrics.run_finished("job", request.status)
 
     @activity.defn(name=FINISH_ROUTINE)
     async def finish_routine(self, request: FinishRoutineInput) -> RunStatus:
         """Close the steps still open and the routine itself; returns the routine's status."""
-        logs.RUN_ID.set(request.run_id)  # logs (issue 8)
+        logs.RUN_ID.set(request.run_id)
         end = await self._db(runs.finish_routine, request.run_id, cancelled=request.cancelled,
                              steps=request.steps, errors=request.errors, timed_out=request.timed_out)
-        if end.closed:  # metrics (issue 8)
+        if end.closed:
             metrics.run_finished("routine", end.status, end.started_at, runs.now())
         return end.status
 

@@ -37,16 +37,19 @@ async def connect(address: str | None = None, namespace: str | None = None, *,
                   runtime: Runtime | None = None) -> Client:
     """A client for OTO_TEMPORAL_ADDRESS (one per event loop), or Unavailable in one sentence.
 
-    ``runtime`` (a worker's, serving the SDK's metrics) applies to the loop's first connection.
+    TLS and API keys: see oto.engine.connection. ``runtime`` (a worker's, serving the SDK's
+    metrics) applies to the loop's first connection.
     """
+    from oto.engine.connection import connect_config
+
     settings = get_settings()
     address = address or settings.temporal_address
     namespace = namespace or settings.temporal_namespace
     key = (address, namespace, id(asyncio.get_running_loop()))
     if key not in _clients:
+        config = connect_config(settings, address, namespace)
         try:
-            _clients[key] = await asyncio.wait_for(
-                Client.connect(address, namespace=namespace, runtime=runtime), CONNECT_TIMEOUT)
+            _clients[key] = await asyncio.wait_for(Client.connect(**config, runtime=runtime), CONNECT_TIMEOUT)
         except (RuntimeError, OSError, TimeoutError) as error:
             raise Unavailable(
                 f"cannot reach Temporal at {address} ({_short(error)}): start it with `oto dev`, "

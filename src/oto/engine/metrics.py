@@ -31,14 +31,10 @@ SCHEDULE_SKIPPED = Gauge("oto_schedule_fires_skipped", "Fires Temporal skipped b
 SCHEDULE_MISSED = Gauge("oto_schedule_fires_missed", "Fires missed past the catch-up window", ["schedule"])
 
 
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # SQLite forgets the zone
-
-
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:
     if start is None or end is None:
         return None
-    return max(0.0, (_utc(end) - _utc(start)).total_seconds())
+    return max(0.0, (end - start).total_seconds())
 
 
 def run_started(kind: str, created_at: datetime | None = None, started_at: datetime | None = None) -> None:

@@ -45,7 +45,7 @@ def build(client: Client, task_queue: str, activities: Activities) -> Worker:
 
 @functools.cache
 def sdk_runtime() -> Runtime | None:
-    """With OTO_METRICS_PORT set, a Temporal runtime serving the SDK's metrics on the next port (issue 8).
+    """With OTO_METRICS_PORT set, a Temporal runtime serving the SDK's metrics on the next port.
 
     One per process (it binds its port); the worker's client must be connected with it.
     """
@@ -83,7 +83,7 @@ async def run_worker(task_queues: Iterable[str], *, database: Database | None = 
     database.check_schema()
     client = client or await connect(runtime=sdk_runtime())
     port = get_settings().metrics_port
-    if port is not None:  # OTO's own metrics (issue 8); the SDK's are on port + 1 (sdk_runtime)
+    if port is not None:  # OTO's own metrics; the SDK's are on port + 1 (sdk_runtime)
         start_http_server(port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -83,12 +83,7 @@ class NewKey:
 
 
 def _iso(moment: datetime | None) -> str | None:
-    return None if moment is None else _aware(moment).isoformat()
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite hands datetimes back naive; they were stored in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return None if moment is None else moment.isoformat()
 
 
 def _now() -> datetime:
@@ -101,9 +96,9 @@ def digest(key: str) -> str:
 
 def _info(record: ApiKey) -> KeyInfo:
     return KeyInfo(
-        name=record.name, scope=record.scope, prefix=record.prefix, created_at=_aware(record.created_at),
-        last_used_at=record.last_used_at and _aware(record.last_used_at),
-        revoked_at=record.revoked_at and _aware(record.revoked_at),
+        name=record.name, scope=record.scope, prefix=record.prefix, created_at=record.created_at,
+        last_used_at=record.last_used_at,
+        revoked_at=record.revoked_at,
     )
 
 
@@ -184,7 +179,7 @@ def authenticate(db: Session, key: str) -> KeyInfo:
             if record.revoked_at is not None:
                 raise Unauthorized(f"the API key {record.name!r} was revoked")
             now = _now()
-            if record.last_used_at is None or now - _aware(record.last_used_at) > _TOUCH_EVERY:
+            if record.last_used_at is None or now - record.last_used_at > _TOUCH_EVERY:
                 record.last_used_at = now
                 db.flush()
             return _info(record)

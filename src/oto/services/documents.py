@@ -1,4 +1,4 @@
-"""Import and export of the OTO document (spec/document.md): all or nothing, idempotent, stable."""
+"""Import and export of the OTO document (docs/document.md): all or nothing, idempotent, stable."""
 
 from __future__ import annotations
 

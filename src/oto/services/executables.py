@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oto.domain.documents import ExecutableDoc, make_tag
@@ -107,8 +107,4 @@ def delete(db: Session, tag: str, *, cascade: bool = False) -> None:
     db.flush()
 
 
-def count(db: Session) -> int:
-    return db.scalar(select(func.count()).select_from(Executable)) or 0
-
-
-__all__ = ["add", "count", "delete", "get", "list_all", "make_tag", "schedules_deleted_with", "to_doc", "update"]
+__all__ = ["add", "delete", "get", "list_all", "make_tag", "schedules_deleted_with", "to_doc", "update"]

@@ -504,8 +504,6 @@ def _why(status: RunStatus) -> str:
 def _iso(value: datetime | None) -> str | None:
     if value is None:
         return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were written in UTC
-        value = value.replace(tzinfo=UTC)
     return value.isoformat()
 
 
@@ -513,9 +511,7 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
     """One run as the CLI and the API show it (secret values stay masked in argv)."""
     started, finished = run.started_at, run.finished_at
     if started is not None and finished is not None:
-        duration: float | None = round(
-            (finished.replace(tzinfo=UTC) if finished.tzinfo is None else finished).timestamp()
-            - (started.replace(tzinfo=UTC) if started.tzinfo is None else started).timestamp(), 3)
+        duration: float | None = round((finished - started).total_seconds(), 3)
     else:
         duration = None
     data: dict[str, Any] = {

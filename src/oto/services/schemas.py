@@ -1,7 +1,8 @@
-"""One compiled flag matching schema per executable, rebuilt only when its parameters change.
+"""The flag matching schema of each stored executable: compiled, cached, and shown.
 
-The cache is keyed by the executable's ``rules_revision``, a random token every parameter change
-renews, so a process never checks against rules another process (or database) has since changed.
+One compiled schema per executable, rebuilt only when its parameters change: the cache is keyed
+by the executable's ``rules_revision``, a random token every parameter change renews, so a
+process never checks against rules another process (or database) has since changed.
 """
 
 from __future__ import annotations
@@ -9,10 +10,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from threading import Lock
+from typing import Any
+
+from sqlalchemy.orm import Session
 
 from oto.domain.models import Executable, Parameter
-from oto.errors import Refused
+from oto.errors import InvalidInput, Refused
 from oto.fme import Problem, Schema
+from oto.services import lookups
+
+GRAPH_FORMATS = ("dot", "mermaid")
 
 _CACHE_SIZE = 256
 _cache: dict[str, Schema] = {}
@@ -74,3 +81,15 @@ def refuse_if_inconsistent(tag: str, problems: list[Problem], where: str = "") -
             f"{prefix}the rules of {tag} would be inconsistent: {lines}",
             details=[p.to_dict() for p in problems],
         )
+
+
+def problems(db: Session, tag: str) -> list[dict[str, Any]]:
+    """What is wrong with the rules of a stored executable (``oto schema check``, the API)."""
+    return [p.to_dict() for p in for_executable(lookups.executable(db, tag)).validate()]
+
+
+def graph(db: Session, tag: str, fmt: str = "dot") -> str:
+    """The rules of a stored executable as a DOT or Mermaid graph."""
+    if fmt not in GRAPH_FORMATS:
+        raise InvalidInput(f"format must be one of {', '.join(GRAPH_FORMATS)}, not {fmt!r}")
+    return for_executable(lookups.executable(db, tag)).graph(fmt)

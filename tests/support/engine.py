@@ -1,55 +1,25 @@
-"""A real Temporal dev server for the whole session, and an in-process worker per test.
-
-Nothing here is mocked: runs go through the embedded ``temporal server start-dev`` exactly as
-they do under ``oto dev``. Each test gets its own task queue, database and OTO_HOME, so a
-worker of one test never picks up another test's work.
-"""
+"""One test's OTO on the real Temporal dev server: its database, task queue, worker, and shortcuts."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from temporalio.client import Client
 
 from oto.app import App
 from oto.engine import client as engine_client
-from oto.engine.worker import serving
-from oto.services import documents
+from oto.engine.devserver import DevServer
+from oto.services import documents, runs
 from oto.services.database import Database
 from oto.settings import get_settings
-
-
-def processes_in(folder: str | Path) -> list[int]:
-    """Live processes whose working folder is ``folder`` (a run's processes all start there)."""
-    found = []
-    target = os.path.realpath(folder)
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.readlink(f"/proc/{entry}/cwd") == target:
-                state = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[0]
-                if state != "Z":
-                    found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
-def alive(pid: int) -> bool:
-    """Whether a process runs (a zombie waiting for its parent to reap it does not)."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
+from tests.support.cli import Result
 
 
 def _param(flag: str, tag: str, **fields: Any) -> dict[str, Any]:
@@ -131,41 +101,30 @@ def use_home(monkeypatch: pytest.MonkeyPatch, queue: str, **env: str) -> None:
     get_settings.cache_clear()
 
 
-async def _engine(client: Client, database: Database, home: Path, monkeypatch: pytest.MonkeyPatch,
-                  is_root: bool | None = None) -> AsyncIterator[Engine]:
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    use_home(monkeypatch, queue)
-    async with serving(client, [queue], database, is_root=is_root):
-        yield Engine(client, database, queue, home)
+def status(engine: Engine, run_id: str) -> str:
+    """A run's status as its record has it now."""
+    with engine.database.session() as db:
+        return str(runs.get(db, run_id)["status"])
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
-                 monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
-    """An in-process worker on a fresh task queue over the test's SQLite database."""
-    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch):
-        yield value
+def at(value: str) -> datetime:
+    """A time as a run's record shows it."""
+    return datetime.fromisoformat(value)
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def user_engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
-                      monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
-    """The same, with a worker that does not run as root (whoever runs the tests)."""
-    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch, is_root=False):
-        yield value
+def by_step(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """A routine run's steps by their ids."""
+    return {s["step"]: s for s in run["steps"]}
 
 
-@pytest_asyncio.fixture(loop_scope="session")
-async def root_engine(temporal_client: Client, sqlite_database: Database, oto_home: Path,
-                      monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
-    """The same, with a worker that runs jobs as root (whoever runs the tests: the jobs must not need it)."""
-    async for value in _engine(temporal_client, sqlite_database, oto_home, monkeypatch, is_root=True):
-        yield value
-
-
-@pytest_asyncio.fixture(loop_scope="session")
-async def any_engine(temporal_client: Client, database: Database, oto_home: Path,
-                     monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Engine]:
-    """The same, once on SQLite and once on PostgreSQL."""
-    async for value in _engine(temporal_client, database, oto_home, monkeypatch):
-        yield value
+async def oto_process(engine: Engine, temporal: DevServer, *args: str, **env: str) -> Result:
+    """``python -m oto ARGS`` as its own process, on the engine's database, queue and Temporal."""
+    environment = os.environ | {
+        "OTO_HOME": str(engine.home), "OTO_DATABASE_URL": engine.database.url, "COLUMNS": "200",
+        "OTO_TEMPORAL_ADDRESS": temporal.address, "OTO_TASK_QUEUE": engine.queue, **env,
+    }
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "oto", *args, env=environment,
+                                                   stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return Result(process.returncode, out.decode(), err.decode())
