@@ -24,7 +24,7 @@ from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer, free_port
 from oto.web.server import SHUTDOWN_GRACE
 from tests.api.conftest import Keys
-from tests.engine.conftest import Engine
+from tests.support.engine import Engine
 
 
 @contextmanager

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from oto.engine import client as engine_client
 from oto.services import runs
-from tests.engine.conftest import Engine, processes_in
-from tests.engine.test_jobs import status, until
+from tests.support import processes_in, until
+from tests.support.engine import Engine, status
 
 
 async def test_waiting_on_a_routine_whose_workflow_was_terminated_closes_it_and_its_steps(engine: Engine) -> None:
