@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from oto.domain.models import ApiKey
 from oto.errors import SchemaOutdated
 from oto.services import executables
-from oto.services.database import Database
+from oto.services.database import Database, head_revision
 
 
 def test_an_out_of_date_schema_is_refused_with_the_fix(database: Database) -> None:
@@ -19,6 +19,19 @@ def test_an_out_of_date_schema_is_refused_with_the_fix(database: Database) -> No
         connection.execute(sa.text("UPDATE alembic_version SET version_num = '0000'"))
     with pytest.raises(SchemaOutdated, match=r"has an out-of-date schema: run `oto init`$"):
         database.check_schema(again=True)
+
+
+def test_the_head_the_cli_checks_is_alembics_head(database: Database) -> None:
+    """``oto.domain.migrations.HEAD`` spares the CLI loading Alembic: it must name the newest migration."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from oto.services.database import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == head_revision()
+    assert database.current_revision() == head_revision()  # what `oto init` (the fixture) upgraded to
 
 
 def test_a_missing_schema_is_refused(tmp_path: Path) -> None:

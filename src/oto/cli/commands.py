@@ -8,8 +8,8 @@ import typer
 
 from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, get_app
 from oto.cli.common import delete as delete_item
-from oto.cli.output import print_json, print_table, say
-from oto.errors import Refused
+from oto.cli.output import print_fields, print_json, print_table, say
+from oto.errors import InvalidInput, Refused
 
 app = typer.Typer(help="Sets of an executable's flags the flag matching engine accepts.", no_args_is_help=True)
 
@@ -86,6 +86,45 @@ def list_(
                 for d in docs
             ],
         )
+
+
+@app.command("show")
+def show(name: str, json: JsonOption = False) -> None:
+    """A command: its executable, its flags in order, and the jobs that use it."""
+    app_ = get_app()
+    doc = app_.commands.get(name)
+    jobs = [j.name for j in app_.jobs.list_all(name)]
+    if json:
+        print_json(doc.model_dump() | {"jobs": jobs})
+        return
+    print_fields(f"command {doc.name}", [
+        ("executable", doc.executable_tag), ("flags", " ".join(doc.parameters)),
+        ("needs root", "yes" if doc.requires_root else ""), ("description", doc.description), ("jobs", jobs),
+    ])
+
+
+@app.command("edit", context_settings=FLAGS_CONTEXT)
+def edit(
+    name: str,
+    flags: Annotated[list[str] | None, typer.Argument(
+        help="The new flags, in order (replace them all; use -- before them if one clashes).")] = None,
+    executable: Annotated[str | None, typer.Option("--executable", help="Move it to another executable.")] = None,
+    description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    root: Annotated[bool | None, typer.Option("--root/--no-root", help="Whether it must run as root.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a command; refused (exit 1) with the engine's violations when the flags don't match."""
+    changes: dict[str, object] = {k: v for k, v in (
+        ("executable_tag", executable), ("description", description), ("requires_root", root)) if v is not None}
+    if flags:
+        changes["parameters"] = flags
+    if not changes:
+        raise InvalidInput("nothing to change: give new flags, --executable, --description or --root/--no-root")
+    doc = get_app().commands.update(name, changes)
+    if json:
+        print_json(doc)
+    else:
+        say(f"changed command {doc.name!r}: {' '.join(doc.parameters)}")
 
 
 @app.command("delete")

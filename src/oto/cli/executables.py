@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
 
 from oto.cli.common import CascadeOption, JsonOption, get_app
 from oto.cli.common import delete as delete_item
-from oto.cli.output import print_json, print_table, say
+from oto.cli.output import print_fields, print_json, print_table, say, warn
+from oto.errors import InvalidInput
 
 app = typer.Typer(help="Register the programs OTO may run.", no_args_is_help=True)
 
@@ -29,6 +31,7 @@ def add(
         print_json(doc.model_dump() | {"tag": doc.tag})
     else:
         say(f"added executable {doc.tag!r} ({doc.path}, task queue {doc.task_queue})")
+    _warn_if_missing(doc.path)
 
 
 @app.command("list")
@@ -43,6 +46,54 @@ def list_(json: JsonOption = False) -> None:
             ["tag", "path", "task queue", "description"],
             [(d.tag, d.path, d.task_queue, d.description) for d in docs],
         )
+
+
+@app.command("show")
+def show(tag: Annotated[str, typer.Argument(help='The executable, e.g. "openssl - 3.5.3".')],
+         json: JsonOption = False) -> None:
+    """An executable: its path, task queue and description, and how many parameters and commands it has."""
+    app_ = get_app()
+    doc = app_.executables.get(tag)
+    parameters = app_.parameters.list_all(tag)
+    commands = app_.commands.list_all(tag)
+    if json:
+        print_json(doc.model_dump() | {"tag": doc.tag, "parameters": len(parameters),
+                                       "commands": [c.name for c in commands]})
+        return
+    print_fields(f"executable {doc.tag}", [
+        ("path", doc.path), ("task queue", doc.task_queue), ("description", doc.description),
+        ("parameters", f"{len(parameters)} (`oto parameter list {tag!r}`)"),
+        ("commands", [c.name for c in commands]),
+    ])
+
+
+@app.command("edit")
+def edit(
+    tag: Annotated[str, typer.Argument(help='The executable, e.g. "openssl - 3.5.3".')],
+    path: Annotated[str | None, typer.Option(help="A new absolute path of the program.")] = None,
+    description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    task_queue: Annotated[str | None, typer.Option(help="A new task queue for its jobs.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change an executable's path, description or task queue (its name and version make its tag and stay)."""
+    changes = {k: v for k, v in (("path", path), ("description", description), ("task_queue", task_queue))
+               if v is not None}
+    if not changes:
+        raise InvalidInput("nothing to change: give --path, --description or --task-queue")
+    doc = get_app().executables.update(tag, changes)
+    if json:
+        print_json(doc.model_dump() | {"tag": doc.tag})
+    else:
+        say(f"changed executable {doc.tag!r}: {', '.join(k.replace('_', ' ') for k in changes)}")
+    if path is not None:
+        _warn_if_missing(doc.path)
+
+
+def _warn_if_missing(path: str) -> None:
+    """Say so when the program is not on this machine: its jobs would fail on a worker here (a worker
+    on another host may have it, so this is a warning, not a refusal)."""
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        warn(f"Warning: {path} is not an executable file on this machine; its jobs will fail on a worker here")
 
 
 @app.command("delete")

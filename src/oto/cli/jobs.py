@@ -8,7 +8,7 @@ import typer
 
 from oto.cli.common import CascadeOption, JsonOption, WaitOption, get_app
 from oto.cli.common import delete as delete_item
-from oto.cli.output import print_json, print_table, say
+from oto.cli.output import print_fields, print_json, print_table, say
 from oto.domain.documents import Value
 from oto.errors import InvalidInput
 
@@ -86,8 +86,58 @@ def list_(json: JsonOption = False) -> None:
         print_table(
             "jobs",
             ["name", "command", "values"],
-            [(d.name, d.command, " ".join(f"{k} {v}" if v else k for k, v in d.values.items())) for d in docs],
+            [(d.name, d.command, _values(d.values)) for d in docs],
         )
+
+
+@app.command("show")
+def show(name: str, json: JsonOption = False) -> None:
+    """A job: its command, its values (secrets masked) and the exact argv it runs."""
+    app_ = get_app()
+    doc = app_.jobs.get(name)
+    argv = app_.jobs.argv(name)
+    if json:
+        print_json(doc.model_dump() | {"argv": argv})
+        return
+    import shlex
+
+    print_fields(f"job {doc.name}", [
+        ("command", doc.command), ("values", _values(doc.values)), ("argv", shlex.join(argv)),
+        ("description", doc.description),
+    ])
+
+
+@app.command("edit")
+def edit(
+    name: str,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="FLAG=VALUE", help="The job's values (replace them all; FLAG alone for a switch; "
+        "repeat a repeatable flag once per value).")] = None,
+    command: Annotated[str | None, typer.Option("--command", help="Run another command.")] = None,
+    description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a job; a secret value given as *** keeps the stored one."""
+    changes: dict[str, object] = {k: v for k, v in (("command", command), ("description", description))
+                                  if v is not None}
+    if set_ is not None:
+        changes["values"] = parse_sets(set_)
+    if not changes:
+        raise InvalidInput("nothing to change: give --set, --command or --description")
+    doc = get_app().jobs.update(name, changes)
+    if json:
+        print_json(doc)
+    else:
+        say(f"changed job {doc.name!r}: {', '.join(sorted(changes))}")
+
+
+def _values(values: dict[str, Value]) -> str:
+    """Values as a person types them: ``-n 1 -n 2 -v``."""
+    words = []
+    for flag, value in values.items():
+        for one in value if isinstance(value, list) else [value]:
+            words.append(f"{flag} {one}" if one else flag)
+    return " ".join(words)
 
 
 @app.command("delete")

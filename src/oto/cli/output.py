@@ -40,6 +40,18 @@ def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequen
     console.print(table)
 
 
+def print_fields(title: str, fields: Iterable[tuple[str, Any]]) -> None:
+    """One item as "field  value" lines under its title (``show`` verbs); empty values are left out."""
+    shown = [(name, value) for name, value in fields if value not in (None, "", [], {})]
+    table = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for name, value in shown:
+        text = ", ".join(str(v) for v in value) if isinstance(value, list | tuple) else str(value)
+        table.add_row(name, text)
+    console.print(table)
+
+
 def say(message: str) -> None:
     console.print(message, markup=False)
 

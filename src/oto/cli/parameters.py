@@ -8,7 +8,9 @@ import typer
 
 from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, get_app
 from oto.cli.common import delete as delete_item
-from oto.cli.output import print_json, print_table, say
+from oto.cli.output import print_fields, print_json, print_table, say
+from oto.domain.documents import ParameterDoc
+from oto.errors import InvalidInput
 
 app = typer.Typer(help="The flags of an executable and their rules.", no_args_is_help=True)
 
@@ -77,15 +79,85 @@ def list_(tag: str, json: JsonOption = False) -> None:
     if json:
         print_json([d.to_document() for d in docs])
         return
-    rows = []
-    for d in docs:
-        rules = [f"requires {' '.join(d.require_ids)}"] if d.require_ids else []
-        rules += [f"conflicts {' '.join(d.interfer_ids)}"] if d.interfer_ids else []
-        rules += [f"before {' '.join(d.before)}"] if d.before else []
-        rules += [f"position {d.position}"] if d.position is not None else []
-        rules += [f"scale {d.scale}"] if d.scale else []
-        rows.append((d.flag, d.value_type, "yes" if d.requires_root else "", "; ".join(rules), d.description))
+    rows = [(d.flag, d.value_type, "yes" if d.requires_root else "", "; ".join(_rules(d)), d.description)
+            for d in docs]
     print_table(f"parameters of {tag}", ["flag", "type", "root", "rules", "description"], rows)
+
+
+def _rules(d: ParameterDoc) -> list[str]:
+    rules = [f"requires {' '.join(d.require_ids)}"] if d.require_ids else []
+    rules += [f"conflicts {' '.join(d.interfer_ids)}"] if d.interfer_ids else []
+    rules += [f"before {' '.join(d.before)}"] if d.before else []
+    rules += [f"position {d.position}"] if d.position is not None else []
+    rules += [f"scale {d.scale}"] if d.scale else []
+    return rules
+
+
+@app.command("show", context_settings=FLAGS_CONTEXT)
+def show(tag: Annotated[str, typer.Argument(help='The executable, e.g. "nmap - 7.98".')], flag: str,
+         json: JsonOption = False) -> None:
+    """One parameter: its value type, style, rules and flags."""
+    doc = get_app().parameters.get(tag, flag)
+    if json:
+        print_json(doc.to_document())
+        return
+    print_fields(f"parameter {doc.flag} of {doc.executable_tag}", [
+        ("value type", doc.value_type), ("takes a value", "yes" if doc.requires_value else "no"),
+        ("style", doc.style), ("choices", doc.choices), ("rules", "; ".join(_rules(doc))),
+        ("repeatable", "yes" if doc.repeatable else ""), ("needs root", "yes" if doc.requires_root else ""),
+        ("secret", "yes" if doc.secret else ""), ("description", doc.description),
+    ])
+
+
+@app.command("edit", context_settings=FLAGS_CONTEXT)
+def edit(
+    tag: Annotated[str, typer.Argument(help='The executable, e.g. "nmap - 7.98".')],
+    flag: str,
+    description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    value_type: Annotated[str | None, typer.Option(help="A new value type.")] = None,
+    requires_value: Annotated[bool | None, typer.Option("--requires-value/--no-value")] = None,
+    requires_root: Annotated[bool | None, typer.Option("--requires-root/--no-root")] = None,
+    require: Annotated[list[str] | None, typer.Option(
+        "--require", metavar="FLAG", help="The flags this one needs (replaces them all; repeat per flag).")] = None,
+    conflict: Annotated[list[str] | None, typer.Option(
+        "--conflict", metavar="FLAG", help="The flags it excludes (replaces them all).")] = None,
+    before: Annotated[list[str] | None, typer.Option(
+        "--before", metavar="FLAG", help="The flags it must precede (replaces them all).")] = None,
+    no_rules: Annotated[bool, typer.Option(
+        "--no-rules", help="Drop every requires, conflicts and before rule first.")] = False,
+    position: Annotated[int | None, typer.Option(help="The index it must stand at.")] = None,
+    no_position: Annotated[bool, typer.Option("--no-position", help="It may stand anywhere.")] = False,
+    scale: Annotated[str | None, typer.Option(help="A group of which at most one flag is used.")] = None,
+    no_scale: Annotated[bool, typer.Option("--no-scale", help="It belongs to no group.")] = False,
+    choice: Annotated[list[str] | None, typer.Option(
+        "--choice", help="The allowed values (replaces them all).")] = None,
+    style: Annotated[str | None, typer.Option(help="separate, equals, attached or positional")] = None,
+    repeatable: Annotated[bool | None, typer.Option("--repeatable/--once")] = None,
+    secret: Annotated[bool | None, typer.Option("--secret/--no-secret")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a parameter; refused when the rules would be inconsistent or a saved command or job would break."""
+    changes: dict[str, object] = {}
+    if no_rules:
+        changes |= {"require_ids": [], "interfer_ids": [], "before": []}
+    for key, value in (("description", description), ("value_type", value_type),
+                       ("requires_value", requires_value), ("requires_root", requires_root),
+                       ("require_ids", require), ("interfer_ids", conflict), ("before", before),
+                       ("position", position), ("scale", scale), ("choices", choice), ("style", style),
+                       ("repeatable", repeatable), ("secret", secret)):
+        if value is not None:
+            changes[key] = value
+    if no_position:
+        changes["position"] = None
+    if no_scale:
+        changes["scale"] = None
+    if not changes:
+        raise InvalidInput("nothing to change: give at least one option (see `oto parameter edit --help`)")
+    doc = get_app().parameters.update(tag, flag, changes)
+    if json:
+        print_json(doc.to_document())
+    else:
+        say(f"changed {doc.flag} of {doc.executable_tag}: {', '.join(sorted(changes))}")
 
 
 @app.command("delete", context_settings=FLAGS_CONTEXT)

@@ -8,7 +8,7 @@ import typer
 
 from oto.cli.common import CascadeOption, JsonOption, WaitOption, get_app
 from oto.cli.common import delete as delete_item
-from oto.cli.output import print_json, print_table, say
+from oto.cli.output import print_fields, print_json, print_table, say
 from oto.errors import InvalidInput
 
 app = typer.Typer(help="Named DAGs of job steps, and running them.", no_args_is_help=True)
@@ -64,6 +64,41 @@ def list_(json: JsonOption = False) -> None:
     print_table("routines", ["name", "steps", "description"],
                 [(d.name, " ".join(f"{s.id}={s.job}" + (f"@{','.join(s.after)}" if s.after else "") for s in d.steps),
                   d.description) for d in docs])
+
+
+@app.command("show")
+def show(name: str, json: JsonOption = False) -> None:
+    """A routine: its steps, what each runs after, and its description."""
+    doc = get_app().routines.get(name)
+    if json:
+        print_json(doc)
+        return
+    print_fields(f"routine {doc.name}", [("description", doc.description), ("steps", len(doc.steps))])
+    print_table(None, ["step", "job", "after"], [(s.id, s.job, ", ".join(s.after)) for s in doc.steps])
+
+
+@app.command("edit")
+def edit(
+    name: str,
+    step: Annotated[list[str] | None, typer.Option(
+        "--step", metavar="ID=JOB[@DEP,DEP...]",
+        help="The routine's steps (replace them all; repeat per step).")] = None,
+    description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    json: JsonOption = False,
+) -> None:
+    """Change a routine; refused if its steps form a cycle or name an unknown job or step."""
+    changes: dict[str, Any] = {}
+    if step is not None:
+        changes["steps"] = [parse_step(s) for s in step]
+    if description is not None:
+        changes["description"] = description
+    if not changes:
+        raise InvalidInput("nothing to change: give --step or --description")
+    doc = get_app().routines.update(name, changes)
+    if json:
+        print_json(doc)
+    else:
+        say(f"changed routine {doc.name!r}: {len(doc.steps)} steps")
 
 
 @app.command("delete")
