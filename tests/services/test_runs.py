@@ -313,3 +313,30 @@ def test_sqlite_takes_concurrent_writers_from_separate_processes(sqlite_database
     assert len(done) == 200 and all(r["attempts"] == 1 for r in done)
     with sqlite_database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_run_is_found_by_a_unique_prefix_of_its_id(database: Database) -> None:
+    _catalog(database)
+    with database.session() as db:
+        first = runs.create_job_run(db, "GenRSA-2048").id
+        second = runs.create_job_run(db, "GenRSA-2048").id
+        plan = runs.create_routine_run(db, "r")
+    # make the two job runs share a known prefix, the way a user meets it: runs whose ids begin alike
+    with database.session() as db:
+        db.get(Run, first).id = "run-abcd1111"  # type: ignore[union-attr]
+        db.get(Run, second).id = "run-abcd2222"  # type: ignore[union-attr]
+    with database.session() as db:
+        assert runs.resolve_id(db, "run-abcd1") == "run-abcd1111"
+        assert runs.resolve_id(db, "abcd2") == "run-abcd2222"  # "run-" may be left out
+        assert runs.resolve_id(db, plan.run_id) == plan.run_id  # an exact id, a step's too
+        step = runs.list_runs(db, parent_id=plan.run_id)[0]["run_id"]
+        assert runs.resolve_id(db, step) == step
+        with pytest.raises(InvalidInput, match=r"run id 'run-abcd' is ambiguous: it starts run-abcd1111, "
+                                               r"run-abcd2222; give more of it"):
+            runs.resolve_id(db, "run-abcd")
+        with pytest.raises(NotFound, match="needs at least 4 characters"):
+            runs.resolve_id(db, "run-ab")
+        with pytest.raises(NotFound, match=r"^no run 'run-abcd%'$"):
+            runs.resolve_id(db, "run-abcd%")  # a wildcard is a character like any other
+        # a routine run's prefix is the start of its steps' ids too: only the routine run is meant
+        assert runs.resolve_id(db, plan.run_id[:12]) == plan.run_id

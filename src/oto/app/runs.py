@@ -65,18 +65,28 @@ class Runs:
 
     # -- following ---------------------------------------------------------------------------------
 
-    async def cancel(self, run_id: str) -> None:
-        """Ask Temporal to cancel a queued or running run; its worker stops its processes and records it."""
+    def resolve(self, run_id: str) -> str:
+        """The full id of the run ``run_id`` names: itself, or a unique shortened id (``run-4aa3``)."""
+        return self.database.call(runs.resolve_id, run_id)
+
+    async def cancel(self, run_id: str) -> str:
+        """Ask Temporal to cancel a queued or running run; its worker stops its processes and records it.
+
+        Returns the run's full id.
+        """
         from oto.engine import client
 
-        _, status, _ = await self.database.run(runs.status_of, run_id)  # NotFound first
+        run_id = await self.database.run(runs.resolve_id, run_id)
+        _, status, _ = await self.database.run(runs.status_of, run_id)
         connected = await self.app.temporal() if status not in runs.FINAL else None
         await client.cancel(run_id, client=connected, database=self.database)
+        return run_id
 
     async def wait(self, run_id: str) -> dict[str, Any]:
         """Wait for a run's end; returns it as ``get`` does."""
         from oto.engine import client
 
+        run_id = await self.database.run(runs.resolve_id, run_id)
         return await client.wait(run_id, client=await self.app.temporal(), database=self.database)
 
     async def follow(self, run_id: str) -> AsyncIterator[Event]:
@@ -86,23 +96,26 @@ class Runs:
         async for event in follow(self.database, run_id):
             yield event
 
-    def check_followable(self, run_id: str) -> None:
-        """NotFound for an unknown run: a stream's answer must be known before it starts."""
+    def check_followable(self, run_id: str) -> str:
+        """The full id of a run to follow; NotFound for an unknown run (a stream's answer must be known
+        before it starts)."""
+        run_id = self.resolve(run_id)
         self.database.call(run_streams.state, run_id)
+        return run_id
 
     # -- reading -----------------------------------------------------------------------------------
 
     def get(self, run_id: str) -> dict[str, Any]:
         """A run with its argv, status, exit code, times, output and (for a routine) its steps."""
-        return self.database.call(runs.get, run_id)
+        return self.database.call(runs.get, self.resolve(run_id))
 
     def status(self, run_id: str) -> tuple[str, str, dict[str, int]]:
         """A run's kind, status, and for a routine how many steps are in each status."""
-        return self.database.call(runs.status_of, run_id)
+        return self.database.call(runs.status_of, self.resolve(run_id))
 
     def list_all(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
-             trigger: str | None = None, kind: str | None = None, offset: int = 0,
-             limit: int = 50) -> list[dict[str, Any]]:
+                 trigger: str | None = None, kind: str | None = None, offset: int = 0,
+                 limit: int = 50) -> list[dict[str, Any]]:
         return self.database.call(runs.list_runs, status=status, job=job, routine=routine, trigger=trigger,
                                   kind=kind, offset=offset, limit=limit)
 

@@ -143,7 +143,7 @@ def show_(run_id: str, json: JsonOption = False) -> None:
 @app.command("cancel")
 def cancel(run_id: str, json: JsonOption = False) -> None:
     """Cancel a queued or running run: its processes get SIGTERM, then SIGKILL after the grace period."""
-    run(get_app().runs.cancel(run_id))
+    run_id = run(get_app().runs.cancel(run_id))
     if json:
         print_json({"run_id": run_id, "cancel_requested": True})
     else:

@@ -527,6 +527,34 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
     return data
 
 
+# A prefix shorter than this is too likely to match many runs to be worth a query.
+MIN_PREFIX = 4
+SHOWN_CANDIDATES = 5
+
+
+def resolve_id(db: Session, given: str) -> str:
+    """The run ``given`` names: its exact id, or the one job or routine run whose id starts with it.
+
+    Like git's abbreviated hashes: ``run-4aa3`` (or ``4aa3``) is enough while no other run starts
+    the same way; an ambiguous prefix is refused with the candidates. Steps are named by full id only
+    (their ids start with their routine run's).
+    """
+    if db.get(Run, given) is not None:
+        return given
+    prefix = given if given.startswith("run-") else f"run-{given}"
+    if len(prefix) - len("run-") < MIN_PREFIX:
+        raise NotFound(f"no run {given!r} (a shortened run id needs at least {MIN_PREFIX} characters after run-)")
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    found = list(db.scalars(select(Run.id).where(Run.id.like(pattern, escape="\\"), Run.kind != RunKind.STEP)
+                            .order_by(Run.id).limit(SHOWN_CANDIDATES + 1)))
+    if not found:
+        raise NotFound(f"no run {given!r}")
+    if len(found) > 1:
+        shown = ", ".join(found[:SHOWN_CANDIDATES]) + (", …" if len(found) > SHOWN_CANDIDATES else "")
+        raise InvalidInput(f"run id {given!r} is ambiguous: it starts {shown}; give more of it")
+    return found[0]
+
+
 def get(db: Session, run_id: str) -> dict[str, Any]:
     """A run in full; a routine run with its steps in routine order."""
     run = db.get(Run, run_id)

@@ -135,15 +135,14 @@ def get_run(app: AppDep, run_id: Name) -> RunDetail:
              responses=responses(401, 403, 404, 422, 503))
 async def cancel_run(app: AppDep, run_id: Name, key: RunKey) -> RunDetail:
     """Ask Temporal to cancel a queued or running run; it ends ``cancelled`` once its processes are gone."""
-    await app.runs.cancel(run_id)
+    run_id = await app.runs.cancel(run_id)
     return RunDetail.model_validate(await run_in_threadpool(app.runs.get, run_id))
 
 
 def _followed(app: AppDep, run_id: Name, _: Annotated[None, NO_QUERY]) -> str:
     """The run whose log is asked for: an unknown one is a 404 before the stream starts (once the
     query, checked first, is known to be right)."""
-    app.runs.check_followable(run_id)
-    return run_id
+    return app.runs.check_followable(run_id)
 
 
 FollowedRun = Annotated[str, Depends(_followed)]
