@@ -208,9 +208,25 @@ def test_delete_in_use_is_refused_unless_cascade(initialized: Oto) -> None:
     oto("import", str(DATA / "openssl.json"))
     refused = oto("command", "delete", "GenRSA")
     assert refused.code == 2
-    assert refused.err == "Error: command 'GenRSA' is used by jobs GenRSA-2048; delete them first or use cascade\n"
+    assert refused.err == ("Error: command 'GenRSA' is used by jobs GenRSA-2048; delete them first, or "
+                           "delete with cascade (--cascade; in the API ?cascade=true)\n")
     param = oto("parameter", "delete", TAG, "-out")
     assert param.err.startswith("Error: -out of openssl - 3.5.3 is used by commands ExtractPub, GenRSA")
     assert oto("command", "delete", "GenRSA", "--cascade").code == 0
     jobs = [j["name"] for j in json.loads(oto("job", "list", "--json").out)]
     assert "GenRSA-2048" not in jobs
+
+
+def test_version_and_debug_keep_the_exit_status(initialized: Oto) -> None:
+    version = initialized("--version")
+    assert version.code == 0 and version.out.startswith("oto ")
+    bad = initialized("--debug", "job", "show", "nope")
+    assert bad.code == 2  # bad input stays exit 2 with the traceback shown
+    assert "Traceback" in bad.err and bad.err.rstrip().endswith("Error: no job 'nope'")
+
+
+def test_a_job_added_twice_is_refused_in_plain_words(initialized: Oto) -> None:
+    oto = initialized
+    assert oto("import", str(DATA / "openssl.json")).code == 0
+    again = oto("job", "add", "GenRSA-2048", "--command", "GenRSA", "--set", "genpkey")
+    assert again.code == 2 and again.err == "Error: job 'GenRSA-2048' already exists\n"

@@ -638,7 +638,7 @@ def test_job_and_routine_delete_with_cascade_on_the_command_line_delete_their_te
         refused = cli("routine", "delete", "other")
         assert refused.code == 2
         assert refused.err == (f"Error: routine 'other' is used by schedules {of_other}; "
-                               "delete them first or use cascade\n")
+                               "delete them first, or delete with cascade (--cascade; in the API ?cascade=true)\n")
         deleted = cli("routine", "delete", "other", "--cascade")
         assert deleted.code == 0, deleted.err
         assert deleted.out.strip() == (f"deleted routine 'other' with schedule {of_other} "
@@ -648,7 +648,7 @@ def test_job_and_routine_delete_with_cascade_on_the_command_line_delete_their_te
         refused = cli("job", "delete", "renew")
         assert refused.code == 2
         assert refused.err == (f"Error: job 'renew' is used by routines pair and schedules {of_job}; "
-                               "delete them first or use cascade\n")
+                               "delete them first, or delete with cascade (--cascade; in the API ?cascade=true)\n")
         assert on_temporal(of_job, of_routine) == [of_job, of_routine]  # refused: nothing deleted
         assert len(json.loads(cli("schedule", "list", "--json").out)) == 2
 

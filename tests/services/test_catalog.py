@@ -96,7 +96,8 @@ def test_executable_in_use_needs_cascade(catalog: Database) -> None:
         catalog,
         lambda db: executables.delete(db, TAG),
         InUse,
-        "executable 'openssl - 3.5.3' is used by commands GenRSA; delete them first or use cascade",
+        "executable 'openssl - 3.5.3' is used by commands GenRSA; delete them first, or "
+        "delete with cascade (--cascade; in the API ?cascade=true)",
     )
     with catalog.session() as db:
         executables.delete(db, TAG, cascade=True)
@@ -114,7 +115,7 @@ def test_parameter_errors(catalog: Database) -> None:
         catalog,
         lambda db: parameters.add(db, param("-x", require_ids=["-y"])),
         InvalidInput,
-        "parameter (-x of openssl - 3.5.3): require_ids names -y, which is not a parameter of openssl - 3.5.3",
+        "parameter (-x of openssl - 3.5.3): it requires -y, which is not a parameter of openssl - 3.5.3",
     )
     refused(
         catalog,
@@ -174,7 +175,7 @@ def test_parameter_delete_in_use(catalog: Database) -> None:
         lambda db: parameters.delete(db, TAG, "-algorithm"),
         InUse,
         "-algorithm of openssl - 3.5.3 is used by commands GenRSA and the rules of -pkeyopt; "
-        "remove those first or use cascade",
+        "remove those first, or delete with cascade (--cascade; in the API ?cascade=true)",
     )
     with catalog.session() as db:
         parameters.delete(db, TAG, "-algorithm", cascade=True)
@@ -201,7 +202,7 @@ def test_command_errors(catalog: Database) -> None:
         Refused,
         "command (c): -pkeyopt requires -algorithm, which is missing (complete: genpkey -pkeyopt -algorithm)",
     )
-    refused(catalog, add(["genpkey"], name="GenRSA"), AlreadyExists, "command: command 'GenRSA' already exists")
+    refused(catalog, add(["genpkey"], name="GenRSA"), AlreadyExists, "command 'GenRSA' already exists")
     refused(
         catalog,
         lambda db: commands.add(db, {"name": "c", "executable_tag": TAG}),
@@ -247,7 +248,7 @@ def test_job_errors(catalog: Database) -> None:
         catalog,
         lambda db: jobs.add(db, {"name": "GenRSA-2048", "command": "GenRSA", "values": full}),
         AlreadyExists,
-        "job: job 'GenRSA-2048' already exists",
+        "job 'GenRSA-2048' already exists",
     )
 
 
@@ -279,7 +280,8 @@ def test_delete_command_with_jobs_needs_cascade(catalog: Database) -> None:
         catalog,
         lambda db: commands.delete(db, "GenRSA"),
         InUse,
-        "command 'GenRSA' is used by jobs GenRSA-2048; delete them first or use cascade",
+        "command 'GenRSA' is used by jobs GenRSA-2048; delete them first, or "
+        "delete with cascade (--cascade; in the API ?cascade=true)",
     )
 
 
@@ -318,7 +320,8 @@ def test_routines(catalog: Database) -> None:
         catalog,
         lambda db: jobs.delete(db, "GenRSA-2048"),
         InUse,
-        "job 'GenRSA-2048' is used by routines r; delete them first or use cascade",
+        "job 'GenRSA-2048' is used by routines r; delete them first, or "
+        "delete with cascade (--cascade; in the API ?cascade=true)",
     )
     with catalog.session() as db:
         jobs.delete(db, "GenRSA-2048", cascade=True)

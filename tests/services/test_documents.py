@@ -102,7 +102,7 @@ def test_inconsistent_rules_are_refused_with_the_engines_problems(
         ),
         (
             {"oto": 1, "executables": [OPENSSL], "parameters": [param("-n", require_ids=["-zz"])]},
-            "parameters[0] (-n of openssl - 3.5.3): require_ids names -zz, which is not a parameter of openssl - 3.5.3",
+            "parameters[0] (-n of openssl - 3.5.3): it requires -zz, which is not a parameter of openssl - 3.5.3",
         ),
         (
             {"oto": 1, "executables": [OPENSSL], "parameters": [param("-n"), param("-n")]},

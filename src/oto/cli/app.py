@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Sequence
 
 import typer
 
+import oto
 from oto.cli import (
     apikeys,
     commands,
@@ -51,19 +53,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = "--debug" in args
     if debug:
         args.remove("--debug")
+    if args in (["--version"], ["-V"]):
+        sys.stdout.write(f"oto {oto.__version__}\n")
+        return _done(0, argv)
     try:
         app(args=args, prog_name="oto", standalone_mode=True)
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except OtoError as error:
-        if debug:
-            raise
+        if debug:  # the traceback too, and still the exit status that says what went wrong
+            traceback.print_exc()
         sys.stderr.write(f"Error: {error.message}\n")
         code = error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted\n")
         code = 130
+    return _done(code, argv)
+
+
+def _done(code: int, argv: Sequence[str] | None) -> int:
+    """The exit status: the process's when run as ``oto``, returned when called in-process."""
     if argv is None:
         raise SystemExit(code)
     return code

@@ -54,9 +54,10 @@ def _seconds(value: float | None) -> str:
 
 def show(run: dict[str, Any], *, outputs: bool = True) -> None:
     """A run for people: its facts, its steps, then its output."""
-    name = run["job"] if run["kind"] != "routine" else run["routine"]
+    what = f"routine {run['routine']}" if run["kind"] == "routine" else (
+        f"{run['kind']} {run['job']}" if run["job"] else "ad hoc")
     exit_part = f", exit {run['exit_code']}" if run["exit_code"] is not None else ""
-    say(f"run {run['run_id']} ({run['kind']} {name}): {run['status']}{exit_part}"
+    say(f"run {run['run_id']} ({what}): {run['status']}{exit_part}"
         f"{' in ' + _seconds(run['duration']) if run['duration'] is not None else ''}")
     facts = [("argv", shlex.join(run["argv"])), ("folder", run["workdir"]), ("task queue", run["task_queue"]),
              ("worker", run["worker"]), ("attempts", run["attempts"]), ("trigger", run["trigger"]),

@@ -94,7 +94,7 @@ def save(db: Session, doc: CommandDoc, where: str, *, replace: bool) -> str:
     exe = lookups.executable(db, doc.executable_tag)
     current = db.scalar(select(Command).where(Command.name == doc.name))
     if current is not None and not replace:
-        raise AlreadyExists(f"{where}: command {doc.name!r} already exists")
+        raise AlreadyExists(f"{'' if where == 'command' else where + ': '}command {doc.name!r} already exists")
     refuse_unless_valid(exe, doc, where)
     if current is not None:
         if to_doc(current).model_dump() == doc.model_dump():

@@ -153,7 +153,7 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     cmd = lookups.command(db, doc.command)
     current = db.scalar(select(Job).where(Job.name == doc.name))
     if current is not None and not replace:
-        raise AlreadyExists(f"{where}: job {doc.name!r} already exists")
+        raise AlreadyExists(f"{'' if where == 'job' else where + ': '}job {doc.name!r} already exists")
     values = dict(doc.values)
     if current is not None:
         # A masked secret in an imported export keeps the value already stored.

@@ -8,6 +8,9 @@ from sqlalchemy.orm import Session
 from oto.domain.models import Command, Executable, Job, Parameter, Routine, Schedule
 from oto.errors import InUse, NotFound
 
+# How to delete what uses something too, in the words of both the CLI and the API.
+CASCADE = "delete with cascade (--cascade; in the API ?cascade=true)"
+
 
 def executable(db: Session, tag: str) -> Executable:
     found = db.scalar(select(Executable).where(Executable.tag == tag))
@@ -58,5 +61,5 @@ def refuse_if_used(what: str, users: dict[str, list[str]]) -> None:
     used = {kind: names for kind, names in users.items() if names}
     if used:
         parts = " and ".join(f"{kind}s {', '.join(names)}" for kind, names in used.items())
-        raise InUse(f"{what} is used by {parts}; delete them first or use cascade",
+        raise InUse(f"{what} is used by {parts}; delete them first, or {CASCADE}",
                     details=[{"kind": kind, "name": n} for kind, names in used.items() for n in names])

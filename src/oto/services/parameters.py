@@ -90,14 +90,14 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
     flags = set(existing) | set(seen)
     for where, doc in docs:
         for rule, names in (
-            ("require_ids", doc.require_ids),
-            ("interfer_ids", doc.interfer_ids),
-            ("before", doc.before),
+            ("requires", doc.require_ids),
+            ("conflicts with", doc.interfer_ids),
+            ("must come before", doc.before),
         ):
             for name in names:
                 if name not in flags:
                     raise InvalidInput(
-                        f"{where} ({label(doc)}): {rule} names {name}, which is not a parameter of {exe.tag}"
+                        f"{where} ({label(doc)}): it {rule} {name}, which is not a parameter of {exe.tag}"
                     )
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
@@ -199,7 +199,7 @@ def _refuse_if_used(tag: str, flag: str, used_by: list[str], named_by: list[str]
         if named_by:
             parts.append(f"the rules of {', '.join(named_by)}")
         raise InUse(
-            f"{flag} of {tag} is used by {' and '.join(parts)}; remove those first or use cascade",
+            f"{flag} of {tag} is used by {' and '.join(parts)}; remove those first, or {lookups.CASCADE}",
             details=[{"kind": "command", "name": n} for n in used_by]
             + [{"kind": "parameter", "name": n} for n in named_by],
         )

@@ -89,7 +89,7 @@ def save(db: Session, doc: RoutineDoc, where: str, *, replace: bool) -> str:
     validate_steps(doc, set(jobs), where)
     current = db.scalar(select(Routine).where(Routine.name == doc.name))
     if current is not None and not replace:
-        raise AlreadyExists(f"{where}: routine {doc.name!r} already exists")
+        raise AlreadyExists(f"{'' if where == 'routine' else where + ': '}routine {doc.name!r} already exists")
     if current is not None and to_doc(current).model_dump() == doc.model_dump():
         return "unchanged"
     routine = current or Routine(name=doc.name)
