@@ -22,6 +22,8 @@ browser:
 
 demo: install
 	$(BIN)/oto demo
+	@echo 'oto is in .venv/bin: export PATH="$(CURDIR)/.venv/bin:$$PATH" to type just `oto`'
+
 
 lint: install
 	$(BIN)/ruff check src tests bench
