@@ -73,3 +73,12 @@ def test_a_missing_program_is_warned_about_not_refused(initialized: Oto) -> None
     added = initialized("executable", "add", "ping", "1.0", "/usr/bin/pingzz")
     assert added.code == 0
     assert "/usr/bin/pingzz is not an executable file on this machine" in added.err
+
+
+def test_a_listing_piped_is_tab_separated_and_never_cut(catalog: Oto) -> None:
+    listed = catalog("job", "list")
+    lines = listed.out.splitlines()
+    assert lines[0] == "name\tcommand\tvalues"
+    row = next(line.split("\t") for line in lines if line.startswith("GenRSA-2048\t"))
+    assert row == ["GenRSA-2048", "GenRSA", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem"]
+    assert "│" not in listed.out and "…" not in listed.out

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oto.engine.devserver import DevServer
+from oto.engine.devserver import DevServer, free_port
 from oto.services import runs
 from tests.support import until
 from tests.support.engine import Engine, oto_process, status
@@ -100,3 +100,24 @@ async def test_demo_generates_and_checks_a_key_through_temporal(engine: Engine, 
     assert "key check (openssl pkey -in key.pem -noout -check): Key is valid" in result.out
     key = next(line.split(": ", 1)[1] for line in result.out.splitlines() if line.startswith("private key:"))
     assert Path(key).read_text().startswith("-----BEGIN PRIVATE KEY-----")
+
+
+async def test_doctor_says_what_is_in_place_and_what_is_not(engine: Engine, temporal: DevServer,
+                                                             tmp_path: Path) -> None:
+    engine.sh("hello", "echo hi")  # /bin/sh on the engine's queue, served by the test's worker
+    engine.command("gone", str(tmp_path / "no-such-program"), [], "elsewhere")
+    free = free_port()
+    result = await oto_process(engine, temporal, "doctor", OTO_API_PORT=str(free))
+    assert result.code == 1, result.out + result.err  # the API is not running, and a program is missing
+    lines = result.out.splitlines()
+    assert any(line.startswith("ok    database: sqlite:///") and "(schema " in line for line in lines)
+    assert f"ok    temporal: {temporal.address}" in lines
+    assert any(line.startswith(f"ok    workers of queue {engine.queue}: seen: ") for line in lines)
+    assert any(line.startswith("FAIL  workers of queue elsewhere: none seen lately: start one with "
+                               "`oto worker --task-queue elsewhere`") for line in lines)
+    assert "ok    executable sh-" in result.out
+    assert any(line.startswith("FAIL  executable gone - 1: ") and "is not an executable file" in line
+               for line in lines)
+    assert any(line.startswith(f"FAIL  api: no answer at http://127.0.0.1:{free}/health") for line in lines)
+    shown = json.loads((await oto_process(engine, temporal, "doctor", "--json", OTO_API_PORT=str(free))).out)
+    assert {c["check"] for c in shown} >= {"database", "temporal", "api"}

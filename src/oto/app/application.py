@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from oto.app.catalog import Commands, Executables, Jobs, Parameters, Routines, Schemas
+    from oto.app.doctor import Check
     from oto.app.documents import Documents
     from oto.app.keys import ApiKeys
     from oto.app.runs import Runs
@@ -145,6 +146,12 @@ class App:
 
     def database_status(self) -> Status:
         return database_status(self.database)
+
+    async def doctor(self) -> list[Check]:
+        """Whether everything a run needs is in place, one check a line (``oto doctor``)."""
+        from oto.app.doctor import examine
+
+        return await examine(self)
 
     async def metrics(self, *, schedules_within: float = 2.0) -> tuple[bytes, str]:
         """This process's Prometheus metrics and their media type.

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import JsonOption, get_app
+from oto.cli.common import JsonOption, WideOption, get_app
 from oto.cli.output import print_json, print_table, say, warn
 
 app = typer.Typer(help="Keys for the REST API (scopes: read, run, admin).", no_args_is_help=True)
@@ -27,7 +27,7 @@ def create(name: str, scope: Scope = "read", json: JsonOption = False) -> None:
 
 
 @app.command("list")
-def list_(json: JsonOption = False) -> None:
+def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     """List keys (never the keys themselves)."""
     keys = get_app().api_keys.list_all()
     if json:
@@ -37,7 +37,7 @@ def list_(json: JsonOption = False) -> None:
         (k.name, k.scope, k.prefix, "active" if k.active else "revoked", k.created_at.isoformat(timespec="seconds"),
          k.last_used_at.isoformat(timespec="seconds") if k.last_used_at else "never")
         for k in keys
-    ])
+    ], wide=wide)
 
 
 @app.command("revoke")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, get_app
+from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say
 from oto.errors import InvalidInput, Refused
@@ -71,7 +71,7 @@ def check(executable: Executable, flags: Flags = None, json: JsonOption = False)
 @app.command("list")
 def list_(
     executable: Annotated[str | None, typer.Option("--executable", help="Only this executable's.")] = None,
-    json: JsonOption = False,
+    json: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """List commands."""
     docs = get_app().commands.list_all(executable)
@@ -85,6 +85,7 @@ def list_(
                 (d.name, d.executable_tag, " ".join(d.parameters), "yes" if d.requires_root else "", d.description)
                 for d in docs
             ],
+            wide=wide,
         )
 
 

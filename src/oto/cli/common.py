@@ -12,6 +12,9 @@ from oto.app import App
 T = TypeVar("T")
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+WideOption = Annotated[
+    bool, typer.Option("--wide", help="On a terminal, never wrap or cut a column (the table is as wide as it needs).")
+]
 WaitOption = Annotated[
     bool, typer.Option("--wait", help="Follow the run to its end; exit 0 only if it succeeded.")
 ]

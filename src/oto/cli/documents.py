@@ -66,7 +66,20 @@ def export(
         say(f"exported to {output}")
 
 
+def doctor(json: JsonOption = False) -> None:
+    """Check that everything a run needs is in place: the database, Temporal, workers, programs, the API."""
+    checks = run(get_app().doctor())
+    if json:
+        print_json([{"check": c.what, "ok": c.ok, "detail": c.detail} for c in checks])
+    else:
+        for check in checks:
+            say(f"{'ok  ' if check.ok else 'FAIL'}  {check.what}: {check.detail}")
+    if not all(c.ok for c in checks):
+        raise typer.Exit(1)
+
+
 def register(app: typer.Typer) -> None:
     app.command("init")(init)
     app.command("import")(import_)
     app.command("export")(export)
+    app.command("doctor")(doctor)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, get_app
+from oto.cli.common import CascadeOption, JsonOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say, warn
 from oto.errors import InvalidInput
@@ -35,7 +35,7 @@ def add(
 
 
 @app.command("list")
-def list_(json: JsonOption = False) -> None:
+def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     """List registered executables."""
     docs = get_app().executables.list_all()
     if json:
@@ -45,6 +45,7 @@ def list_(json: JsonOption = False) -> None:
             "executables",
             ["tag", "path", "task queue", "description"],
             [(d.tag, d.path, d.task_queue, d.description) for d in docs],
+            wide=wide,
         )
 
 

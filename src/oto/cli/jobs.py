@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WaitOption, get_app
+from oto.cli.common import CascadeOption, JsonOption, WaitOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say
 from oto.domain.documents import Value
@@ -77,7 +77,7 @@ def run(
 
 
 @app.command("list")
-def list_(json: JsonOption = False) -> None:
+def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     """List jobs."""
     docs = get_app().jobs.list_all()
     if json:
@@ -87,6 +87,7 @@ def list_(json: JsonOption = False) -> None:
             "jobs",
             ["name", "command", "values"],
             [(d.name, d.command, _values(d.values)) for d in docs],
+            wide=wide,
         )
 
 

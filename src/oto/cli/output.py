@@ -29,15 +29,26 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(_plain(data), indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    rows = list(rows)
-    if not rows:
-        console.print(f"no {title or 'items'}" if title else "nothing to show")
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]], *,
+                wide: bool = False) -> None:
+    """A table on a terminal; elsewhere (a pipe, a file) a header line and tab-separated rows, never cut.
+
+    On a terminal a column too long for the width is wrapped, or with ``wide`` the table is as wide
+    as its content.
+    """
+    cells = [["" if c is None else str(c) for c in row] for row in rows]
+    if not cells:
+        console.print(f"no {title or 'items'}" if title else "nothing to show", markup=False)
+        return
+    if not console.is_terminal:
+        lines = ["\t".join(columns), *("\t".join(c.replace("\t", " ").replace("\n", " ") for c in row)
+                                       for row in cells)]
+        sys.stdout.write("\n".join(lines) + "\n")
         return
     table = Table(*columns, title=title, title_justify="left", show_lines=False)
-    for row in rows:
-        table.add_row(*("" if c is None else str(c) for c in row))
-    console.print(table)
+    for row in cells:
+        table.add_row(*row)
+    console.print(table, width=10_000 if wide else None, crop=not wide)
 
 
 def print_fields(title: str, fields: Iterable[tuple[str, Any]]) -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, get_app
+from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say
 from oto.domain.documents import ParameterDoc
@@ -73,7 +73,7 @@ def add(
 
 
 @app.command("list")
-def list_(tag: str, json: JsonOption = False) -> None:
+def list_(tag: str, json: JsonOption = False, wide: WideOption = False) -> None:
     """List the parameters of an executable with their rules."""
     docs = get_app().parameters.list_all(tag)
     if json:
@@ -81,7 +81,7 @@ def list_(tag: str, json: JsonOption = False) -> None:
         return
     rows = [(d.flag, d.value_type, "yes" if d.requires_root else "", "; ".join(_rules(d)), d.description)
             for d in docs]
-    print_table(f"parameters of {tag}", ["flag", "type", "root", "rules", "description"], rows)
+    print_table(f"parameters of {tag}", ["flag", "type", "root", "rules", "description"], rows, wide=wide)
 
 
 def _rules(d: ParameterDoc) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WaitOption, get_app
+from oto.cli.common import CascadeOption, JsonOption, WaitOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say
 from oto.errors import InvalidInput
@@ -55,7 +55,7 @@ def run(
 
 
 @app.command("list")
-def list_(json: JsonOption = False) -> None:
+def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     """List routines."""
     docs = get_app().routines.list_all()
     if json:
@@ -63,7 +63,7 @@ def list_(json: JsonOption = False) -> None:
         return
     print_table("routines", ["name", "steps", "description"],
                 [(d.name, " ".join(f"{s.id}={s.job}" + (f"@{','.join(s.after)}" if s.after else "") for s in d.steps),
-                  d.description) for d in docs])
+                  d.description) for d in docs], wide=wide)
 
 
 @app.command("show")

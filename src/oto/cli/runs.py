@@ -17,7 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from oto.app import App
 from oto.app.runs import FINAL, SUCCEEDED
-from oto.cli.common import JsonOption, get_app, run
+from oto.cli.common import JsonOption, WideOption, get_app, run
 from oto.cli.output import console, print_json, print_table, say
 
 app = typer.Typer(help="The history of runs; show or cancel one.", no_args_is_help=True)
@@ -118,7 +118,7 @@ def list_(
     job: Annotated[str | None, typer.Option(help="Only runs of this job.")] = None,
     routine: Annotated[str | None, typer.Option(help="Only runs of this routine.")] = None,
     trigger: Annotated[str | None, typer.Option(help="Only runs started this way (cli, api, schedule:NAME).")] = None,
-    json: JsonOption = False,
+    json: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """List runs of jobs and routines, newest first."""
     found = get_app().runs.list_all(status=status, job=job, routine=routine, trigger=trigger, offset=offset,
@@ -128,7 +128,7 @@ def list_(
         return
     print_table("runs", ["run", "kind", "name", "status", "exit", "trigger", "created", "duration"],
                 [(r["run_id"], r["kind"], r["job"] or r["routine"], r["status"], r["exit_code"], r["trigger"],
-                  (r["created_at"] or "")[:19], _seconds(r["duration"])) for r in found])
+                  (r["created_at"] or "")[:19], _seconds(r["duration"])) for r in found], wide=wide)
 
 
 @app.command("show")

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from oto.app.schedules import Schedules, temporal_id, trigger_of
-from oto.cli.common import JsonOption, get_app, run
+from oto.cli.common import JsonOption, WideOption, get_app, run
 from oto.cli.output import print_json, print_table, say, warn
 from oto.domain.documents import ScheduleDoc
 from oto.errors import InvalidInput
@@ -207,7 +207,7 @@ def edit(
 
 
 @app.command("list")
-def list_(json: JsonOption = False) -> None:
+def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     """List schedules with their next fire time (from OTO's database; `show` asks Temporal too)."""
     docs = get_app().schedules.list_all()
     rows = [(d, Schedules.next_fires(d, 1)) for d in docs]
@@ -216,7 +216,7 @@ def list_(json: JsonOption = False) -> None:
         return
     print_table("schedules", ["name", "runs", "when", "overlap", "state", "next"],
                 [(d.name, target(d), spec(d), d.overlap, state(d), when(n[0], d.timezone) if n else "never")
-                 for d, n in rows])
+                 for d, n in rows], wide=wide)
 
 
 @app.command("show")
