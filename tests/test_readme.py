@@ -1,4 +1,4 @@
-"""The README's tour, run line by line as a newcomer pastes it into a shell.
+"""The README's tour (and the docs' examples), run line by line as a newcomer pastes them into a shell.
 
 Each ``$ `` line of the tour's console block runs in ``bash`` (the user's shell, as in the README;
 OTO itself never uses one) with ``oto`` on ``PATH`` as the README says to put it, in a folder where
@@ -33,9 +33,9 @@ class Step:
         return int(said[0]) if said else 0
 
 
-def tour(section: str = "## A five-minute tour") -> list[Step]:
-    """The steps of the first console block after ``section``."""
-    text = README.read_text(encoding="utf-8")
+def tour(section: str = "## A five-minute tour", page: Path = README) -> list[Step]:
+    """The steps of the first console block after ``section`` of ``page``."""
+    text = page.read_text(encoding="utf-8")
     after = text[text.index(section):]
     block = after[after.index("```console") + len("```console"):]
     block = block[:block.index("```")]
@@ -61,9 +61,8 @@ def test_the_readme_says_how_oto_gets_on_path() -> None:
     assert all(not s.command.startswith(".venv/") for s in tour()), "the tour uses bare `oto` after the PATH line"
 
 
-def test_the_five_minute_tour_runs_as_written(tmp_path: Path) -> None:
-    steps = tour()
-    assert len(steps) >= 8
+def run_as_written(steps: list[Step], tmp_path: Path) -> Path:
+    """Run the steps one by one in a fresh OTO home; returns the folder they ran in."""
     work = tmp_path / "work"
     work.mkdir()
     (work / "data").symlink_to(ROOT / "data")
@@ -80,7 +79,19 @@ def test_the_five_minute_tour_runs_as_written(tmp_path: Path) -> None:
             if "/root/" in line or "~" in line:
                 continue  # the README's reader's own home
             assert line in said, f"$ {step.command}\nexpected: {line}\nprinted:\n{said}"
+    return work
+
+
+def test_the_five_minute_tour_runs_as_written(tmp_path: Path) -> None:
+    steps = tour()
+    assert len(steps) >= 8
+    work = run_as_written(steps, tmp_path)
     assert (work / "everything.json").is_file()
+
+
+def test_the_cli_docs_example_of_repeatable_flags_runs_as_written(tmp_path: Path) -> None:
+    steps = tour("## Flags that take several values", ROOT / "docs" / "cli.md")
+    run_as_written([Step("oto init"), *steps], tmp_path)
 
 
 @pytest.mark.parametrize("section", ["## A five-minute tour"])

@@ -49,8 +49,11 @@ def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> 
         given = values.get(flag)
         items = given if isinstance(given, list) else [given]
         if isinstance(given, list) and len(given) != occurrences[flag]:
+            times = "once" if occurrences[flag] == 1 else f"{occurrences[flag]} times"
             raise InvalidInput(
-                f"{where}: {flag} appears {occurrences[flag]} times in the command but has {len(given)} values"
+                f"{where}: {flag} stands {times} in command {cmd.name!r}, so it takes {occurrences[flag]} "
+                f"value{'s' if occurrences[flag] != 1 else ''}, not {len(given)}: a command lists a repeatable flag "
+                "once per value (`oto command edit`)"
             )
         for value in items:
             try:
