@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import traceback
 from collections.abc import Sequence
@@ -9,42 +10,76 @@ from collections.abc import Sequence
 import typer
 
 import oto
-from oto.cli import (
-    apikeys,
-    commands,
-    documents,
-    executables,
-    jobs,
-    parameters,
-    processes,
-    routines,
-    runs,
-    schedules,
-    schemas,
-    serve,
-)
 from oto.errors import OtoError
 
-app = typer.Typer(
-    name="oto",
-    help="Run command-line programs as safe, scheduled, durable workflows on Temporal.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    rich_markup_mode=None,
-)
-documents.register(app)
-app.add_typer(executables.app, name="executable")
-app.add_typer(parameters.app, name="parameter")
-app.add_typer(schemas.app, name="schema")
-app.add_typer(commands.app, name="command")
-app.add_typer(jobs.app, name="job")
-app.add_typer(routines.app, name="routine")
-app.add_typer(runs.app, name="run")
-app.add_typer(schedules.app, name="schedule")
-app.add_typer(apikeys.app, name="apikey")
-processes.register(app)
-serve.register(app)
+HELP = "Run command-line programs as safe, scheduled, durable workflows on Temporal."
+# Groups of verbs, each in its own module, loaded only when named: `oto job list` imports the jobs
+# module and what it needs, not the web server, Temporal's SDK or the rest (like pip's commands).
+# The help lines are the modules' own (a test keeps them equal), so `oto --help` imports nothing.
+GROUPS: dict[str, tuple[str, str]] = {
+    "executable": ("oto.cli.executables", "Register the programs OTO may run."),
+    "parameter": ("oto.cli.parameters", "The flags of an executable and their rules."),
+    "schema": ("oto.cli.schemas", "Check and draw the rules of an executable."),
+    "command": ("oto.cli.commands", "Sets of an executable's flags the flag matching engine accepts."),
+    "job": ("oto.cli.jobs", "Commands with values, ready to run."),
+    "routine": ("oto.cli.routines", "Named DAGs of job steps, and running them."),
+    "run": ("oto.cli.runs", "The history of runs; show or cancel one."),
+    "schedule": ("oto.cli.schedules", "Jobs and routines that run by themselves, on Temporal Schedules."),
+    "apikey": ("oto.cli.apikeys", "Keys for the REST API (scopes: read, run, admin)."),
+}
+# Verbs of their own, by the module that registers them, with the first line of their help.
+VERBS: dict[str, tuple[str, str]] = {
+    "init": ("oto.cli.documents", "Create or upgrade the database schema (runs the migrations)."),
+    "import": ("oto.cli.documents", "Import OTO documents, all or nothing: on any error nothing is written."),
+    "export": ("oto.cli.documents", "Export everything as one OTO document (secret values masked)."),
+    "doctor": ("oto.cli.documents", "Check that everything a run needs is in place: the database, Temporal, "
+               "workers, programs, the API."),
+    "worker": ("oto.cli.processes", "Run a worker until interrupted: it runs the jobs of its task queues and "
+               "records their runs."),
+    "dev": ("oto.cli.processes", "Everything on one machine: a Temporal dev server (unless one answers), a "
+            "worker and the API."),
+    "demo": ("oto.cli.processes", "The OpenSSL RSA keypair demo: generate a key through Temporal, extract and "
+             "check it."),
+    "serve": ("oto.cli.serve", "Serve the REST API on OTO_API_HOST:OTO_API_PORT (127.0.0.1:1515); "
+              "/openapi.json describes it."),
+}
+
+
+def build(chosen: str | None = None) -> typer.Typer:
+    """The ``oto`` command with every group and verb; only ``chosen``'s module is loaded (all when None)."""
+    app = typer.Typer(name="oto", help=HELP, no_args_is_help=True, pretty_exceptions_enable=False,
+                      add_completion=False, rich_markup_mode=None)
+    everything = chosen is None
+    registered: set[str] = set()
+    for name, (module, summary) in VERBS.items():
+        if everything or chosen == name:
+            if module not in registered:
+                importlib.import_module(module).register(app)
+                registered.add(module)
+        elif name not in _verbs_of(registered):
+            app.command(name, help=summary, add_help_option=False,
+                        context_settings={"ignore_unknown_options": True, "allow_extra_args": True})(_unloaded)
+    for name, (module, summary) in GROUPS.items():
+        if everything or chosen == name:
+            app.add_typer(importlib.import_module(module).app, name=name)
+        else:
+            app.add_typer(typer.Typer(help=summary), name=name)
+    return app
+
+
+def _verbs_of(modules: set[str]) -> set[str]:
+    return {name for name, (module, _) in VERBS.items() if module in modules}
+
+
+def _unloaded() -> None:
+    """Never runs: a verb named on the command line is loaded for real."""
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``oto.cli.app.app``: the whole command, every module loaded (for tools that inspect it)."""
+    if name == "app":
+        return build()
+    raise AttributeError(name)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -56,8 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args in (["--version"], ["-V"]):
         sys.stdout.write(f"oto {oto.__version__}\n")
         return _done(0, argv)
+    chosen = next((a for a in args if not a.startswith("-")), None)
+    known = chosen in GROUPS or chosen in VERBS
     try:
-        app(args=args, prog_name="oto", standalone_mode=True)
+        build(chosen if known else "")(args=args, prog_name="oto", standalone_mode=True)
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)

@@ -6,7 +6,6 @@ sharing one file, so it runs in WAL mode with a generous busy timeout.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -135,6 +134,8 @@ class Database:
 
     async def run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``call`` off the event loop: database work never blocks an async server."""
+        import asyncio  # not at the top: a CLI verb that never awaits does not pay for loading it
+
         return await asyncio.to_thread(functools.partial(self.call, fn, *args, **kwargs))
 
     @asynccontextmanager
@@ -143,6 +144,8 @@ class Database:
 
         Use ``asyncio.to_thread`` for the session's own calls inside the block.
         """
+        import asyncio
+
         manager = self.session()
         db = await asyncio.to_thread(manager.__enter__)
         try:
@@ -163,6 +166,8 @@ class Database:
 
     async def check(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``dry_run`` off the event loop: a change's refusals, before anyone else (Temporal) is asked."""
+        import asyncio
+
         return await asyncio.to_thread(functools.partial(self.dry_run, fn, *args, **kwargs))
 
     def dispose(self) -> None:
