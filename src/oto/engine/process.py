@@ -31,6 +31,7 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oto.domain import artifacts as artifact_names
 from oto.domain.runs import RunStatus
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
 
@@ -38,7 +39,10 @@ T = TypeVar("T")
 
 # Stream files live here, out of the artifacts.
 STREAMS = ".oto"
+# A record lists this many of the files a run made (it says how many there were in all) ...
 MAX_ARTIFACTS = 1000
+# ... and a folder is scanned up to this many files (a bound on the worker's memory, not on a run).
+SCAN_LIMIT = 100 * MAX_ARTIFACTS
 _BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
 _CREATE = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
 # A program that ends this soon is waited for where it was started: one trip for all of it.
@@ -55,6 +59,7 @@ class Execution:
     stderr: str = ""
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    artifacts_total: int = 0  # the files it made, listed or not
 
 
 @cache
@@ -122,7 +127,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under the folder (but the stream files) with its mtime and size."""
     found: dict[str, tuple[int, int]] = {}
     todo = [(str(folder), "")]
-    while todo and len(found) <= 20 * MAX_ARTIFACTS:
+    while todo and len(found) <= SCAN_LIMIT:
         path, prefix = todo.pop()
         try:
             entries = list(os.scandir(path))
@@ -141,14 +146,16 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _artifacts(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
-    """Files new or changed in the folder while the program ran.
+def _artifacts(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+               ) -> tuple[list[dict[str, Any]], int]:
+    """Files new or changed in the folder while the program ran: the first MAX_ARTIFACTS, and how many in all.
 
     Exact for a job; steps of a routine share one folder, so steps that overlap in time may
-    each list what the other wrote meanwhile.
+    each list what the other wrote meanwhile. Names that are not UTF-8 are listed in a
+    JSON-safe form (``oto.domain.artifacts``).
     """
     changed = sorted(p for p, sig in after.items() if before.get(p) != sig)
-    return [{"path": p, "size": after[p][1]} for p in changed[:MAX_ARTIFACTS]]
+    return [artifact_names.entry(p, after[p][1]) for p in changed[:MAX_ARTIFACTS]], len(changed)
 
 
 def _head(fd: int, path: Path) -> str:
@@ -304,8 +311,9 @@ def conclude(running: Launch, status: RunStatus, code: int | None, error: str | 
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
     try:
         out, err = running.streams
+        made, total = _artifacts(running.before, _snapshot(running.workdir))
         return Execution(status, code, running.started_at, now(), _head(out, running.stdout),
-                         _head(err, running.stderr), _artifacts(running.before, _snapshot(running.workdir)), error)
+                         _head(err, running.stderr), made, error, total)
     finally:
         running.release()
 
