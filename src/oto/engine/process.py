@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import errno
 import os
 import select
 import signal
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -37,14 +39,16 @@ from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_
 
 T = TypeVar("T")
 
-# Stream files live here, out of the artifacts.
-STREAMS = ".oto"
+# Stream files live beside the run folders, never inside one (a program owns its run folder):
+# <OTO_HOME>/streams/<run id>.stdout and .stderr, in a folder only the worker's user may enter.
+STREAMS = "streams"
 # A record lists this many of the files a run made (it says how many there were in all) ...
 MAX_ARTIFACTS = 1000
 # ... and a folder is scanned up to this many files (a bound on the worker's memory, not on a run).
 SCAN_LIMIT = 100 * MAX_ARTIFACTS
 _BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
-_CREATE = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+# never through a link: a link planted there must not make the worker truncate what it points to
+_CREATE = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
 # A program that ends this soon is waited for where it was started: one trip for all of it.
 QUICK = 0.05
 
@@ -123,8 +127,14 @@ async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
     await _exit(process)
 
 
+def stream_files(workdir: Path, name: str) -> tuple[Path, Path]:
+    """The stdout and stderr files of run ``name`` working in ``workdir`` (``<home>/runs/<folder>``)."""
+    folder = workdir.parent.parent / STREAMS
+    return folder / f"{name}.stdout", folder / f"{name}.stderr"
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file under the folder (but the stream files) with its mtime and size."""
+    """Every file under the folder with its mtime and size."""
     found: dict[str, tuple[int, int]] = {}
     todo = [(str(folder), "")]
     while todo and len(found) <= SCAN_LIMIT:
@@ -136,8 +146,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if prefix or entry.name != STREAMS:
-                        todo.append((entry.path, f"{prefix}{entry.name}/"))
+                    todo.append((entry.path, f"{prefix}{entry.name}/"))
                     continue
                 st = entry.stat(follow_symlinks=False)
             except OSError:
@@ -175,11 +184,16 @@ def _devnull() -> int:
 
 
 def _create(path: Path) -> int:
+    """A stream file, readable by the worker's user only; OSError for anything but a regular file there."""
     try:
-        return os.open(path, _CREATE, 0o644)
-    except FileNotFoundError:  # the run folder's first program: make the folder
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, _CREATE, 0o644)
+        fd = os.open(path, _CREATE, 0o600)
+    except FileNotFoundError:  # the first program: make the folder
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, _CREATE, 0o600)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, f"{path} is not a regular file")
+    return fd
 
 
 @dataclass
@@ -217,7 +231,8 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
 
     Raises OSError or ValueError when the program cannot start.
     """
-    stdout, stderr = workdir / STREAMS / f"{name}.stdout", workdir / STREAMS / f"{name}.stderr"
+    workdir.mkdir(parents=True, exist_ok=True)
+    stdout, stderr = stream_files(workdir, name)
     out = _create(stdout)
     try:
         err = _create(stderr)
