@@ -322,8 +322,31 @@ async def supervise(running: Launch, *, timeout: float, grace: float, cancelled:
     return verdict
 
 
+def full_disk(*folders: Path) -> Path | None:
+    """The first of ``folders`` whose file system has no space (or no inode) left, if any."""
+    for folder in folders:
+        try:
+            found = os.statvfs(folder)
+        except OSError:
+            continue
+        if found.f_bavail == 0 or (found.f_files > 0 and found.f_favail == 0):
+            return folder
+    return None
+
+
+def _why_failed(running: Launch, error: str | None) -> str | None:
+    """A failed program's error, saying so when its folder or its streams' is full: a program that
+    cannot write its output often dies without a word (its stderr cannot be written either)."""
+    full = full_disk(running.workdir, running.stdout.parent)
+    if full is None:
+        return error
+    return f"{error or 'failed'}: no space left on device (the file system of {full} is full)"
+
+
 def conclude(running: Launch, status: RunStatus, code: int | None, error: str | None) -> Execution:
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
+    if status == FAILED:
+        error = _why_failed(running, error)
     try:
         out, err = running.streams
         made, total = _artifacts(running.before, _snapshot(running.workdir))
