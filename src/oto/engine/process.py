@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 
 from oto.domain import artifacts as artifact_names
 from oto.domain.runs import RunStatus
+from oto.engine import containment
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
 
 T = TypeVar("T")
@@ -77,6 +78,7 @@ def job_env(extra: Mapping[str, str], workdir: Path) -> dict[str, str]:
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(extra)
     env["OTO_RUN_DIR"] = str(workdir)
+    env[containment.WORKER_VARIABLE] = containment.worker_id()  # whose processes these are
     return env
 
 
@@ -114,9 +116,10 @@ async def _exit(process: subprocess.Popen[bytes]) -> int:
 
 
 async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
-    """SIGTERM to the group, SIGKILL to whatever is left of it after ``grace`` seconds."""
+    """SIGTERM to the run's processes, SIGKILL to whatever is left of them after ``grace`` seconds."""
     pgid = process.pid
     _signal_group(pgid, signal.SIGTERM)
+    containment.signal_rest(pgid, signal.SIGTERM)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace
     with contextlib.suppress(TimeoutError):
@@ -125,6 +128,7 @@ async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
         await asyncio.sleep(0.05)
     _signal_group(pgid, signal.SIGKILL)
     await _exit(process)
+    await asyncio.to_thread(containment.end, pgid)
 
 
 def stream_files(workdir: Path, name: str) -> tuple[Path, Path]:
@@ -244,6 +248,7 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
         started, clock = now(), time.monotonic()
         process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=_devnull(), stdout=out, stderr=err,
                                    start_new_session=True)
+        containment.enter(process.pid, name)
     except BaseException:
         os.close(out)
         os.close(err)
@@ -345,6 +350,7 @@ def _why_failed(running: Launch, error: str | None) -> str | None:
 
 def conclude(running: Launch, status: RunStatus, code: int | None, error: str | None) -> Execution:
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
+    containment.end(running.process.pid)  # whatever the run left, wherever it went
     if status == FAILED:
         error = _why_failed(running, error)
     try:
