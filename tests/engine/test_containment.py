@@ -4,6 +4,7 @@ whose worker was killed with SIGKILL (the next worker of the host kills it when 
 from __future__ import annotations
 
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,16 @@ async def test_the_next_worker_of_the_host_kills_what_a_killed_worker_left(
     await engine_client.cancel(run_id, client=engine.client, database=sqlite_database)
     assert (await engine.wait(run_id))["status"] == "cancelled"
     await until(lambda: processes_in(oto_home / "runs" / run_id) == [])
+
+
+async def test_without_cgroups_a_starting_worker_kills_processes_of_workers_that_no_longer_exist() -> None:
+    lost = subprocess.Popen(["sleep", "60"], env={containment.WORKER_VARIABLE: "999999999-1"})
+    ours = subprocess.Popen(["sleep", "60"], env={containment.WORKER_VARIABLE: containment.worker_id()})
+    try:
+        assert containment.clean_up_after_lost_workers() >= 1
+        assert lost.wait(5) == -signal.SIGKILL
+        assert ours.poll() is None  # a live worker's run is left alone
+    finally:
+        for started in (lost, ours):
+            started.kill()
+            started.wait()
