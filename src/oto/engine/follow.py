@@ -84,7 +84,7 @@ class _Tail:
 
         ``final``: the program has ended, so reaching the end of the file closes the tail.
         """
-        if self.closed:
+        if self.closed or not self.path.is_absolute():  # a record without a run folder: no stream files
             return [], False
         if self.fd is None:
             self.fd = open_stream(self.path)
