@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from oto.services import jobs
@@ -68,8 +67,8 @@ async def test_wait_answers_with_the_end_and_logs_replay_a_finished_run(api: Api
     assert replay[-1] == ("end", {"run_id": run["run_id"], "status": "failed"})
 
     # Where the stream files cannot be seen (the worker on another machine), the record is replayed.
-    for stream in Path(run["workdir"], ".oto").iterdir():
-        stream.unlink()
+    for stream in ("stdout", "stderr"):
+        (api.engine.home / "streams" / f"{run['run_id']}.{stream}").unlink()
     replay = [(k, d) for _, k, d in [e async for e in events(api, run["run_id"])]]
     assert ("stdout", {"run_id": run["run_id"], "step": None, "text": "done\n"}) in replay
 

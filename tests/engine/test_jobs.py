@@ -28,7 +28,9 @@ async def test_a_job_succeeds_and_its_record_holds_everything(any_engine: Engine
     folder = Path(run["workdir"])
     assert folder == any_engine.home / "runs" / run["run_id"]
     assert (folder / "made.txt").read_text() == "data\n"
-    assert (folder / ".oto" / f"{run['run_id']}.stdout").read_text() == "out\n"
+    stdout = any_engine.home / "streams" / f"{run['run_id']}.stdout"  # beside the run folders, not in one
+    assert stdout.read_text() == "out\n" and not (folder / ".oto").exists()
+    assert stdout.stat().st_mode & 0o777 == 0o600 and stdout.parent.stat().st_mode & 0o777 == 0o700
 
 
 async def test_a_failing_job_ends_failed_with_its_exit_code_and_stderr(engine: Engine) -> None:
@@ -91,7 +93,7 @@ async def test_a_root_job_on_a_worker_without_root_is_refused_before_it_starts(u
     assert run["error"] == ("job 'needs-root' needs root: run the worker as root, or set OTO_ALLOW_SUDO=1 "
                             "to let it use sudo -n")
     assert run["started_at"] is None and run["exit_code"] is None
-    assert not (engine.home / "runs" / run["run_id"] / ".oto").exists()  # nothing ran
+    assert not (engine.home / "streams" / f"{run['run_id']}.stdout").exists()  # nothing ran
 
 
 async def test_a_root_job_goes_through_sudo_only_when_allowed(user_engine: Engine,
@@ -131,7 +133,7 @@ async def test_output_beyond_one_mib_is_cut_in_the_record_but_whole_in_the_run_f
     assert run["status"] == "succeeded"
     assert run["stdout"].startswith("x" * (1 << 20)) and "cut at 1 MiB" in run["stdout"]
     assert len(run["stdout"]) < (1 << 20) + 500
-    assert (Path(run["workdir"]) / ".oto" / f"{run['run_id']}.stdout").stat().st_size == 3 << 20
+    assert (engine.home / "streams" / f"{run['run_id']}.stdout").stat().st_size == 3 << 20
 
 
 async def test_a_job_longer_than_its_first_second_is_watched_to_its_end(engine: Engine) -> None:

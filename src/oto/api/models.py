@@ -233,7 +233,11 @@ class RunDetail(RunSummary):
 
     stdout: str
     stderr: str
-    artifacts: list[dict[str, Any]]
+    artifacts: list[dict[str, Any]] = Field(description=(
+        "The files the run made (the first 1,000): ``path`` and ``size``; a name that is not UTF-8 has its "
+        "undecodable bytes written ``\\xff`` in ``path`` and its exact bytes percent-encoded in ``raw``"))
+    artifacts_total: int = Field(0, description="How many files the run made in all")
+    artifacts_cut: bool = Field(False, description="The run made more files than ``artifacts`` lists")
     steps: list[RunDetail] | None = None
 
 

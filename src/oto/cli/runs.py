@@ -69,6 +69,8 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
             say(f"  {label}: {value}")
     if run.get("artifacts"):
         say(f"  artifacts: {', '.join(a['path'] for a in run['artifacts'])}")
+        if run.get("artifacts_cut"):
+            say(f"  ({len(run['artifacts'])} listed of {run['artifacts_total']} files: the rest are in the run folder)")
     if "steps" in run:
         print_table("steps", ["step", "job", "status", "exit", "duration", "error"],
                     [(s["step"], s["job"], s["status"], s["exit_code"], _seconds(s["duration"]), s["error"] or "")

@@ -58,8 +58,8 @@ def run_detail(request: Request, run_id: str, viewer: ViewerDep) -> Response:
 def run_artifact(request: Request, run_id: str, path: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     run = app.runs.get(run_id)
-    found = artifacts.artifact_file(run["workdir"], run["artifacts"], path)
-    return FileResponse(found, filename=found.name, media_type="application/octet-stream")
+    found, name = artifacts.artifact_file(run["workdir"], run["artifacts"], path, cut=run["artifacts_cut"])
+    return FileResponse(found, filename=name, media_type="application/octet-stream")
 
 
 @router.post("/runs/{run_id}/cancel")

@@ -198,6 +198,8 @@ class Run(Base):
     stdout: Mapped[str] = mapped_column(Text, default="")
     stderr: Mapped[str] = mapped_column(Text, default="")
     artifacts: Mapped[list[Any]] = mapped_column(default=list)
+    # how many files the run made in all: more than ``artifacts`` lists when the list was cut
+    artifacts_total: Mapped[int | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(default=0)
 

@@ -536,7 +536,7 @@ def _outcome(run_id: str, done: process.Execution, worker: str, argv: list[str] 
     return runs.Outcome(
         run_id=run_id, status=done.status, exit_code=done.exit_code, started_at=done.started_at,
         finished_at=done.finished_at, stdout=done.stdout, stderr=done.stderr, artifacts=done.artifacts,
-        error=done.error, worker=worker, argv=argv, workdir=workdir,
+        artifacts_total=done.artifacts_total, error=done.error, worker=worker, argv=argv, workdir=workdir,
     )
 
 

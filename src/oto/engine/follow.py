@@ -1,21 +1,30 @@
 """Following a run's output while it runs: the stream files its worker writes, then its final record.
 
-A worker writes each process's stdout and stderr straight to ``<workdir>/.oto/<run id>.stdout``
-and ``.stderr``. On the worker's machine (``oto dev``, or a shared run folder) a follower tails
-those files as they grow; elsewhere it still ends with the output the worker recorded. Either
-way the last events come after the run's final status is known, so a follower sees it all.
+A worker writes each process's stdout and stderr straight to ``<home>/streams/<run id>.stdout``
+and ``.stderr``, beside the run folders and out of them. On the worker's machine (``oto dev``,
+or a shared home) a follower tails those files as they grow; elsewhere it still ends with the
+output the worker recorded. Either way the last events come after the run's final status is
+known, so a follower sees it all.
+
+A program runs as the worker's user and could still reach that folder, so a follower trusts no
+path: it opens a stream file without following links and reads only a regular file, keeping the
+descriptor. It reads a bounded amount per poll (a finished run's streams come in chunks, as fast
+as the client takes them) and at most FOLLOW_LIMIT of each stream in all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import codecs
+import contextlib
+import os
+import stat
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from oto.engine.process import STREAMS
+from oto.engine.process import stream_files
 from oto.services import run_streams, runs
 from oto.services.database import Database
 
@@ -23,6 +32,11 @@ STREAM_NAMES = ("stdout", "stderr")
 POLL_EVERY = 0.2
 # One event carries at most this much text, so a chatty program cannot build huge events.
 CHUNK = 64 * 1024
+# What one poll reads: from one stream, and from all of them together.
+READ_PER_STREAM = 4 * CHUNK
+READ_PER_POLL = 16 * CHUNK
+# A follower shows at most this much of one stream; the file keeps the rest.
+FOLLOW_LIMIT = 32 << 20
 
 
 @dataclass(frozen=True)
@@ -33,33 +47,75 @@ class Event:
     data: dict[str, Any]
 
 
+def open_stream(path: Path) -> int | None:
+    """A descriptor of the stream file at ``path``, or None when it is missing or not a plain file.
+
+    Neither the file nor its folder is taken through a link, and a FIFO or a device is never
+    read (nor waited on): only a regular file.
+    """
+    flags = os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW
+    try:
+        folder = os.open(path.parent, flags | os.O_DIRECTORY)
+    except OSError:
+        return None
+    try:
+        fd = os.open(path.name, flags | os.O_NONBLOCK, dir_fd=folder)
+    except OSError:
+        return None
+    finally:
+        os.close(folder)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
 @dataclass
 class _Tail:
     path: Path
+    fd: int | None = None
     offset: int = 0
     seen: bool = False
+    closed: bool = False
     decoder: Any = field(default_factory=lambda: codecs.getincrementaldecoder("utf-8")(errors="replace"))
 
-    def read(self, *, final: bool) -> list[str]:
-        """New text since the last read, in chunks; all of it (and no half character kept) when final."""
-        try:
-            with open(self.path, "rb") as stream:
-                self.seen = True
-                stream.seek(self.offset)
-                chunks = []
-                while True:
-                    data = stream.read(CHUNK)
-                    if not data:
-                        break
-                    self.offset += len(data)
-                    chunks.append(self.decoder.decode(data))
-                    if not final and len(chunks) >= 4:
-                        break  # the rest comes at the next poll
-        except FileNotFoundError:
-            return []
-        if final:
+    def read(self, budget: int, *, final: bool) -> tuple[list[str], bool]:
+        """New text since the last read, at most ``budget`` bytes; and whether more is left to read.
+
+        ``final``: the program has ended, so reaching the end of the file closes the tail.
+        """
+        if self.closed or not self.path.is_absolute():  # a record without a run folder: no stream files
+            return [], False
+        if self.fd is None:
+            self.fd = open_stream(self.path)
+            if self.fd is None:
+                return [], False
+            self.seen = True
+        chunks: list[str] = []
+        while budget > 0 and self.offset < FOLLOW_LIMIT:
+            data = os.pread(self.fd, min(CHUNK, budget, FOLLOW_LIMIT - self.offset), self.offset)
+            if not data:
+                break
+            self.offset += len(data)
+            budget -= len(data)
+            chunks.append(self.decoder.decode(data))
+        more = budget <= 0
+        if self.offset >= FOLLOW_LIMIT and os.fstat(self.fd).st_size > self.offset:
+            chunks.append(f"\n[... a follower shows the first {FOLLOW_LIMIT >> 20} MiB; "
+                          f"the whole stream is in {self.path} on the worker's machine]\n")
+            self.close()
+            more = False
+        elif final and not more:
             chunks.append(self.decoder.decode(b"", final=True))
-        return [c for c in chunks if c]
+            self.close()
+        return [c for c in chunks if c], more
+
+    def close(self) -> None:
+        self.closed = True
+        if self.fd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.fd)
+            self.fd = None
 
 
 class Follower:
@@ -71,27 +127,41 @@ class Follower:
         self.statuses: dict[str, str] = {}
         self.tails: dict[tuple[str, str], _Tail] = {}
         self.done = False
+        self.behind = False  # the last poll left output to read: poll again at once
 
     def state(self) -> run_streams.State:
         with self.database.session() as db:
             return run_streams.state(db, self.run_id)
 
     def poll(self) -> list[Event]:
+        """The events since the last poll; ``behind`` says whether output is left to read at once."""
         state = self.state()  # first: once it is final, every stream file is complete
         final = state.status in runs.FINAL
         events = self._statuses(state)
+        budget = READ_PER_POLL
+        self.behind = False
         for source in state.sources:
-            for name in STREAM_NAMES:
-                tail = self.tails.setdefault(
-                    (source.run_id, name), _Tail(Path(source.workdir) / STREAMS / f"{source.run_id}.{name}")
-                )
-                events += [self._text(source, name, text) for text in tail.read(final=final or
-                                                                                  source.status in runs.FINAL)]
-        if final:
+            for name, path in zip(STREAM_NAMES, stream_files(Path(source.workdir), source.run_id), strict=True):
+                tail = self.tails.setdefault((source.run_id, name), _Tail(path))
+                if budget <= 0:
+                    self.behind = self.behind or not tail.closed
+                    continue
+                before = tail.offset
+                texts, more = tail.read(min(budget, READ_PER_STREAM), final=final or source.status in runs.FINAL)
+                budget -= tail.offset - before
+                self.behind = self.behind or more
+                events += [self._text(source, name, text) for text in texts]
+        if final and not self.behind:
             events += self._recorded(state)
             events.append(Event("end", {"run_id": state.run_id, "status": state.status}))
             self.done = True
+            self.close()
         return events
+
+    def close(self) -> None:
+        """Let go of every stream file still open."""
+        for tail in self.tails.values():
+            tail.close()
 
     def _statuses(self, state: run_streams.State) -> list[Event]:
         events = []
@@ -120,10 +190,17 @@ class Follower:
 
 
 async def follow(database: Database, run_id: str, *, poll_every: float = POLL_EVERY) -> AsyncIterator[Event]:
-    """Events of a run from now to its end; NotFound at once for an unknown run."""
+    """Events of a run from now to its end; NotFound at once for an unknown run.
+
+    A poll reads a bounded amount, and the next comes only once the client has taken what it
+    gave, so a follower holds little memory however much the run wrote.
+    """
     follower = Follower(database, run_id)
-    while not follower.done:
-        for event in await asyncio.to_thread(follower.poll):
-            yield event
-        if not follower.done:
-            await asyncio.sleep(poll_every)
+    try:
+        while not follower.done:
+            for event in await asyncio.to_thread(follower.poll):
+                yield event
+            if not follower.done and not follower.behind:
+                await asyncio.sleep(poll_every)
+    finally:
+        follower.close()

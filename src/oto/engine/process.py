@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import errno
 import os
 import select
 import signal
 import socket
+import stat
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -31,16 +33,23 @@ from functools import cache, partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+from oto.domain import artifacts as artifact_names
 from oto.domain.runs import RunStatus
+from oto.engine import containment
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
 
 T = TypeVar("T")
 
-# Stream files live here, out of the artifacts.
-STREAMS = ".oto"
+# Stream files live beside the run folders, never inside one (a program owns its run folder):
+# <OTO_HOME>/streams/<run id>.stdout and .stderr, in a folder only the worker's user may enter.
+STREAMS = "streams"
+# A record lists this many of the files a run made (it says how many there were in all) ...
 MAX_ARTIFACTS = 1000
+# ... and a folder is scanned up to this many files (a bound on the worker's memory, not on a run).
+SCAN_LIMIT = 100 * MAX_ARTIFACTS
 _BASE_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "USER", "LOGNAME", "TMPDIR")
-_CREATE = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC
+# never through a link: a link planted there must not make the worker truncate what it points to
+_CREATE = os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC | os.O_NOFOLLOW
 # A program that ends this soon is waited for where it was started: one trip for all of it.
 QUICK = 0.05
 
@@ -55,6 +64,7 @@ class Execution:
     stderr: str = ""
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
+    artifacts_total: int = 0  # the files it made, listed or not
 
 
 @cache
@@ -68,6 +78,7 @@ def job_env(extra: Mapping[str, str], workdir: Path) -> dict[str, str]:
     env.setdefault("PATH", "/usr/local/bin:/usr/bin:/bin")
     env.update(extra)
     env["OTO_RUN_DIR"] = str(workdir)
+    env[containment.WORKER_VARIABLE] = containment.worker_id()  # whose processes these are
     return env
 
 
@@ -105,9 +116,10 @@ async def _exit(process: subprocess.Popen[bytes]) -> int:
 
 
 async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
-    """SIGTERM to the group, SIGKILL to whatever is left of it after ``grace`` seconds."""
+    """SIGTERM to the run's processes, SIGKILL to whatever is left of them after ``grace`` seconds."""
     pgid = process.pid
     _signal_group(pgid, signal.SIGTERM)
+    containment.signal_rest(pgid, signal.SIGTERM)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + grace
     with contextlib.suppress(TimeoutError):
@@ -116,13 +128,20 @@ async def stop_group(process: subprocess.Popen[bytes], grace: float) -> None:
         await asyncio.sleep(0.05)
     _signal_group(pgid, signal.SIGKILL)
     await _exit(process)
+    await asyncio.to_thread(containment.end, pgid)
+
+
+def stream_files(workdir: Path, name: str) -> tuple[Path, Path]:
+    """The stdout and stderr files of run ``name`` working in ``workdir`` (``<home>/runs/<folder>``)."""
+    folder = workdir.parent.parent / STREAMS
+    return folder / f"{name}.stdout", folder / f"{name}.stderr"
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
-    """Every file under the folder (but the stream files) with its mtime and size."""
+    """Every file under the folder with its mtime and size."""
     found: dict[str, tuple[int, int]] = {}
     todo = [(str(folder), "")]
-    while todo and len(found) <= 20 * MAX_ARTIFACTS:
+    while todo and len(found) <= SCAN_LIMIT:
         path, prefix = todo.pop()
         try:
             entries = list(os.scandir(path))
@@ -131,8 +150,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    if prefix or entry.name != STREAMS:
-                        todo.append((entry.path, f"{prefix}{entry.name}/"))
+                    todo.append((entry.path, f"{prefix}{entry.name}/"))
                     continue
                 st = entry.stat(follow_symlinks=False)
             except OSError:
@@ -141,14 +159,16 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return found
 
 
-def _artifacts(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[dict[str, Any]]:
-    """Files new or changed in the folder while the program ran.
+def _artifacts(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]
+               ) -> tuple[list[dict[str, Any]], int]:
+    """Files new or changed in the folder while the program ran: the first MAX_ARTIFACTS, and how many in all.
 
     Exact for a job; steps of a routine share one folder, so steps that overlap in time may
-    each list what the other wrote meanwhile.
+    each list what the other wrote meanwhile. Names that are not UTF-8 are listed in a
+    JSON-safe form (``oto.domain.artifacts``).
     """
     changed = sorted(p for p, sig in after.items() if before.get(p) != sig)
-    return [{"path": p, "size": after[p][1]} for p in changed[:MAX_ARTIFACTS]]
+    return [artifact_names.entry(p, after[p][1]) for p in changed[:MAX_ARTIFACTS]], len(changed)
 
 
 def _head(fd: int, path: Path) -> str:
@@ -168,11 +188,16 @@ def _devnull() -> int:
 
 
 def _create(path: Path) -> int:
+    """A stream file, readable by the worker's user only; OSError for anything but a regular file there."""
     try:
-        return os.open(path, _CREATE, 0o644)
-    except FileNotFoundError:  # the run folder's first program: make the folder
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, _CREATE, 0o644)
+        fd = os.open(path, _CREATE, 0o600)
+    except FileNotFoundError:  # the first program: make the folder
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, _CREATE, 0o600)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, f"{path} is not a regular file")
+    return fd
 
 
 @dataclass
@@ -210,7 +235,8 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
 
     Raises OSError or ValueError when the program cannot start.
     """
-    stdout, stderr = workdir / STREAMS / f"{name}.stdout", workdir / STREAMS / f"{name}.stderr"
+    workdir.mkdir(parents=True, exist_ok=True)
+    stdout, stderr = stream_files(workdir, name)
     out = _create(stdout)
     try:
         err = _create(stderr)
@@ -222,6 +248,7 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
         started, clock = now(), time.monotonic()
         process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=_devnull(), stdout=out, stderr=err,
                                    start_new_session=True)
+        containment.enter(process.pid, name)
     except BaseException:
         os.close(out)
         os.close(err)
@@ -300,12 +327,37 @@ async def supervise(running: Launch, *, timeout: float, grace: float, cancelled:
     return verdict
 
 
+def full_disk(*folders: Path) -> Path | None:
+    """The first of ``folders`` whose file system has no space (or no inode) left, if any."""
+    for folder in folders:
+        try:
+            found = os.statvfs(folder)
+        except OSError:
+            continue
+        if found.f_bavail == 0 or (found.f_files > 0 and found.f_favail == 0):
+            return folder
+    return None
+
+
+def _why_failed(running: Launch, error: str | None) -> str | None:
+    """A failed program's error, saying so when its folder or its streams' is full: a program that
+    cannot write its output often dies without a word (its stderr cannot be written either)."""
+    full = full_disk(running.workdir, running.stdout.parent)
+    if full is None:
+        return error
+    return f"{error or 'failed'}: no space left on device (the file system of {full} is full)"
+
+
 def conclude(running: Launch, status: RunStatus, code: int | None, error: str | None) -> Execution:
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
+    containment.end(running.process.pid)  # whatever the run left, wherever it went
+    if status == FAILED:
+        error = _why_failed(running, error)
     try:
         out, err = running.streams
+        made, total = _artifacts(running.before, _snapshot(running.workdir))
         return Execution(status, code, running.started_at, now(), _head(out, running.stdout),
-                         _head(err, running.stderr), _artifacts(running.before, _snapshot(running.workdir)), error)
+                         _head(err, running.stderr), made, error, total)
     finally:
         running.release()
 

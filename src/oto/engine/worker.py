@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.worker import Worker
 
+from oto.engine import containment
 from oto.engine.activities import Activities
 from oto.engine.client import connect
 from oto.engine.contracts import HEARTBEAT_EVERY
@@ -63,6 +64,7 @@ async def serving(client: Client, task_queues: Iterable[str], database: Database
     ``is_root``: whether the worker runs jobs as root (by default, whether this process runs as root).
     """
     activities = Activities(database or get_database(), is_root=is_root)
+    await asyncio.to_thread(containment.clean_up_after_lost_workers)  # what a killed worker here left
     async with AsyncExitStack() as stack:
         stack.push_async_callback(activities.close)
         # this worker's own queue, where it watches the jobs it started (see JobWorkflow)

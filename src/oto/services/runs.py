@@ -26,6 +26,7 @@ from typing import Any, cast
 from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, defer
 
+from oto.domain import artifacts as artifact_names
 from oto.domain.models import Run
 from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read them here
 from oto.domain.runs import (
@@ -231,6 +232,7 @@ class Outcome:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     error: str | None = None
     worker: str | None = None
+    artifacts_total: int | None = None  # the files it made in all, when more than ``artifacts`` lists
     argv: list[str] | None = None
     workdir: str | None = None
 
@@ -324,7 +326,7 @@ def _final_values(outcome: Outcome) -> dict[str, Any]:
     values: dict[str, Any] = {
         "status": outcome.status, "exit_code": outcome.exit_code, "finished_at": outcome.finished_at or now(),
         "stdout": _text(outcome.stdout), "stderr": _text(outcome.stderr), "artifacts": outcome.artifacts,
-        "error": outcome.error,
+        "error": outcome.error, "artifacts_total": outcome.artifacts_total,
     }
     for key in ("started_at", "worker", "argv", "workdir"):
         if getattr(outcome, key) is not None:
@@ -393,13 +395,13 @@ def record_steps(db: Session, started: Sequence[Started], finished: Sequence[tup
                 "rid": outcome.run_id, "s": values["status"], "x": values["exit_code"], "f": values["finished_at"],
                 "o": values["stdout"], "e": values["stderr"], "r": values["artifacts"], "m": values["error"],
                 "t": outcome.started_at, "w": outcome.worker, "a": outcome.argv, "d": outcome.workdir,
-                "n": 1 if counts else 0,
+                "n": 1 if counts else 0, "c": values["artifacts_total"],
             })
         db.execute(
             update(table).where(c.id == _p("rid", c.id), not_final).values(
                 status=_p("s", c.status), exit_code=_p("x", c.exit_code), finished_at=_p("f", c.finished_at),
                 stdout=_p("o", c.stdout), stderr=_p("e", c.stderr), artifacts=_p("r", c.artifacts),
-                error=_p("m", c.error),
+                artifacts_total=_p("c", c.artifacts_total), error=_p("m", c.error),
                 # a step that started and ended between two flushes has its start written here
                 started_at=func.coalesce(_p("t", c.started_at), c.started_at),
                 worker=func.coalesce(_p("w", c.worker), c.worker),
@@ -523,7 +525,10 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
         "timeout": RunSpec.from_json(run.spec).timeout,
     }
     if full:
-        data |= {"stdout": run.stdout, "stderr": run.stderr, "artifacts": list(run.artifacts)}
+        listed = [artifact_names.shown(a) for a in run.artifacts]
+        total = max(run.artifacts_total or 0, len(listed))
+        data |= {"stdout": run.stdout, "stderr": run.stderr, "artifacts": listed,
+                 "artifacts_total": total, "artifacts_cut": total > len(listed)}
     return data
 
 
