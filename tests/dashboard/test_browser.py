@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, Route, async_playwright, expect
 
 from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
@@ -72,9 +72,17 @@ async def test_a_new_user_builds_runs_and_downloads_an_rsa_key(
             browser = await launch(playwright_)
             context = await browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True,
                                                 base_url=base)
+            outside: list[str] = []
+
+            async def refuse(route: Route) -> None:  # the browser may reach OTO and nothing else
+                outside.append(route.request.url)
+                await route.abort()
+
+            await context.route(re.compile(r"^(?!" + re.escape(base) + r")[a-z]+://"), refuse)
             page = await context.new_page()
             try:
                 await walk(page, key, tmp_path)
+                assert outside == [], f"pages asked for files outside OTO: {outside}"
             finally:
                 await context.close()
                 await browser.close()
@@ -179,3 +187,9 @@ async def walk(page: Page, key: str, tmp_path: Path) -> None:
     await expect(page.get_by_role("cell", name="succeeded")).to_be_visible()
     await nav(page, "Overview")
     await shot(page, "overview")
+
+    # 10. The API's own docs render with no network beyond OTO: Swagger UI and ReDoc are served by OTO.
+    await page.goto("/docs")
+    await expect(page.locator(".swagger-ui .info .title")).to_contain_text("OTO", timeout=20_000)
+    await page.goto("/redoc")
+    await expect(page.get_by_text("/api/v1/jobs/{name}/runs").first).to_be_attached(timeout=20_000)

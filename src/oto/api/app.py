@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi_offline import FastAPIOffline
 
 from oto.api import problems
 from oto.api.routes import (
@@ -39,12 +40,14 @@ def create_app(
 
     Only the API: ``oto.web.server.create_app`` adds the dashboard.
     """
-    app = FastAPI(
+    # Swagger UI at /docs and ReDoc at /redoc, their files served by OTO itself: they work offline.
+    app = FastAPIOffline(
         title="OTO",
         version="1",
         summary="Run command-line programs as safe, scheduled, durable workflows on Temporal.",
         docs_url="/docs",
-        redoc_url=None,
+        redoc_url="/redoc",
+        static_url="/docs-static",
     )
     oto = App(database, temporal=temporal)
     app.state.oto = oto
