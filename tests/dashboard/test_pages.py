@@ -427,3 +427,23 @@ def test_csrf_tokens_differ_per_session(client: TestClient, sqlite_database: Dat
     client.cookies.clear()
     second = csrf_of(client.post("/login", data={"key": make_key(sqlite_database, "read", "two")}).text)
     assert first != second
+
+
+def test_a_job_page_charts_its_last_runs_and_the_overview_its_runs_per_hour(admin: Browser,
+                                                                             sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    made = []
+    with sqlite_database.session() as db:
+        for status in (runs.SUCCEEDED, runs.FAILED, runs.SUCCEEDED):
+            run_id = runs.create_job_run(db, "GenRSA-2048", trigger="test").id
+            runs.finish(db, runs.Outcome(run_id, status, exit_code=0 if status == runs.SUCCEEDED else 1))
+            made.append(run_id)
+    page = admin.client.get("/jobs/GenRSA-2048").text
+    chart = page[page.index('<svg class="chart"'):page.index("</svg>", page.index('<svg class="chart"'))]
+    assert 'aria-label="How long the last 3 runs of job GenRSA-2048 took' in chart
+    assert chart.count("<rect") == 3 and chart.count('fill="#b91c1c"') == 1  # one failed, in red
+    assert chart.index(made[0]) < chart.index(made[2])  # oldest on the left
+    overview = admin.client.get("/").text
+    assert 'aria-label="Runs submitted in each hour of the last 24 hours, 3 in all"' in overview
+    empty_job = admin.client.get("/jobs/GenRSA-4096")
+    assert empty_job.status_code in (200, 404) and '<svg class="chart"' not in empty_job.text

@@ -8,6 +8,7 @@ starts the workflow whose id is the run id. Bad input is refused before Temporal
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
@@ -118,6 +119,10 @@ class Runs:
                  limit: int = 50) -> list[dict[str, Any]]:
         return self.database.call(runs.list_runs, status=status, job=job, routine=routine, trigger=trigger,
                                   kind=kind, offset=offset, limit=limit)
+
+    def submitted_since(self, since: datetime) -> list[datetime]:
+        """When each job and routine run submitted since ``since`` was, newest first."""
+        return self.database.call(runs.submitted_since, since)
 
     def page(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
              trigger: str | None = None, kind: str | None = None, offset: int = 0,

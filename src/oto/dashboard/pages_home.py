@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from fastapi import Request
+from markupsafe import Markup
 from starlette.responses import Response
 
 from oto.app.keys import Forbidden
 from oto.app.runs import QUEUED, RUNNING
 from oto.app.schedules import Schedules
-from oto.dashboard import forms
+from oto.dashboard import charts, forms
 from oto.dashboard.web import (
     LoginRequired,
     ViewerDep,
@@ -98,7 +99,9 @@ def _overview_data(request: Request) -> dict[str, Any]:
          for s in planned if not s.paused for at in Schedules.next_fires(s, 1)),
         key=lambda f: f.at,
     )[:8]
-    return {"recent": recent, "active": active, "fires": upcoming,
+    now = datetime.now(UTC)
+    per_hour = Markup(charts.per_hour(app.runs.submitted_since(now - timedelta(hours=24)), now))  # noqa: S704
+    return {"recent": recent, "active": active, "fires": upcoming, "per_hour": per_hour,
             "queue_names": [get_settings().task_queue, *queue_names]}
 
 

@@ -12,7 +12,7 @@ from markupsafe import Markup
 from starlette.responses import JSONResponse, Response
 
 from oto.app import App
-from oto.dashboard import forms, graphs
+from oto.dashboard import charts, forms, graphs
 from oto.dashboard.web import (
     Viewer,
     ViewerDep,
@@ -30,6 +30,8 @@ from oto.domain.valuetypes import DESCRIPTIONS
 from oto.errors import OtoError
 
 router = page_router()
+# The chart of a job or routine page: its last runs.
+CHART_RUNS = 50
 PAGE = 1000
 
 
@@ -187,9 +189,10 @@ def job_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
         argv, argv_problem = shlex.join(app.jobs.argv(name)), ""
     except OtoError as error:
         argv, argv_problem = "", error.message
-    recent = app.runs.list_all(job=name, limit=10)
+    last = app.runs.list_all(job=name, limit=CHART_RUNS)
+    chart = charts.durations(last, f"job {name}")
     return render(request, "job.html", viewer, job=job, command=command, argv=argv, argv_problem=argv_problem,
-                  runs=recent)
+                  runs=last[:10], chart=Markup(chart) if chart else None)  # noqa: S704 - escaped in charts
 
 
 @router.get("/jobs/{name}/edit")
@@ -262,8 +265,10 @@ def routine_new(request: Request, viewer: ViewerDep) -> Response:
 def routine_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     routine = app.routines.get(name)
-    recent = app.runs.list_all(routine=name, limit=10)
-    return render(request, "routine.html", viewer, routine=routine, svg=_svg(name, routine.steps), runs=recent)
+    last = app.runs.list_all(routine=name, limit=CHART_RUNS)
+    chart = charts.durations(last, f"routine {name}")
+    return render(request, "routine.html", viewer, routine=routine, svg=_svg(name, routine.steps), runs=last[:10],
+                  chart=Markup(chart) if chart else None)  # noqa: S704 - escaped in charts
 
 
 @router.get("/routines/{name}/edit")

@@ -560,6 +560,13 @@ def resolve_id(db: Session, given: str) -> str:
     return found[0]
 
 
+def submitted_since(db: Session, since: datetime, limit: int = 100_000) -> list[datetime]:
+    """When each job and routine run submitted since ``since`` was (newest first, at most ``limit``)."""
+    query = (select(Run.created_at).where(Run.created_at >= since, Run.kind != RunKind.STEP)
+             .order_by(Run.created_at.desc()).limit(limit))
+    return list(db.scalars(query))
+
+
 def get(db: Session, run_id: str) -> dict[str, Any]:
     """A run in full; a routine run with its steps in routine order."""
     run = db.get(Run, run_id)
