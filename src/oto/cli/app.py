@@ -21,6 +21,7 @@ from oto.cli import (
     schemas,
     serve,
 )
+from oto.cli.output import clean
 from oto.errors import OtoError
 
 app = typer.Typer(
@@ -59,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OtoError as error:
         if debug:
             raise
-        sys.stderr.write(f"Error: {error.message}\n")
+        sys.stderr.write(f"Error: {clean(error.message)}\n")
         code = error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted\n")
