@@ -18,8 +18,9 @@ import typer
 
 import oto
 from oto.app import App
+from oto.app.keys import LOCAL_ADMIN_REVOKED
 from oto.cli.common import get_app, run
-from oto.cli.output import say
+from oto.cli.output import say, warn
 from oto.errors import NotFound
 from oto.settings import get_settings
 
@@ -83,8 +84,11 @@ async def _dev(app: App, api: bool) -> None:
             say(f"Temporal dev server: {local.address} (web UI {local.ui_address}), state in {local.state_file}")
         else:
             say(f"Temporal: {local.address}")
-        key_file, made = app.api_keys.ensure_local_admin()
-        say(f"admin API key: {'created in' if made else 'in'} {key_file}")
+        key_file, state = app.api_keys.ensure_local_admin()
+        if state == "revoked":
+            warn(f"admin API key: {LOCAL_ADMIN_REVOKED}")
+        else:
+            say(f"admin API key: {'created in' if state == 'created' else 'in'} {key_file}")
         say(f"worker: task queues {', '.join(queues)}")
         stop = asyncio.ensure_future(_until_signal())
         web = _api_server(app) if api else None
