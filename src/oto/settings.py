@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     # How many steps of one routine run at once.
     routine_concurrency: int = 8
     metrics_port: int | None = None
+    # The API's GET /metrics answers without a key only when this is true (it names schedules).
+    metrics_public: bool = False
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
