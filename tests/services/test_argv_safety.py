@@ -47,6 +47,16 @@ def test_end_of_options_puts_a_double_dash_before_the_trailing_positionals(datab
             "/usr/bin/sort", "a.txt", "-r"]
 
 
+def test_end_of_options_cannot_be_dropped_while_a_job_relies_on_it(database: Database) -> None:
+    with database.session() as db:
+        sort_catalog(db, end_of_options=True)
+        jobs.add(db, {"name": "dash", "command": "sort-file", "values": {"<file>": "-", "-r": ""}})
+    with pytest.raises(InvalidInput, match="the change would break job 'dash'"), database.session() as db:
+        executables.update(db, SORT, {"end_of_options": False})
+    with database.session() as db:
+        assert executables.get(db, SORT).end_of_options
+
+
 def test_a_parameter_may_allow_a_leading_dash(database: Database) -> None:
     with database.session() as db:
         sort_catalog(db, allow_leading_dash=True)
