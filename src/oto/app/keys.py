@@ -41,6 +41,10 @@ class ApiKeys:
     def revoke(self, name: str) -> KeyInfo:
         return self.database.call(apikeys.revoke, name)
 
+    def end_sessions(self, name: str) -> KeyInfo:
+        """End every dashboard session of the key ``name`` (logging out), however its cookie is replayed."""
+        return self.database.call(apikeys.end_sessions, name)
+
     def authenticate(self, key: str) -> KeyInfo:
         """The key's record if it is known and not revoked; Unauthorized otherwise."""
         return self.database.call(apikeys.authenticate, key)

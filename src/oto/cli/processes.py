@@ -21,6 +21,7 @@ from oto.app import App
 from oto.app.keys import LOCAL_ADMIN_REVOKED
 from oto.cli.common import get_app, run
 from oto.cli.output import say, warn
+from oto.cli.serve import trusted_proxies
 from oto.errors import NotFound
 from oto.settings import get_settings
 
@@ -115,7 +116,8 @@ def _api_server(app: App) -> Any:
 
     settings = get_settings()
     config = uvicorn.Config(create_app(app.database), host=settings.api_host, port=settings.api_port,
-                            log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE)
+                            log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                            proxy_headers=trusted_proxies() is not None, forwarded_allow_ips=trusted_proxies())
     return Server(config)
 
 

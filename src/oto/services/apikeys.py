@@ -58,6 +58,8 @@ class KeyInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    # Dashboard sessions started in another generation have ended (logged out).
+    session_generation: int = 0
 
     @property
     def active(self) -> bool:
@@ -98,7 +100,7 @@ def _info(record: ApiKey) -> KeyInfo:
     return KeyInfo(
         name=record.name, scope=record.scope, prefix=record.prefix, created_at=record.created_at,
         last_used_at=record.last_used_at,
-        revoked_at=record.revoked_at,
+        revoked_at=record.revoked_at, session_generation=record.session_generation,
     )
 
 
@@ -157,6 +159,14 @@ def revoke(db: Session, name: str) -> KeyInfo:
     if record.revoked_at is None:
         record.revoked_at = _now()
         db.flush()
+    return _info(record)
+
+
+def end_sessions(db: Session, name: str) -> KeyInfo:
+    """End every dashboard session of a key (logging out): their cookies no longer work, even replayed."""
+    record = _record(db, name)
+    record.session_generation += 1
+    db.flush()
     return _info(record)
 
 
