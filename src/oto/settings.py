@@ -30,8 +30,8 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 1515
     # The addresses of TLS proxies whose X-Forwarded-Proto/-For `oto serve` trusts (uvicorn's
-    # --forwarded-allow-ips: a comma-separated list, or "*"); empty trusts none.
-    forwarded_allow_ips: str = ""
+    # --forwarded-allow-ips: a comma-separated list, or "*"); unset trusts none.
+    forwarded_allow_ips: str | None = None
     allow_sudo: bool = False
     # A run without its own timeout is stopped after this many seconds.
     run_timeout: float = 3600.0

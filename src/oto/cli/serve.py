@@ -39,7 +39,7 @@ def trusted_proxies() -> str | None:
     From those addresses the client's scheme and address come from ``X-Forwarded-Proto``/``-For``,
     so the session cookie is Secure when the browser speaks https to the proxy. Unset, none is trusted.
     """
-    return get_settings().forwarded_allow_ips.strip() or None
+    return (get_settings().forwarded_allow_ips or "").strip() or None
 
 
 def register(app: typer.Typer) -> None:
