@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     task_queue: str = "oto"
     api_host: str = "127.0.0.1"
     api_port: int = 1515
+    # The addresses of TLS proxies whose X-Forwarded-Proto/-For `oto serve` trusts (uvicorn's
+    # --forwarded-allow-ips: a comma-separated list, or "*"); unset trusts none.
+    forwarded_allow_ips: str | None = None
     allow_sudo: bool = False
     # A run without its own timeout is stopped after this many seconds.
     run_timeout: float = 3600.0
@@ -37,6 +40,11 @@ class Settings(BaseSettings):
     # How many steps of one routine run at once.
     routine_concurrency: int = 8
     metrics_port: int | None = None
+    # The largest request body the API reads, in bytes; POST /api/v1/import may send more.
+    max_body: int = Field(4 << 20, gt=0)
+    max_import: int = Field(64 << 20, gt=0)
+    # The API's GET /metrics answers without a key only when this is true (it names schedules).
+    metrics_public: bool = False
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

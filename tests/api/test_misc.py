@@ -1,15 +1,18 @@
-"""/health (open to all), /api/v1/valuetypes, /api/v1/apikeys and the problem shape of stray requests."""
+"""/health (open to all, details only with a key), /metrics (a read key), /api/v1/valuetypes,
+/api/v1/apikeys and the problem shape of stray requests."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from oto.api.app import create_app
 from oto.services.database import Database
 from oto.services.health import Status
+from oto.settings import get_settings
 from tests.api.conftest import no_temporal
 
 
@@ -17,7 +20,9 @@ async def temporal_down() -> Status:
     return Status(False, "Temporal does not answer at 127.0.0.1:1")
 
 
-def test_health_needs_no_key_and_says_what_is_down(client: TestClient, sqlite_database: Database) -> None:
+def test_health_needs_no_key_and_says_what_is_down(
+    client: TestClient, sqlite_database: Database, reader: dict[str, str]
+) -> None:
     up = client.get("/health")
     assert up.status_code == 200 and up.json()["status"] == "ok" and up.json()["database"]["ok"] is True
     with TestClient(create_app(sqlite_database, temporal=no_temporal, temporal_probe=temporal_down)) as other:
@@ -27,8 +32,33 @@ def test_health_needs_no_key_and_says_what_is_down(client: TestClient, sqlite_da
     empty = Database("sqlite:///" + str(sqlite_database.engine.url.database) + ".empty")
     with TestClient(create_app(empty, temporal=no_temporal, temporal_probe=temporal_down)) as other:
         both = other.get("/health").json()
+        detailed = other.get("/health", headers=reader).json()
     empty.dispose()
-    assert both["status"] == "down: database, temporal" and "oto init" in both["database"]["detail"]
+    assert both["status"] == "down: database, temporal" and "detail" not in both["database"]
+    assert detailed["status"] == "down: database, temporal"  # an empty database knows no key
+
+
+def test_health_shows_where_things_are_only_to_a_key(client: TestClient, reader: dict[str, str]) -> None:
+    anonymous = client.get("/health").json()
+    assert anonymous == {"status": "ok", "database": {"ok": True}, "temporal": {"ok": True}}
+    assert "sqlite" not in client.get("/health").text
+    assert client.get("/health", headers={"Authorization": "Bearer oto_nope_x"}).json() == anonymous
+    known = client.get("/health", headers=reader).json()
+    assert known["database"]["detail"].startswith("sqlite:///") and known["temporal"]["detail"] == "test"
+
+
+def test_metrics_need_a_read_key_unless_public(
+    client: TestClient, reader: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert client.get("/metrics").status_code == 401
+    assert client.get("/metrics", headers=reader).status_code == 200
+    monkeypatch.setenv("OTO_METRICS_PUBLIC", "true")
+    get_settings.cache_clear()
+    try:
+        assert client.get("/metrics").status_code == 200
+    finally:
+        monkeypatch.delenv("OTO_METRICS_PUBLIC")
+        get_settings.cache_clear()
 
 
 def test_value_types(client: TestClient, reader: dict[str, str]) -> None:

@@ -15,7 +15,15 @@ from temporalio.client import Client
 from oto.api.app import create_app
 from oto.api.routes import metrics as metrics_route
 from oto.engine import logs, metrics
+from oto.services import apikeys
+from oto.services.database import Database
 from tests.support.engine import Engine
+
+
+def read_key(database: Database, name: str) -> dict[str, str]:
+    """A read key's header: the API's metrics need one unless OTO_METRICS_PUBLIC is set."""
+    with database.session() as db:
+        return {"Authorization": f"Bearer {apikeys.create(db, name, 'read').key}"}
 
 
 def sample(name: str, **labels: str) -> float:
@@ -65,7 +73,7 @@ async def test_a_routine_run_counts_the_routine_and_its_steps(engine: Engine) ->
     assert sample("oto_runs_finished_total", kind="routine", status="failed") == failed + 1
 
 
-async def test_the_api_serves_the_metrics_without_a_key(engine: Engine) -> None:
+async def test_the_api_serves_the_metrics_to_a_read_key(engine: Engine) -> None:
     engine.sh("scraped", "exit 0")
     await engine.run_job("scraped")
 
@@ -74,8 +82,10 @@ async def test_the_api_serves_the_metrics_without_a_key(engine: Engine) -> None:
 
     app = create_app(engine.database, temporal=temporal)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oto") as http:
-        answer = await http.get("/metrics")
+        anonymous = await http.get("/metrics")
+        answer = await http.get("/metrics", headers=read_key(engine.database, "scraper"))
         schema = (await http.get("/openapi.json")).json()
+    assert anonymous.status_code == 401
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("text/plain")
     assert 'oto_runs_finished_total{kind="job",status="succeeded"}' in answer.text
@@ -94,7 +104,7 @@ async def test_a_temporal_that_does_not_answer_leaves_the_schedule_gauges_as_the
 
     app = create_app(engine.database, temporal=silent)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oto") as http:
-        answer = await http.get("/metrics")
+        answer = await http.get("/metrics", headers=read_key(engine.database, "slow-scraper"))
     assert answer.status_code == 200
     assert 'oto_schedule_fires_skipped{schedule="nightly"} 2.0' in answer.text
     assert 'oto_schedule_fires_missed{schedule="nightly"} 1.0' in answer.text

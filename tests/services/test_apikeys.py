@@ -80,28 +80,40 @@ def test_local_admin_key_is_made_once_private_and_reissued_when_lost(
     sqlite_database: Database, tmp_path: Path
 ) -> None:
     path = tmp_path / "home" / "admin.key"
-    first, created = apikeys.ensure_local_admin_key(sqlite_database, path)
-    assert created and first == path
+    first, state = apikeys.ensure_local_admin_key(sqlite_database, path)
+    assert state == "created" and first == path
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     key = path.read_text().strip()
     with sqlite_database.session() as db:
         assert apikeys.authenticate(db, key).scope == "admin"
-    assert apikeys.ensure_local_admin_key(sqlite_database, path) == (path, False)
+    assert apikeys.ensure_local_admin_key(sqlite_database, path) == (path, "kept")
     assert path.read_text().strip() == key
 
     path.unlink()
-    assert apikeys.ensure_local_admin_key(sqlite_database, path)[1] is True
+    assert apikeys.ensure_local_admin_key(sqlite_database, path)[1] == "created"
     renewed = path.read_text().strip()
     assert renewed != key
+    with sqlite_database.session() as db, pytest.raises(Unauthorized):
+        apikeys.authenticate(db, key)
+
+
+def test_a_revoked_local_admin_key_stays_revoked(sqlite_database: Database, tmp_path: Path) -> None:
+    path = tmp_path / "home" / "admin.key"
+    apikeys.ensure_local_admin_key(sqlite_database, path)
+    key = path.read_text().strip()
     with sqlite_database.session() as db:
-        with pytest.raises(Unauthorized):
-            apikeys.authenticate(db, key)
         apikeys.revoke(db, apikeys.LOCAL_ADMIN)
-    assert apikeys.ensure_local_admin_key(sqlite_database, path)[1] is True
+    assert apikeys.ensure_local_admin_key(sqlite_database, path) == (path, "revoked")
+    path.unlink()
+    assert apikeys.ensure_local_admin_key(sqlite_database, path) == (path, "revoked")
+    assert not path.exists()
     with sqlite_database.session() as db:
-        assert apikeys.authenticate(db, path.read_text().strip()).active
+        assert not apikeys.get(db, apikeys.LOCAL_ADMIN).active
+        with pytest.raises(Unauthorized, match="revoked"):
+            apikeys.authenticate(db, key)
+    assert "oto apikey create" in apikeys.LOCAL_ADMIN_REVOKED
 
 
 def test_local_admin_key_defaults_to_oto_home(sqlite_database: Database, oto_home: Path) -> None:
-    path, created = apikeys.ensure_local_admin_key(sqlite_database)
-    assert created and path == oto_home / "admin.key" and path.exists()
+    path, state = apikeys.ensure_local_admin_key(sqlite_database)
+    assert state == "created" and path == oto_home / "admin.key" and path.exists()

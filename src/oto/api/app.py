@@ -13,6 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi_offline import FastAPIOffline
 
 from oto.api import problems
+from oto.api.guard import RequestGuard
 from oto.api.routes import (
     apikeys,
     commands,
@@ -28,6 +29,7 @@ from oto.api.routes import (
     valuetypes,
 )
 from oto.app import App, Connect, Database, Status
+from oto.web.headers import SecurityHeaders
 
 API_PREFIX = "/api/v1"
 Probe = Callable[[], Awaitable[Status]]
@@ -53,6 +55,8 @@ def create_app(
     app.state.oto = oto
     app.state.temporal_probe = temporal_probe or oto.temporal_status
     problems.install(app)
+    app.add_middleware(RequestGuard)  # the key and the body's size, before the body is read
+    app.add_middleware(SecurityHeaders)  # outermost: every answer carries them, refusals too
     app.include_router(health.router)
     app.include_router(metrics.router)  # GET /metrics, open like /health
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,

@@ -45,6 +45,7 @@ class ExecutableOut(BaseModel):
     path: str
     description: str
     task_queue: str
+    end_of_options: bool = False
 
     @classmethod
     def of(cls, doc: ExecutableDoc) -> ExecutableOut:
@@ -55,6 +56,7 @@ class ExecutableChanges(Body):
     path: str | None = None
     description: str | None = None
     task_queue: str | None = None
+    end_of_options: bool | None = None
 
 
 class NewParameter(Body):
@@ -75,6 +77,8 @@ class NewParameter(Body):
     choices: list[str] = Field(default_factory=list)
     style: str = "separate"
     secret: bool = False
+    allow_leading_dash: bool = False
+    confine: bool = False
 
 
 class ParameterChanges(Body):
@@ -91,6 +95,8 @@ class ParameterChanges(Body):
     choices: list[str] | None = None
     style: str | None = None
     secret: bool | None = None
+    allow_leading_dash: bool | None = None
+    confine: bool | None = None
 
 
 class CommandIn(Body):

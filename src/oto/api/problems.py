@@ -196,6 +196,17 @@ def _server_error(request: Request, error: Exception) -> JSONResponse:
     return problem(request, 500, "Internal Server Error", "an unexpected error happened; it was logged")
 
 
+def render(request: Request, error: Exception) -> JSONResponse:
+    """The problem for an error met before routing (``oto.api.guard``), as the handlers below word it."""
+    if isinstance(error, OtoError):
+        return _oto_error(request, error)
+    if isinstance(error, HTTPException):
+        return _http_error(request, error)
+    if isinstance(error, OperationalError | InterfaceError):
+        return _database_down(request, error)
+    return _server_error(request, error)
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(OtoError, _oto_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -6,12 +6,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from oto.services import apikeys
-from oto.services.apikeys import SCOPES, Forbidden, KeyInfo, NewKey, Unauthorized
+from oto.services.apikeys import LOCAL_ADMIN_REVOKED, SCOPES, Forbidden, KeyInfo, LocalAdminState, NewKey, Unauthorized
 
 if TYPE_CHECKING:
     from oto.app.application import App
 
-__all__ = ["SCOPES", "ApiKeys", "Forbidden", "KeyInfo", "NewKey", "Unauthorized", "allows", "require"]
+__all__ = ["LOCAL_ADMIN_REVOKED", "SCOPES", "ApiKeys", "Forbidden", "KeyInfo", "LocalAdminState", "NewKey",
+           "Unauthorized", "allows", "require"]
 
 
 def allows(granted: str, needed: str) -> bool:
@@ -40,10 +41,15 @@ class ApiKeys:
     def revoke(self, name: str) -> KeyInfo:
         return self.database.call(apikeys.revoke, name)
 
+    def end_sessions(self, name: str) -> KeyInfo:
+        """End every dashboard session of the key ``name`` (logging out), however its cookie is replayed."""
+        return self.database.call(apikeys.end_sessions, name)
+
     def authenticate(self, key: str) -> KeyInfo:
         """The key's record if it is known and not revoked; Unauthorized otherwise."""
         return self.database.call(apikeys.authenticate, key)
 
-    def ensure_local_admin(self, path: Path | None = None) -> tuple[Path, bool]:
-        """The admin key file of ``oto dev`` (made the first time); returns its path and whether it is new."""
+    def ensure_local_admin(self, path: Path | None = None) -> tuple[Path, LocalAdminState]:
+        """The admin key file of ``oto dev`` (made the first time); returns its path and what happened
+        (``created``, ``kept``, or ``revoked``: a revoked key is never issued again)."""
         return apikeys.ensure_local_admin_key(self.database, path)

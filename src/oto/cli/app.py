@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import typer
 
 import oto
+from oto.cli.output import clean
 from oto.errors import OtoError
 
 HELP = "Run command-line programs as safe, scheduled, durable workflows on Temporal."
@@ -101,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OtoError as error:
         if debug:  # the traceback too, and still the exit status that says what went wrong
             traceback.print_exc()
-        sys.stderr.write(f"Error: {error.message}\n")
+        sys.stderr.write(f"Error: {clean(error.message)}\n")
         code = error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted\n")

@@ -22,11 +22,15 @@ def add(
     path: Annotated[str, typer.Argument(help="Absolute path of the program.")],
     description: Annotated[str, typer.Option(help="What the program is for.")] = "",
     task_queue: Annotated[str, typer.Option(help="Workers of this queue run its jobs (default OTO_TASK_QUEUE).")] = "",
+    end_of_options: Annotated[bool, typer.Option(
+        "--end-of-options", help='The program reads "--" as the end of its options: put it before positionals.',
+    )] = False,
     json: JsonOption = False,
 ) -> None:
     """Register an executable; its tag is "NAME - VERSION"."""
     doc = get_app().executables.add(
-        {"name": name, "version": version, "path": path, "description": description, "task_queue": task_queue})
+        {"name": name, "version": version, "path": path, "description": description, "task_queue": task_queue,
+         "end_of_options": end_of_options})
     if json:
         print_json(doc.model_dump() | {"tag": doc.tag})
     else:

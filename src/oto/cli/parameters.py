@@ -44,6 +44,10 @@ def add(
     ] = "separate",
     repeatable: bool = False,
     secret: Annotated[bool, typer.Option(help="Mask its values in logs, the API and exports.")] = False,
+    allow_leading_dash: Annotated[bool, typer.Option(
+        "--allow-leading-dash", help='A positional whose values may start with "-".')] = False,
+    confine: Annotated[bool, typer.Option(
+        "--confine", help="A path that must stay inside the run folder (relative, no leaving it by '..').")] = False,
     json: JsonOption = False,
 ) -> None:
     """Add a parameter; refused when its rules would make the executable's schema inconsistent."""
@@ -64,6 +68,8 @@ def add(
         "style": style,
         "repeatable": repeatable,
         "secret": secret,
+        "allow_leading_dash": allow_leading_dash,
+        "confine": confine,
     }
     doc = get_app().parameters.add(data)
     if json:
@@ -90,6 +96,8 @@ def _rules(d: ParameterDoc) -> list[str]:
     rules += [f"before {' '.join(d.before)}"] if d.before else []
     rules += [f"position {d.position}"] if d.position is not None else []
     rules += [f"scale {d.scale}"] if d.scale else []
+    rules += ["may start with -"] if d.allow_leading_dash else []
+    rules += ["confined to the run folder"] if d.confine else []
     return rules
 
 

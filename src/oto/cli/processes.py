@@ -18,8 +18,10 @@ import typer
 
 import oto
 from oto.app import App
+from oto.app.keys import LOCAL_ADMIN_REVOKED
 from oto.cli.common import get_app, run
-from oto.cli.output import say
+from oto.cli.output import say, warn
+from oto.cli.serve import trusted_proxies
 from oto.errors import NotFound
 from oto.settings import get_settings
 
@@ -83,8 +85,11 @@ async def _dev(app: App, api: bool) -> None:
             say(f"Temporal dev server: {local.address} (web UI {local.ui_address}), state in {local.state_file}")
         else:
             say(f"Temporal: {local.address}")
-        key_file, made = app.api_keys.ensure_local_admin()
-        say(f"admin API key: {'created in' if made else 'in'} {key_file}")
+        key_file, state = app.api_keys.ensure_local_admin()
+        if state == "revoked":
+            warn(f"admin API key: {LOCAL_ADMIN_REVOKED}")
+        else:
+            say(f"admin API key: {'created in' if state == 'created' else 'in'} {key_file}")
         say(f"worker: task queues {', '.join(queues)}")
         stop = asyncio.ensure_future(_until_signal())
         web = _api_server(app) if api else None
@@ -111,7 +116,8 @@ def _api_server(app: App) -> Any:
 
     settings = get_settings()
     config = uvicorn.Config(create_app(app.database), host=settings.api_host, port=settings.api_port,
-                            log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE)
+                            log_level="warning", timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                            proxy_headers=trusted_proxies() is not None, forwarded_allow_ips=trusted_proxies())
     return Server(config)
 
 

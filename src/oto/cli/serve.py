@@ -28,8 +28,18 @@ def serve(
     bind_host, bind_port = host or settings.api_host, port or settings.api_port
     say(f"OTO API on http://{bind_host}:{bind_port}/api/v1 (OpenAPI at /openapi.json, keys: `oto apikey create`)")
     say(f"dashboard on http://{bind_host}:{bind_port}/")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, proxy_headers=False,
-                timeout_graceful_shutdown=SHUTDOWN_GRACE)
+    trusted = trusted_proxies()
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, timeout_graceful_shutdown=SHUTDOWN_GRACE,
+                proxy_headers=trusted is not None, forwarded_allow_ips=trusted)
+
+
+def trusted_proxies() -> str | None:
+    """The TLS proxies whose forwarded headers uvicorn trusts (``OTO_FORWARDED_ALLOW_IPS``), or None.
+
+    From those addresses the client's scheme and address come from ``X-Forwarded-Proto``/``-For``,
+    so the session cookie is Secure when the browser speaks https to the proxy. Unset, none is trusted.
+    """
+    return (get_settings().forwarded_allow_ips or "").strip() or None
 
 
 def register(app: typer.Typer) -> None:

@@ -3,12 +3,15 @@
 A simple layered layout: each node stands in the column after everything that points at it
 (requires arrows, or the steps a step runs after), a scale group is a box of its members in one
 column, and columns are stacked top to bottom in declaration order. Good enough for the dozens of
-flags of a real catalog and the handful of steps of a routine.
+flags of a real catalog and the handful of steps of a routine; the work grows linearly with nodes
+and edges, and a picture past ``MAX_NODES`` or ``MAX_EDGES`` is not drawn at all (``too_large``):
+nobody reads it, and the page would weigh megabytes.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import dataclass, field
 from html import escape
 
@@ -24,6 +27,8 @@ GROUP_PAD = 10.0
 GROUP_LABEL = 18.0
 GROUP_ROWS = 8
 MARGIN = 12.0
+MAX_NODES = 400
+MAX_EDGES = 2000
 
 # kind -> (stroke, dash, arrow marker or "")
 EDGE_STYLES: dict[str, tuple[str, str, str]] = {
@@ -84,20 +89,53 @@ class Diagram:
 
 
 def _ranks(diagram: Diagram) -> dict[str, int]:
+    """Each node's column: one past the furthest node pointing at it (the longest path), in one pass.
+
+    Nodes are taken in topological order (Kahn's algorithm), so the work grows with nodes plus
+    edges. A node on a cycle never becomes free: those are then placed in declaration order, one
+    past what points at them so far, which keeps the cycle visible and the cost linear.
+    """
     rank = {n.id: 0 for n in diagram.nodes}
-    for _ in range(len(rank)):  # longest path; a cycle stops growing after len(rank) rounds
-        changed = False
-        for a, b in diagram.ranked:
-            if a in rank and b in rank and rank[b] < rank[a] + 1:
-                rank[b] = rank[a] + 1
-                changed = True
-        if not changed:
-            break
+    incoming = dict.fromkeys(rank, 0)
+    successors: dict[str, list[str]] = {node: [] for node in rank}
+    for a, b in diagram.ranked:
+        if a in rank and b in rank:
+            successors[a].append(b)
+            incoming[b] += 1
+    free = deque(node for node in rank if incoming[node] == 0)
+    done: set[str] = set()
+
+    def settle(node: str) -> None:
+        done.add(node)
+        for after in successors[node]:
+            if after in done:  # the edge that closes a cycle: its target keeps its column
+                continue
+            rank[after] = max(rank[after], rank[node] + 1)
+            incoming[after] -= 1
+            if incoming[after] == 0:
+                free.append(after)
+
+    def drain() -> None:
+        while free:
+            node = free.popleft()
+            if node not in done:
+                settle(node)
+
+    drain()
+    for node in rank:  # what is left stands on a cycle
+        if node not in done:
+            settle(node)
+            drain()
     for group in diagram.groups:
         level = min(rank[m] for m in group.members)
         for m in group.members:
             rank[m] = level
     return rank
+
+
+def too_large(diagram: Diagram) -> bool:
+    """Whether the picture would be too big to read (and to send): the page says so instead."""
+    return len(diagram.nodes) > MAX_NODES or len(diagram.edges) > MAX_EDGES
 
 
 def layout(diagram: Diagram) -> tuple[float, float]:

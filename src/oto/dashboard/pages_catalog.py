@@ -45,9 +45,13 @@ def executable_detail(request: Request, tag: str, viewer: ViewerDep) -> Response
     used_by = app.commands.list_all(executable_tag=tag)
     problems = app.schemas.problems(tag)
     diagram = graphs.rules_diagram(tag, params)
-    svg = Markup(graphs.to_svg(diagram, label=f"Rules between the flags of {tag}")) if diagram else None  # noqa: S704 - built from escaped parts
+    oversized = diagram is not None and graphs.too_large(diagram)
+    svg = None
+    if diagram is not None and not oversized:
+        svg = Markup(graphs.to_svg(diagram, label=f"Rules between the flags of {tag}"))  # noqa: S704 - built from escaped parts
+    drawn = {"flags": len(diagram.nodes), "rules": len(diagram.edges)} if diagram and oversized else None
     return render(request, "executable.html", viewer, exe=exe, params=params, commands=used_by, problems=problems,
-                  svg=svg, hints={p.flag: builder.hints(p) for p in params}, value_types=DESCRIPTIONS)
+                  svg=svg, oversized=drawn, hints={p.flag: builder.hints(p) for p in params}, value_types=DESCRIPTIONS)
 
 
 def _builder_context(request: Request, tag: str, picked: list[str]) -> dict[str, Any]:

@@ -76,6 +76,7 @@ async def login(request: Request) -> Response:
 @router.post("/logout")
 async def logout(request: Request, viewer: ViewerDep) -> Response:
     await posted(request, viewer, "read")
+    await in_thread(app_of(request).api_keys.end_sessions, viewer.key.name)
     response = redirect("/login")
     session.end(response)
     return response

@@ -248,11 +248,50 @@ def _routine_form(request: Request, viewer: Viewer, *, name: str, description: s
 
 
 def _split(text: str) -> list[str]:
-    return [part for part in text.replace(",", " ").split() if part]
+    """The step ids of a "runs after" field: separated by commas, each trimmed; an id holding a comma
+    or a quote is written in double quotes (``"a, b", c``), a quote inside it doubled."""
+    ids: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        if i < n and text[i] == '"':
+            i += 1
+            part: list[str] = []
+            while i < n:
+                if text[i] == '"' and text[i + 1:i + 2] == '"':
+                    part.append('"')
+                    i += 2
+                elif text[i] == '"':
+                    i += 1
+                    break
+                else:
+                    part.append(text[i])
+                    i += 1
+            end = text.find(",", i)
+            end = n if end < 0 else end
+            item = "".join(part) + text[i:end].strip()
+        else:
+            end = text.find(",", i)
+            end = n if end < 0 else end
+            item = text[i:end].strip()
+        if item:
+            ids.append(item)
+        i = end + 1
+    return ids
+
+
+def _join(ids: list[str]) -> str:
+    """A "runs after" field that ``_split`` reads back as exactly ``ids``."""
+    def one(step_id: str) -> str:
+        if "," in step_id or step_id.startswith('"') or step_id != step_id.strip():
+            return '"' + step_id.replace('"', '""') + '"'
+        return step_id
+    return ", ".join(one(i) for i in ids)
 
 
 def _rows(steps: list[StepDoc]) -> list[dict[str, str]]:
-    return [{"id": s.id, "job": s.job, "after": ", ".join(s.after)} for s in steps]
+    return [{"id": s.id, "job": s.job, "after": _join(s.after)} for s in steps]
 
 
 @router.get("/routines/new")

@@ -5,8 +5,10 @@ Values are always single argv items: nothing here ever goes through a shell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+END_OF_OPTIONS = "--"
 
 
 @dataclass(frozen=True)
@@ -17,10 +19,29 @@ class ArgvItem:
     value: str | None
 
 
-def render(path: str, items: Iterable[ArgvItem]) -> list[str]:
-    """``[path, ...]`` with each parameter rendered in order by its style."""
+def trailing_positionals(items: Sequence[ArgvItem]) -> int:
+    """The index where the command's last run of positional items begins (``len(items)`` when none).
+
+    Only these can stand after ``--``: an option placed after ``--`` would be read as an operand.
+    """
+    start = len(items)
+    while start > 0 and items[start - 1].style == "positional":
+        start -= 1
+    return start
+
+
+def render(path: str, items: Iterable[ArgvItem], *, end_of_options: bool = False) -> list[str]:
+    """``[path, ...]`` with each parameter rendered in order by its style.
+
+    With ``end_of_options`` (a program that honours ``--``), ``--`` stands before the trailing
+    positional items, so a value there starting with ``-`` is never read as an option.
+    """
+    items = list(items)
+    marker = trailing_positionals(items) if end_of_options else -1
     argv = [path]
-    for item in items:
+    for index, item in enumerate(items):
+        if index == marker:
+            argv.append(END_OF_OPTIONS)
         if not item.takes_value:
             argv.append(item.flag)
             continue

@@ -50,6 +50,8 @@ class ExecutableDoc(Item):
     path: str
     description: str = ""
     task_queue: str = ""
+    # The program honours "--" as the end of its options: argv puts "--" before its trailing positionals.
+    end_of_options: bool = False
 
     @field_validator("name", "version")
     @classmethod
@@ -71,6 +73,13 @@ class ExecutableDoc(Item):
     def tag(self) -> str:
         return make_tag(self.name, self.version)
 
+    def to_document(self) -> dict[str, Any]:
+        """As exported: ``end_of_options`` only when set, so older documents export unchanged."""
+        data = self.model_dump()
+        if not self.end_of_options:
+            del data["end_of_options"]
+        return data
+
 
 class ParameterDoc(Item):
     flag: str
@@ -88,6 +97,10 @@ class ParameterDoc(Item):
     choices: list[str] = Field(default_factory=list)
     style: str = "separate"
     secret: bool = False
+    # A positional value may start with "-" (otherwise refused: the program would read an option).
+    allow_leading_dash: bool = False
+    # A path value must stay in the run folder: relative, never leaving it through "..".
+    confine: bool = False
 
     @field_validator("flag")
     @classmethod
@@ -129,6 +142,10 @@ class ParameterDoc(Item):
             raise ValueError(f"choices only apply to value type enum, not {self.value_type}")
         if self.style == "positional" and not self.requires_value:
             raise ValueError("a positional parameter must take a value")
+        if self.allow_leading_dash and self.style != "positional":
+            raise ValueError("allow_leading_dash only applies to positional parameters")
+        if self.confine and self.value_type != "path":
+            raise ValueError(f"confine only applies to value type path, not {self.value_type}")
         return self
 
     def to_document(self) -> dict[str, Any]:
@@ -145,7 +162,8 @@ class ParameterDoc(Item):
             }
         )
         defaults = ParameterDoc.model_fields
-        for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret"):
+        for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret",
+                    "allow_leading_dash", "confine"):
             value = getattr(self, key)
             default = defaults[key].get_default(call_default_factory=True)
             if value != default:

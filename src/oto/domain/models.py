@@ -51,6 +51,8 @@ class Executable(Base):
     path: Mapped[str] = mapped_column(String(4096))
     description: Mapped[str] = mapped_column(Text, default="")
     task_queue: Mapped[str] = mapped_column(String(200))
+    # The program reads "--" as the end of its options: argv puts it before the trailing positionals.
+    end_of_options: Mapped[bool] = mapped_column(default=False)
     # A fresh random token whenever a parameter changes: the key of cached compiled schemas,
     # unique across processes and databases, so no cache ever serves stale rules.
     rules_revision: Mapped[str] = mapped_column(String(32), default="")
@@ -80,6 +82,10 @@ class Parameter(Base):
     before: Mapped[list[str]] = mapped_column(default=list)
     position: Mapped[int | None] = mapped_column(default=None)
     scale: Mapped[str | None] = mapped_column(String(200), default=None)
+    # A positional value may start with "-" (the program would otherwise read it as an option).
+    allow_leading_dash: Mapped[bool] = mapped_column(default=False)
+    # A path value must stay inside the run folder: relative, never climbing out with "..".
+    confine: Mapped[bool] = mapped_column(default=False)
 
     executable: Mapped[Executable] = relationship(back_populates="parameters")
 
@@ -215,3 +221,5 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Dashboard sessions carry the generation they began in; logging out moves it on, ending them.
+    session_generation: Mapped[int] = mapped_column(default=0)

@@ -53,7 +53,8 @@ def resolve(db: Session, request: AdHoc) -> jobs.ResolvedJob:
         if item.parameter.secret and value:
             secrets.extend(value if isinstance(value, list) else [value])
     return jobs.ResolvedJob(
-        name=NAME, command=NAME, executable_tag=exe.tag, argv=argv_rendering.render(exe.path, items),
+        name=NAME, command=NAME, executable_tag=exe.tag,
+        argv=argv_rendering.render(exe.path, items, end_of_options=exe.end_of_options),
         requires_root=any(i.parameter.requires_root for i in command.items), task_queue=exe.task_queue,
         secrets=secrets,
     )

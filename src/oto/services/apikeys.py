@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -58,6 +58,8 @@ class KeyInfo:
     created_at: datetime
     last_used_at: datetime | None
     revoked_at: datetime | None
+    # Dashboard sessions started in another generation have ended (logged out).
+    session_generation: int = 0
 
     @property
     def active(self) -> bool:
@@ -98,7 +100,7 @@ def _info(record: ApiKey) -> KeyInfo:
     return KeyInfo(
         name=record.name, scope=record.scope, prefix=record.prefix, created_at=record.created_at,
         last_used_at=record.last_used_at,
-        revoked_at=record.revoked_at,
+        revoked_at=record.revoked_at, session_generation=record.session_generation,
     )
 
 
@@ -160,6 +162,14 @@ def revoke(db: Session, name: str) -> KeyInfo:
     return _info(record)
 
 
+def end_sessions(db: Session, name: str) -> KeyInfo:
+    """End every dashboard session of a key (logging out): their cookies no longer work, even replayed."""
+    record = _record(db, name)
+    record.session_generation += 1
+    db.flush()
+    return _info(record)
+
+
 def _parse(key: str) -> str | None:
     """The prefix of a well-formed key, or None."""
     parts = key.split("_", 2)
@@ -200,13 +210,25 @@ def local_admin_key_path() -> Path:
     return get_settings().home / "admin.key"
 
 
-def ensure_local_admin_key(database: Database, path: Path | None = None) -> tuple[Path, bool]:
+LocalAdminState = Literal["created", "kept", "revoked"]
+# What `oto dev` says when its key was revoked: the way to a new one, which the revocation never undoes.
+LOCAL_ADMIN_REVOKED = (f"the {LOCAL_ADMIN} API key was revoked and stays revoked; make a new admin key with "
+                       "`oto apikey create NAME --scope admin` (it is shown once: keep it)")
+
+
+def ensure_local_admin_key(database: Database, path: Path | None = None) -> tuple[Path, LocalAdminState]:
     """An admin key for ``oto dev``, written to ``path`` (``$OTO_HOME/admin.key``, mode 0600) the first time.
 
-    Returns the path and whether a new key was made. When the file is lost or holds a key that no
-    longer works, the ``local-admin`` key is issued again, so the file always holds a working key.
+    Returns the path and what happened: ``created`` (a new key in the file), ``kept`` (the file's
+    key works) or ``revoked``. When the file is lost or holds a key that no longer works, an active
+    ``local-admin`` key is issued again, so the file holds a working key. A revoked one is never
+    issued again: revoking is for good, and a restart must not undo it.
     """
     path = path or local_admin_key_path()
+    with database.session() as db:
+        record = db.scalar(select(ApiKey).where(ApiKey.name == LOCAL_ADMIN))
+        if record is not None and record.revoked_at is not None:
+            return path, "revoked"
     if path.exists():
         with database.session() as db:
             try:
@@ -214,18 +236,20 @@ def ensure_local_admin_key(database: Database, path: Path | None = None) -> tupl
             except Unauthorized:
                 info = None
         if info is not None and info.scope == "admin":
-            return path, False
+            return path, "kept"
     with database.session() as db:
         record = db.scalar(select(ApiKey).where(ApiKey.name == LOCAL_ADMIN))
         if record is None:
             key = create(db, LOCAL_ADMIN, "admin").key
+        elif record.revoked_at is not None:
+            return path, "revoked"
         else:
             prefix, key = _issue()
             record.prefix, record.key_hash, record.scope = prefix, digest(key), "admin"
-            record.created_at, record.revoked_at, record.last_used_at = _now(), None, None
+            record.created_at, record.last_used_at = _now(), None
             db.flush()
         _write_private(path, key + "\n")
-    return path, True
+    return path, "created"
 
 
 def _write_private(path: Path, text: str) -> None:

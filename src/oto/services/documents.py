@@ -147,7 +147,7 @@ def export_document(db: Session) -> dict[str, Any]:
     ]
     return {
         "oto": DOCUMENT_VERSION,
-        "executables": [executables.to_doc(e).model_dump() for e in exes],
+        "executables": [executables.to_doc(e).to_document() for e in exes],
         "parameters": params,
         "commands": [commands.to_doc(c).model_dump() for c in db.scalars(select(Command).order_by(Command.name))],
         "jobs": [jobs.to_doc(j).model_dump() for j in db.scalars(select(Job).order_by(Job.name))],

@@ -24,6 +24,7 @@ def to_doc(exe: Executable) -> ExecutableDoc:
         path=exe.path,
         description=exe.description,
         task_queue=exe.task_queue,
+        end_of_options=exe.end_of_options,
     )
 
 
@@ -48,6 +49,7 @@ def add(db: Session, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
         path=doc.path,
         description=doc.description,
         task_queue=doc.task_queue,
+        end_of_options=doc.end_of_options,
         rules_revision=new_revision(),
     )
     db.add(exe)
@@ -64,16 +66,30 @@ def list_all(db: Session) -> list[ExecutableDoc]:
 
 
 def update(db: Session, tag: str, changes: dict[str, Any]) -> ExecutableDoc:
-    """Change path, description or task queue; name and version make the tag and stay fixed."""
+    """Change path, description, task queue or end of options; name and version make the tag and stay fixed."""
     exe = lookups.executable(db, tag)
     fixed = {"name", "version"} & {k for k, v in changes.items() if v != getattr(exe, k)}
     if fixed:
         raise invalid("executable", f"{' and '.join(sorted(fixed))} cannot change (they form the tag)")
     merged = to_doc(exe).model_dump() | {k: v for k, v in changes.items() if v is not None}
     doc = _new_doc(merged)
+    dropped_end_of_options = exe.end_of_options and not doc.end_of_options
     exe.path, exe.description, exe.task_queue = doc.path, doc.description, doc.task_queue
+    exe.end_of_options = doc.end_of_options
+    if dropped_end_of_options:
+        _recheck_jobs(db, exe)
     db.flush()
     return to_doc(exe)
+
+
+def _recheck_jobs(db: Session, exe: Executable) -> None:
+    """Refuse dropping end_of_options while a job's positional value relies on the "--" it gave."""
+    from oto.domain.models import Job
+    from oto.services import jobs
+
+    query = select(Job).join(Command, Job.command_id == Command.id).where(Command.executable_id == exe.id)
+    for job in db.scalars(query.order_by(Job.name)):
+        jobs.check_values(job.command, job.values, where=f"the change would break job {job.name!r}")
 
 
 def _command_names(db: Session, exe: Executable) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,10 +38,49 @@ class ResolvedJob:
         return argv_rendering.mask(self.argv, self.secrets)
 
 
+def _after_end_of_options(cmd: Command) -> set[str]:
+    """The flags whose every place in the command stands after the ``--`` its executable gets."""
+    if not cmd.executable.end_of_options:
+        return set()
+    items = _argv_items(cmd, {})
+    start = argv_rendering.trailing_positionals(items)
+    before = {item.flag for item in items[:start]}
+    return {item.flag for item in items[start:]} - before
+
+
+def _check_leading_dash(cmd: Command, param: Parameter, value: str, protected: set[str], where: str) -> None:
+    """Refuse a positional value the program would read as an option (``-o/tmp/x``, ``--script=...``)."""
+    if param.style != "positional" or not value.startswith("-") or param.allow_leading_dash:
+        return
+    if param.flag in protected:
+        return
+    exe = cmd.executable
+    if exe.end_of_options:
+        why = (f"an option follows {param.flag} in command {cmd.name!r}, so the '--' that {exe.tag} honours "
+               "cannot stand before it")
+    else:
+        why = (f"a positional value cannot start with '-' unless the parameter allows it (allow_leading_dash) "
+               f"or the executable {exe.tag} honours '--' (end_of_options)")
+    raise InvalidInput(f"{where}: {param.flag} value {value!r} starts with '-', which the program would read as "
+                       f"an option: {why}")
+
+
+def _check_confined(param: Parameter, value: str, where: str) -> None:
+    """Refuse a path of a ``confine`` parameter that is absolute or leaves the run folder."""
+    if not param.confine or param.value_type != "path":
+        return
+    if value.startswith("/"):
+        raise InvalidInput(f"{where}: {param.flag} must be a path inside the run folder, not the absolute {value!r}")
+    normal = posixpath.normpath(value)
+    if normal == ".." or normal.startswith("../"):
+        raise InvalidInput(f"{where}: {param.flag} must be a path inside the run folder; {value!r} leaves it")
+
+
 def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> dict[str, Value]:
     """The job's values in their stored form, or InvalidInput naming the first bad one."""
     occurrences = Counter(item.parameter.flag for item in cmd.items)
     params = {item.parameter.flag: item.parameter for item in cmd.items}
+    protected = _after_end_of_options(cmd)
     for flag in values:
         if flag not in params:
             raise InvalidInput(f"{where}: {flag} is not a flag of command {cmd.name!r}")
@@ -60,6 +100,9 @@ def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> 
                 check_value(param.value_type, value, param.choices)
             except ValueError as error:
                 raise InvalidInput(f"{where}: {flag} ({param.value_type}) {error}") from None
+            if isinstance(value, str) and param.requires_value:
+                _check_leading_dash(cmd, param, value, protected, where)
+                _check_confined(param, value, where)
         clean[flag] = given if param.requires_value else ""
     return clean
 
@@ -91,7 +134,7 @@ def resolve(db: Session, name: str) -> ResolvedJob:
         name=job.name,
         command=cmd.name,
         executable_tag=exe.tag,
-        argv=argv_rendering.render(exe.path, _argv_items(cmd, values)),
+        argv=argv_rendering.render(exe.path, _argv_items(cmd, values), end_of_options=exe.end_of_options),
         requires_root=cmd.requires_root or any(i.parameter.requires_root for i in cmd.items),
         task_queue=exe.task_queue,
         secrets=secrets,
@@ -108,7 +151,9 @@ def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[st
     secret = {i.parameter.flag for i in cmd.items if i.parameter.secret}
     hidden = [v for flag, given in clean.items() if flag in secret and given
               for v in (given if isinstance(given, list) else [given])]
-    return argv_rendering.mask(argv_rendering.render(cmd.executable.path, _argv_items(cmd, clean)), hidden)
+    rendered = argv_rendering.render(cmd.executable.path, _argv_items(cmd, clean),
+                                     end_of_options=cmd.executable.end_of_options)
+    return argv_rendering.mask(rendered, hidden)
 
 
 def argv(db: Session, name: str, *, reveal: bool = False) -> list[str]:

@@ -32,6 +32,8 @@ _FIELDS = (
     "before",
     "position",
     "scale",
+    "allow_leading_dash",
+    "confine",
 )
 
 
@@ -52,6 +54,8 @@ def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
         choices=list(p.choices),
         style=p.style,
         secret=p.secret,
+        allow_leading_dash=p.allow_leading_dash,
+        confine=p.confine,
     )
 
 

@@ -1,11 +1,15 @@
 """Dashboard sessions: a signed cookie naming the API key a person logged in with.
 
-The cookie holds the key's name and public prefix (never the key) and a CSRF token, signed and
+The cookie holds the key's name and public prefix (never the key), a CSRF token and the key's
+session generation, signed and
 timestamped by itsdangerous (HMAC-SHA256) with a secret kept in ``$OTO_HOME/dashboard.secret``
 (mode 0600), so sessions survive a restart and every process of one home shares them; a cookie
 older than ``LIFETIME`` is refused. Each request looks the key up again: revoking it ends its
-sessions at once. The cookie is HttpOnly, SameSite=Strict and Secure over https; forms and the
-browser's API calls also carry the session's CSRF token.
+sessions at once, and so does logging out, which moves the key's session generation on in the
+database, so a copy of the cookie kept from before is refused too. The cookie is HttpOnly,
+SameSite=Strict and Secure over https (as the client sees it: behind a TLS proxy, ``oto serve``
+trusts its ``X-Forwarded-Proto`` from ``OTO_FORWARDED_ALLOW_IPS``); forms and the browser's API
+calls also carry the session's CSRF token.
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ class Login:
     key_name: str
     prefix: str
     csrf: str
+    generation: int = 0
 
 
 def _secret_path() -> Path:
@@ -81,7 +86,7 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def encode(login: Login) -> str:
     """The cookie value for ``login``, signed now."""
-    return str(_serializer().dumps([login.key_name, login.prefix, login.csrf]))
+    return str(_serializer().dumps([login.key_name, login.prefix, login.csrf, login.generation]))
 
 
 def decode(cookie: str, *, max_age: int = LIFETIME) -> Login | None:
@@ -90,14 +95,17 @@ def decode(cookie: str, *, max_age: int = LIFETIME) -> Login | None:
         fields = _serializer().loads(cookie, max_age=max_age)
     except BadData:
         return None
-    if not isinstance(fields, list) or len(fields) != 3 or not all(isinstance(v, str) for v in fields):
+    if not isinstance(fields, list) or len(fields) != 4:
         return None
-    return Login(*fields)
+    name, prefix, csrf, generation = fields
+    if not all(isinstance(v, str) for v in (name, prefix, csrf)) or type(generation) is not int:
+        return None
+    return Login(name, prefix, csrf, generation)
 
 
 def start(response: Response, request: Request, info: KeyInfo) -> Login:
     """Set the session cookie for a key that just authenticated."""
-    login = Login(info.name, info.prefix, secrets.token_urlsafe(24))
+    login = Login(info.name, info.prefix, secrets.token_urlsafe(24), info.session_generation)
     response.set_cookie(
         COOKIE, encode(login), max_age=LIFETIME, path="/", httponly=True, samesite="strict",
         secure=request.url.scheme == "https",
@@ -115,12 +123,14 @@ def current(request: Request) -> Login | None:
 
 
 def key_of(app: App, login: Login) -> KeyInfo | None:
-    """The logged-in key as it is now: None once it is revoked or issued again."""
+    """The logged-in key as it is now: None once it is revoked, issued again or logged out."""
     try:
         info = app.api_keys.get(login.key_name)
     except NotFound:
         return None
     if not info.active or not hmac.compare_digest(info.prefix, login.prefix):
+        return None
+    if info.session_generation != login.generation:
         return None
     return info
 

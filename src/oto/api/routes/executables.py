@@ -41,7 +41,7 @@ def get_executable(app: AppDep, tag: Tag) -> ExecutableOut:
 
 @router.patch("/{tag}", dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 422))
 def update_executable(app: AppDep, tag: Tag, body: ExecutableChanges) -> ExecutableOut:
-    """Change the path, description or task queue (name and version form the tag and stay)."""
+    """Change the path, description, task queue or end_of_options (name and version form the tag and stay)."""
     return ExecutableOut.of(app.executables.update(tag, changes(body)))
 
 

@@ -1,4 +1,8 @@
-"""``GET /health``: open to all, says whether the database and Temporal answer, and which does not."""
+"""``GET /health``: open to all, says whether the database and Temporal answer, and which does not.
+
+Without a key it says only up or down: where the database and Temporal are (URLs, addresses) and
+why they fail is for callers with a key of any scope.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +12,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from oto.api.deps import NO_QUERY, app_of
-from oto.app import Status
+from oto.app import App, Status
+from oto.errors import OtoError
+from oto.web import auth, session
 
 router = APIRouter(tags=["health"])
 
 
 class Check(BaseModel):
     ok: bool
-    detail: str
+    detail: str | None = None
 
 
 class Health(BaseModel):
@@ -24,8 +30,24 @@ class Health(BaseModel):
     temporal: Check
 
 
-def _check(status: Status) -> Check:
-    return Check(ok=status.ok, detail=status.detail)
+def _check(status: Status, detailed: bool) -> Check:
+    return Check(ok=status.ok, detail=status.detail if detailed else None)
+
+
+def _has_key(app: App, request: Request) -> bool:
+    """Whether the caller shows a working key (bearer or dashboard session); a bad one is no error here.
+
+    The header is read by hand so the OpenAPI schema keeps ``/health`` open to all.
+    """
+    scheme, _, token_text = request.headers.get("authorization", "").partition(" ")
+    token = token_text.strip() if scheme.lower() == "bearer" and token_text.strip() else None
+    if token is None and request.cookies.get(session.COOKIE) is None:
+        return False
+    try:
+        auth.caller(app, request, token)
+    except OtoError:
+        return False
+    return True
 
 
 @router.get(
@@ -33,11 +55,13 @@ def _check(status: Status) -> Check:
     responses={503: {"model": Health, "description": "Something OTO needs is down"}},
 )
 async def health(request: Request) -> JSONResponse:
-    database = await run_in_threadpool(app_of(request).database_status)
+    app = app_of(request)
+    database = await run_in_threadpool(app.database_status)
     temporal = await request.app.state.temporal_probe()
+    detailed = await run_in_threadpool(_has_key, app, request)
     down = [name for name, s in (("database", database), ("temporal", temporal)) if not s.ok]
     body = Health(
         status="ok" if not down else f"down: {', '.join(down)}",
-        database=_check(database), temporal=_check(temporal),
+        database=_check(database, detailed), temporal=_check(temporal, detailed),
     )
-    return JSONResponse(body.model_dump(), status_code=503 if down else 200)
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=503 if down else 200)

@@ -155,8 +155,21 @@ function follow() {
   };
 }
 
+// "Go back" links: the previous page when there is one (the page's policy forbids javascript: links).
+function backLinks() {
+  for (const link of document.querySelectorAll("a[data-back]")) {
+    link.addEventListener("click", (event) => {
+      if (window.history.length > 1) {
+        event.preventDefault();
+        window.history.back();
+      }
+    });
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   autosubmit();
+  backLinks();
   builder();
   jobPreview();
   follow();
