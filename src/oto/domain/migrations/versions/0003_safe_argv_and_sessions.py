@@ -1,6 +1,6 @@
 """end of options, leading dashes and confined paths; dashboard sessions that logout ends
 
-Revision ID: 0003_end_of_options_confine_and_sessions
+Revision ID: 0003_safe_argv_and_sessions
 Revises: 0002_artifact_count
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_end_of_options_confine_and_sessions"
+revision = "0003_safe_argv_and_sessions"
 down_revision = "0002_artifact_count"
 branch_labels = None
 depends_on = None
