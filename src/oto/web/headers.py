@@ -1,8 +1,10 @@
 """Headers every response carries, API and dashboard alike: what a browser may load and frame.
 
 The dashboard loads only its own stylesheet and script (no inline script, style or ``javascript:``
-link), so its policy allows ``'self'`` alone. FastAPI's ``/docs`` page is the one exception: it
-loads Swagger UI from its CDN with an inline script, and gets a policy that allows just that.
+link), so its policy allows ``'self'`` alone. The API's docs pages are the exception: Swagger UI
+(``/docs``) and ReDoc (``/redoc``), served by OTO itself, start from an inline script and style, and
+ReDoc renders in a worker made from a blob; they get a policy that allows just that, still 'self'
+only for what is fetched.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
           "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-               "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-               "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect"})
+DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+               "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+               "frame-ancestors 'none'")
+DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 class SecurityHeaders:
