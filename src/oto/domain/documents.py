@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from oto.domain.valuetypes import STYLES, normalize_value_type
 
 DOCUMENT_VERSION = 1
+DELIVERIES = ("argv", "env", "file", "stdin")
 
 
 def make_tag(name: str, version: str) -> str:
@@ -88,6 +89,10 @@ class ParameterDoc(Item):
     choices: list[str] = Field(default_factory=list)
     style: str = "separate"
     secret: bool = False
+    # How a secret value reaches the program: argv (an item of the command line, readable by every
+    # local user), env, file or stdin; ``template`` is what the argv item becomes ({env}, {path}).
+    delivery: str = "argv"
+    template: str = ""
 
     @field_validator("flag")
     @classmethod
@@ -129,6 +134,16 @@ class ParameterDoc(Item):
             raise ValueError(f"choices only apply to value type enum, not {self.value_type}")
         if self.style == "positional" and not self.requires_value:
             raise ValueError("a positional parameter must take a value")
+        if self.delivery not in DELIVERIES:
+            raise ValueError(f"unknown delivery {self.delivery!r} (known: {', '.join(DELIVERIES)})")
+        if self.delivery != "argv" and not (self.secret and self.requires_value):
+            raise ValueError("only a secret parameter that takes a value may have a delivery other than argv")
+        if self.template and self.delivery == "argv":
+            raise ValueError("a template applies to the env, file and stdin deliveries only")
+        if self.delivery == "env" and self.template and "{env}" not in self.template:
+            raise ValueError("an env delivery's template must hold {env} (the variable's name)")
+        if self.delivery == "file" and self.template and "{path}" not in self.template:
+            raise ValueError("a file delivery's template must hold {path} (the file's path)")
         return self
 
     def to_document(self) -> dict[str, Any]:
@@ -145,7 +160,8 @@ class ParameterDoc(Item):
             }
         )
         defaults = ParameterDoc.model_fields
-        for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret"):
+        for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret", "delivery",
+                    "template"):
             value = getattr(self, key)
             default = defaults[key].get_default(call_default_factory=True)
             if value != default:

@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 from oto.domain.runs import RunStatus
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
+from oto.services.secrets import Delivery, mask_text
 
 T = TypeVar("T")
 
@@ -168,11 +169,25 @@ def _devnull() -> int:
 
 
 def _create(path: Path) -> int:
+    """A stream file readable by OTO's user only (0600), in a folder that is its own (0700)."""
     try:
-        return os.open(path, _CREATE, 0o644)
+        return os.open(path, _CREATE, 0o600)
     except FileNotFoundError:  # the run folder's first program: make the folder
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return os.open(path, _CREATE, 0o644)
+        path.parent.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.parent.mkdir(exist_ok=True, mode=0o700)
+        return os.open(path, _CREATE, 0o600)
+
+
+def _stdin(data: bytes | None) -> int:
+    """What the program reads: nothing, or a pipe holding ``data`` (a secret delivered by stdin)."""
+    if data is None:
+        return _devnull()
+    read, write = os.pipe2(os.O_CLOEXEC)
+    try:
+        os.write(write, data[:65536])  # a pipe holds 64 KiB: never blocks
+    finally:
+        os.close(write)
+    return read
 
 
 @dataclass
@@ -188,12 +203,15 @@ class Launch:
     started_at: datetime
     started: float  # time.monotonic() at the start
     exited: asyncio.Future[int] | None = None  # its exit, awaited by whoever supervises it now
+    secrets: Delivery | None = None  # its secrets: files to remove at its end, values to mask
 
     def release(self) -> None:
         for fd in self.streams:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.streams = (-1, -1)
+        if self.secrets is not None:
+            self.secrets.remove_files()
 
 
 def in_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
@@ -205,9 +223,11 @@ def in_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T
     return asyncio.get_running_loop().run_in_executor(_pool(), partial(context.run, fn, *args, **kwargs))
 
 
-def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) -> Launch:
+def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str],
+           secrets: Delivery | None = None) -> Launch:
     """Note the folder, open the stream files, fork and exec argv (no shell); blocking, for the pool.
 
+    ``secrets``: the run's revealed secrets (their stdin, files, and values to mask in its output).
     Raises OSError or ValueError when the program cannot start.
     """
     stdout, stderr = workdir / STREAMS / f"{name}.stdout", workdir / STREAMS / f"{name}.stderr"
@@ -220,13 +240,20 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
     try:
         before = _snapshot(workdir)
         started, clock = now(), time.monotonic()
-        process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=_devnull(), stdout=out, stderr=err,
-                                   start_new_session=True)
+        stdin = _stdin(secrets.stdin if secrets is not None else None)
+        try:
+            process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=stdin, stdout=out, stderr=err,
+                                       start_new_session=True)
+        finally:
+            if stdin != _devnull():
+                os.close(stdin)
     except BaseException:
         os.close(out)
         os.close(err)
+        if secrets is not None:
+            secrets.remove_files()
         raise
-    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock)
+    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock, secrets=secrets)
 
 
 Verdict = tuple[RunStatus, int | None, str | None]  # status, exit code, error
@@ -256,13 +283,13 @@ def _exit_within(process: subprocess.Popen[bytes], seconds: float) -> int | None
 
 
 def run(argv: list[str], *, workdir: Path, name: str, env: dict[str, str], timeout: float,
-        within: float = QUICK) -> Execution | Launch:
+        within: float = QUICK, secrets: Delivery | None = None) -> Execution | Launch:
     """Blocking, for the pool: start argv and wait here up to ``within`` seconds.
 
     A program that ends by then is concluded in this same thread (one trip off the event loop
     for all of it); one still running is returned, for ``supervise``.
     """
-    running = launch(argv, workdir=workdir, name=name, env=env)
+    running = launch(argv, workdir=workdir, name=name, env=env, secrets=secrets)
     code = _exit_within(running.process, min(within, timeout))
     if code is None:
         return running
@@ -304,15 +331,18 @@ def conclude(running: Launch, status: RunStatus, code: int | None, error: str | 
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
     try:
         out, err = running.streams
-        return Execution(status, code, running.started_at, now(), _head(out, running.stdout),
-                         _head(err, running.stderr), _artifacts(running.before, _snapshot(running.workdir)), error)
+        stdout, stderr = _head(out, running.stdout), _head(err, running.stderr)
+        if running.secrets is not None and running.secrets.values:
+            stdout, stderr = mask_text(stdout, running.secrets.values), mask_text(stderr, running.secrets.values)
+        return Execution(status, code, running.started_at, now(), stdout, stderr,
+                         _artifacts(running.before, _snapshot(running.workdir)), error)
     finally:
         running.release()
 
 
 async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, str], timeout: float,
                   grace: float, on_start: Callable[[int], None] = lambda pid: None,
-                  on_exit: Callable[[int], None] = lambda pid: None) -> Execution:
+                  on_exit: Callable[[int], None] = lambda pid: None, secrets: Delivery | None = None) -> Execution:
     """Run argv to its end, its timeout or its cancellation; never raises for the program's own failures.
 
     Cancellation (asyncio) stops the group and returns a ``cancelled`` execution: the caller
@@ -320,7 +350,7 @@ async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, s
     ``on_exit`` hear of a program that outlives the quick wait (for heartbeats).
     """
     started = now()
-    starting = in_pool(run, argv, workdir=workdir, name=name, env=env, timeout=timeout)
+    starting = in_pool(run, argv, workdir=workdir, name=name, env=env, timeout=timeout, secrets=secrets)
     cancelled = False
     try:
         result = await asyncio.shield(starting)

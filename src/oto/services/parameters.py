@@ -29,6 +29,8 @@ _FIELDS = (
     "choices",
     "repeatable",
     "secret",
+    "delivery",
+    "template",
     "before",
     "position",
     "scale",
@@ -52,6 +54,8 @@ def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
         choices=list(p.choices),
         style=p.style,
         secret=p.secret,
+        delivery=p.delivery,
+        template=p.template,
     )
 
 
