@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from oto.services import secrets
 from tests.support import POSTGRES_URL, processes_in, until
 from tests.support.engine import Engine, status
 
@@ -113,3 +114,15 @@ async def test_a_reference_is_revealed_on_the_worker_and_a_missing_one_is_named(
     run = await engine.run_job("reader")
     assert run["status"] == "failed"
     assert "env:READER_SECRET" in run["error"] and REFERENCED not in run["error"]
+
+
+async def test_after_a_key_rotation_every_job_still_runs(engine: Engine) -> None:
+    _secret_job(engine)
+    old = secrets.keys()
+    engine.app.secrets.rotate_key()
+    assert secrets.keys() != old
+    run_id = await engine.submit_job("reader")
+    await until(lambda: processes_in(engine.home / "runs" / run_id) != [])
+    (engine.home / "runs" / run_id / "go").write_text("")
+    run = await engine.wait(run_id)
+    assert run["status"] == "succeeded" and run["stdout"] == "*** *** ***\n", run["stderr"]

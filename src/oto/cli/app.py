@@ -19,6 +19,7 @@ from oto.cli import (
     runs,
     schedules,
     schemas,
+    secrets,
     serve,
 )
 from oto.errors import OtoError
@@ -41,6 +42,7 @@ app.add_typer(routines.app, name="routine")
 app.add_typer(runs.app, name="run")
 app.add_typer(schedules.app, name="schedule")
 app.add_typer(apikeys.app, name="apikey")
+app.add_typer(secrets.app, name="secret")
 processes.register(app)
 serve.register(app)
 

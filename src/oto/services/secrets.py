@@ -70,7 +70,7 @@ def keys(*, create: bool = False) -> list[bytes]:
         except FileNotFoundError:
             if not create:
                 return []
-            write_key_file([Fernet.generate_key()])
+            write_key_file([Fernet.generate_key()], replace=False)  # another process's first key wins
             found = _parse_keys(path.read_text())
     try:
         for key in found:
@@ -81,8 +81,9 @@ def keys(*, create: bool = False) -> list[bytes]:
     return found
 
 
-def write_key_file(ring: list[bytes]) -> None:
-    """Replace the key file at once (a new file, 0600 from its creation, renamed over the old one)."""
+def write_key_file(ring: list[bytes], *, replace: bool = True) -> None:
+    """Write the key file at once (a new file, 0600 from its creation, renamed over the old one);
+    without ``replace``, a key file already there is kept as it is."""
     path = key_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = path.with_name(f".{KEY_FILE}.{os.getpid()}")
@@ -91,7 +92,15 @@ def write_key_file(ring: list[bytes]) -> None:
         out.write("".join(f"{key.decode()}\n" for key in ring))
         out.flush()
         os.fsync(out.fileno())
-    os.replace(temporary, path)
+    if replace:
+        os.replace(temporary, path)
+        return
+    try:
+        os.link(temporary, path)  # fails if the file exists: never two first keys
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink()
 
 
 def _ring(ring: list[bytes] | None = None, *, create: bool = False) -> MultiFernet:
