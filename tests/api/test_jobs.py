@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from oto.services import jobs
+from oto.domain.models import Job
+from oto.services import jobs, secrets
 from oto.services.database import Database
 from tests.api.conftest import TAG, TAG_URL, Keys, seed
 
@@ -70,6 +72,7 @@ def test_secret_values_are_masked(client: TestClient, admin: dict[str, str], see
     created = client.post(BASE, json={"name": "Enc1", "command": "Enc", "values": {"enc": "", "-pass": "hunter2"}},
                           headers=admin)
     assert created.json()["values"]["-pass"] == "***"
+    assert "ps" in created.headers["Warning"] and "-pass" in created.headers["Warning"]  # it goes by argv
     assert client.get(f"{BASE}/Enc1", headers=admin).json()["values"]["-pass"] == "***"
     listed = client.get(f"{BASE}?command=Enc", headers=admin).json()["items"]
     assert listed[0]["values"]["-pass"] == "***"
@@ -78,7 +81,11 @@ def test_secret_values_are_masked(client: TestClient, admin: dict[str, str], see
     # Sending the mask back keeps the stored secret.
     client.patch(f"{BASE}/Enc1", json={"values": {"enc": "", "-pass": "***"}, "description": "d"}, headers=admin)
     with seeded.session() as db:
-        assert jobs.argv(db, "Enc1", reveal=True)[-1] == "hunter2"
+        assert secrets.unseal(db.scalars(select(Job).where(Job.name == "Enc1")).one().values["-pass"]) == "hunter2"
+    # A secret that goes by env: no warning.
+    client.patch(f"{params}/-pass", json={"delivery": "env", "template": "env:{env}"}, headers=admin)
+    changed = client.patch(f"{BASE}/Enc1", json={"description": "e"}, headers=admin)
+    assert changed.status_code == 200 and "Warning" not in changed.headers
 
 
 def test_pages_and_filters(client: TestClient, reader: dict[str, str], seeded: Database) -> None:

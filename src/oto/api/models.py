@@ -75,6 +75,8 @@ class NewParameter(Body):
     choices: list[str] = Field(default_factory=list)
     style: str = "separate"
     secret: bool = False
+    delivery: str = Field("argv", description="How a secret value reaches the program: argv, env, file or stdin")
+    template: str = Field("", description="What the argv item becomes for env/file/stdin ({env}, {path})")
 
 
 class ParameterChanges(Body):
@@ -91,6 +93,8 @@ class ParameterChanges(Body):
     choices: list[str] | None = None
     style: str | None = None
     secret: bool | None = None
+    delivery: str | None = None
+    template: str | None = None
 
 
 class CommandIn(Body):

@@ -41,7 +41,11 @@ def add(
         str, typer.Option(help="separate (-o v), equals (--o=v), attached (-ov), positional")
     ] = "separate",
     repeatable: bool = False,
-    secret: Annotated[bool, typer.Option(help="Mask its values in logs, the API and exports.")] = False,
+    secret: Annotated[bool, typer.Option(help="Seal its values at rest and mask them everywhere.")] = False,
+    delivery: Annotated[str, typer.Option(help="How a secret value reaches the program: argv, env, file, stdin")
+                        ] = "argv",
+    template: Annotated[str, typer.Option(help="What its argv item becomes ({env}: the variable, {path}: the file)")
+                        ] = "",
     json: JsonOption = False,
 ) -> None:
     """Add a parameter; refused when its rules would make the executable's schema inconsistent."""
@@ -62,6 +66,8 @@ def add(
         "style": style,
         "repeatable": repeatable,
         "secret": secret,
+        "delivery": delivery,
+        "template": template,
     }
     doc = get_app().parameters.add(data)
     if json:

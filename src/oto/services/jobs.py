@@ -143,6 +143,23 @@ def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[st
     return masked_argv(cmd, clean)[0]
 
 
+def secrets_on_argv(db: Session, name: str) -> list[str]:
+    """The job's secret flags whose value goes as an argv item: readable by every local user in ``ps``."""
+    job = lookups.job(db, name)
+    return sorted({i.parameter.flag for i in job.command.items
+                   if i.parameter.secret and i.parameter.requires_value and i.parameter.delivery == "argv"
+                   and job.values.get(i.parameter.flag)})
+
+
+def argv_warning(flags: list[str]) -> str:
+    """One sentence saying which secrets go by argv, and what to do about it ("" when none does)."""
+    if not flags:
+        return ""
+    return (f"the secret value of {', '.join(flags)} goes to the program as an argv item, which every local user "
+            "can read in ps while it runs; give the parameter a delivery of env, file or stdin if the program "
+            "can read it so (docs/secrets.md)")
+
+
 def argv(db: Session, name: str) -> list[str]:
     """The exact argv the job runs, each secret value's item masked."""
     return resolve(db, name).masked_argv
