@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import subprocess
@@ -77,8 +78,21 @@ async def test_a_secret_by_env_and_by_file_is_in_no_cmdline_and_leaves_no_trace(
     assert len(holders) == 1  # the program's own environment, nothing else
     cmdline = Path(f"/proc/{holders[0]}/cmdline").read_bytes().split(b"\0")
     assert b"OTO_SECRET_ENV" in cmdline and str(secret_files[0]).encode() in cmdline
+    stream = folder / ".oto" / f"{run_id}.stdout"
+    await until(lambda: stream.read_text() != "")  # live, though masked on its way
+    assert stream.read_text() == "*** *** ***\n"
+    followed: list[str] = []
+
+    async def follow() -> None:
+        async for event in engine.app.runs.follow(run_id):
+            followed.append(json.dumps(event.data))
+
+    following = asyncio.ensure_future(follow())
+    await until(lambda: any("***" in f for f in followed))
     (folder / "go").write_text("")
     run = await engine.wait(run_id)
+    await asyncio.wait_for(following, 10)
+    assert not any(SECRET in f for f in followed)
     assert run["status"] == "succeeded", run["stderr"]
     assert not secret_files[0].exists()  # removed when the program ended
     assert run["stdout"] == "*** *** ***\n"  # the value and its base64 masked

@@ -22,6 +22,7 @@ import select
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,6 +35,7 @@ from typing import Any, TypeVar
 from oto.domain.runs import RunStatus
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
 from oto.services.secrets import Delivery, mask_text
+from oto.services.secrets import forms as mask_forms
 
 T = TypeVar("T")
 
@@ -204,6 +206,7 @@ class Launch:
     started: float  # time.monotonic() at the start
     exited: asyncio.Future[int] | None = None  # its exit, awaited by whoever supervises it now
     secrets: Delivery | None = None  # its secrets: files to remove at its end, values to mask
+    copiers: list[threading.Thread] = field(default_factory=list)  # masking its output into the stream files
 
     def release(self) -> None:
         for fd in self.streams:
@@ -241,19 +244,81 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str],
         before = _snapshot(workdir)
         started, clock = now(), time.monotonic()
         stdin = _stdin(secrets.stdin if secrets is not None else None)
+        masked = _masking_pipes(out, err, secrets)
         try:
-            process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=stdin, stdout=out, stderr=err,
-                                       start_new_session=True)
+            process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=stdin, stdout=masked[0] if masked else out,
+                                       stderr=masked[1] if masked else err, start_new_session=True)
         finally:
             if stdin != _devnull():
                 os.close(stdin)
+            for fd in masked[:2]:
+                os.close(fd)  # the program holds the write ends now
     except BaseException:
         os.close(out)
         os.close(err)
         if secrets is not None:
             secrets.remove_files()
         raise
-    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock, secrets=secrets)
+    copiers = [threading.Thread(target=_copy_masked, args=(source, target, forms_of(secrets)), daemon=True)
+               for source, target in zip(masked[2:], (out, err), strict=False)]
+    for copier in copiers:
+        copier.start()
+    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock, secrets=secrets,
+                  copiers=copiers)
+
+
+def forms_of(secrets: Delivery | None) -> list[bytes]:
+    return [form.encode() for form in mask_forms(secrets.values if secrets is not None else [])]
+
+
+def _masking_pipes(out: int, err: int, secrets: Delivery | None) -> tuple[int, ...]:
+    """For a run with secrets, pipes between the program and its stream files (write ends, then read
+    ends), so what it prints is masked before it is stored or streamed; () for a run without."""
+    if secrets is None or not secrets.values:
+        return ()
+    out_read, out_write = os.pipe2(os.O_CLOEXEC)
+    err_read, err_write = os.pipe2(os.O_CLOEXEC)
+    return out_write, err_write, out_read, err_read
+
+
+def _copy_masked(source: int, target: int, forms: list[bytes]) -> None:
+    """Copy a pipe to a stream file with every secret form replaced by ***, until the pipe closes.
+
+    The last bytes of each read wait for the next one, so a value cut across two reads is caught;
+    they are written when the program is quiet for half a second, so followers see its output live.
+    """
+    keep = max((len(f) for f in forms), default=1) - 1
+    pending = b""
+    poller = select.poll()
+    poller.register(source, select.POLLIN)
+    try:
+        while True:
+            if pending and not poller.poll(500):
+                _write_all(target, pending)  # quiet: nothing more of a value is coming at once
+                pending = b""
+            data = os.read(source, 65536)
+            if not data:
+                break
+            pending = _masked(pending + data, forms)
+            if len(pending) > keep:
+                _write_all(target, pending[: len(pending) - keep])
+                pending = pending[len(pending) - keep:]
+        _write_all(target, _masked(pending, forms))
+    except OSError:
+        pass  # the stream file was closed: the run was concluded
+    finally:
+        os.close(source)
+
+
+def _masked(data: bytes, forms: list[bytes]) -> bytes:
+    for form in forms:
+        data = data.replace(form, b"***")
+    return data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
 
 
 Verdict = tuple[RunStatus, int | None, str | None]  # status, exit code, error
@@ -329,6 +394,8 @@ async def supervise(running: Launch, *, timeout: float, grace: float, cancelled:
 
 def conclude(running: Launch, status: RunStatus, code: int | None, error: str | None) -> Execution:
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
+    for copier in running.copiers:
+        copier.join(timeout=5)  # the pipe closes when the group is gone
     try:
         out, err = running.streams
         stdout, stderr = _head(out, running.stdout), _head(err, running.stderr)

@@ -170,6 +170,24 @@ def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     return doc_of(job.name, job.command.name, job.description, job.values, secret)
 
 
+def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
+    """The job's document with each stored secret sealed for another installation's key (a
+    reference stays as it is): an export that moves secrets, never in clear."""
+    secret = {i.parameter.flag for i in job.command.items if i.parameter.secret}
+    values = dict(job.values)
+
+    def moved(value: str) -> str:
+        if not value or secrets.is_reference(value):
+            return value
+        return secrets.seal(secrets.unseal(value) if value.startswith(secrets.SEALED) else value, ring)
+
+    for flag in secret & set(values):
+        given = values[flag]
+        values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
+            moved(given) if isinstance(given, str) else given)
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
+
+
 def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str]) -> JobDoc:
     """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
     shown = dict(values)

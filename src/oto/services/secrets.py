@@ -81,6 +81,19 @@ def keys(*, create: bool = False) -> list[bytes]:
     return found
 
 
+def read_key_file(path: Path) -> list[bytes]:
+    """The keys of another installation's key file (``--to-key-file``), or InvalidInput."""
+    try:
+        found = _parse_keys(path.read_text())[:1]
+        for key in found:
+            Fernet(key)
+    except (OSError, UnicodeDecodeError, ValueError):
+        found = []
+    if not found:
+        raise InvalidInput(f"{path} holds no secret key (a Fernet key, as in $OTO_HOME/{KEY_FILE})")
+    return found
+
+
 def write_key_file(ring: list[bytes], *, replace: bool = True) -> None:
     """Write the key file at once (a new file, 0600 from its creation, renamed over the old one);
     without ``replace``, a key file already there is kept as it is."""
