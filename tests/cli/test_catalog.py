@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from oto.services.database import head_revision
 from tests.support import DATA, seed_path
 from tests.support.cli import Oto
 
@@ -25,7 +26,7 @@ def test_init_is_repeatable(oto: Oto) -> None:
     assert oto("init").code == 0
     again = oto("init", "--json")
     assert again.code == 0
-    assert json.loads(again.out)["revision"] == "0001"
+    assert json.loads(again.out)["revision"] == head_revision()
 
 
 def test_five_minute_tour(initialized: Oto) -> None:
@@ -67,7 +68,8 @@ def test_five_minute_tour(initialized: Oto) -> None:
     ]
     assert oto("job", "argv", "Gen-4096").out.strip().endswith("-out 'my key.pem'")
     listed = json.loads(oto("job", "list", "--json").out)
-    assert [j["name"] for j in listed] == ["CheckKey-key", "ExtractPub-key", "Gen-4096", "GenRSA-2048"]
+    assert [j["name"] for j in listed] == ["CheckKey-enc", "CheckKey-key", "ExtractPub-key", "Gen-4096", "GenRSA-2048",
+                                          "GenRSA-enc"]
 
 
 def test_command_check_json(initialized: Oto) -> None:

@@ -140,3 +140,21 @@ async def test_after_a_key_rotation_every_job_still_runs(engine: Engine) -> None
     (engine.home / "runs" / run_id / "go").write_text("")
     run = await engine.wait(run_id)
     assert run["status"] == "succeeded" and run["stdout"] == "*** *** ***\n", run["stderr"]
+
+
+async def test_the_shipped_encrypted_key_routine_writes_and_checks_an_aes256_key(
+        engine: Engine, monkeypatch: Any) -> None:
+    document = json.loads((Path(__file__).resolve().parents[2] / "data" / "openssl.json").read_text())
+    for exe in document["executables"]:
+        exe["task_queue"] = engine.queue
+    engine.load(document)
+    passphrase = "correct-horse-91d4-battery"
+    monkeypatch.setenv("OTO_KEY_PASSPHRASE", passphrase)  # the worker's environment
+    run = await engine.run_routine("encrypted-key")
+    assert run["status"] == "succeeded", run
+    key = Path(run["workdir"]) / "key-enc.pem"
+    assert key.read_text().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    steps = {s["step"]: s for s in run["steps"]}
+    assert steps["key"]["argv"][-3:] == ["***", "-out", "key-enc.pem"]
+    assert "Key is valid" in steps["check"]["stdout"]
+    assert passphrase.encode() not in _database_text(engine)

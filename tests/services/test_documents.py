@@ -179,7 +179,7 @@ def test_the_projects_own_catalogs_import_and_are_canonical(database: Database) 
     with database.session() as db:
         exported = documents.export_document(db)
     assert {e["name"] for e in exported["executables"]} == {"openssl", "nmap", "masscan"}
-    assert [j["name"] for j in exported["jobs"]][:1] == ["CheckKey-key"]
+    assert [j["name"] for j in exported["jobs"]][:2] == ["CheckKey-enc", "CheckKey-key"]
     from oto.services import jobs
 
     with database.session() as db:
