@@ -119,3 +119,16 @@ def test_an_interrupted_rotation_leaves_every_secret_readable(
     monkeypatch.setattr(secrets, "write_key_file", real)
     with pytest.raises(Refused, match="nothing was sealed again"):
         App(database).secrets.rotate_key()
+
+
+def test_a_parameter_that_becomes_secret_has_its_values_sealed_and_back(database: Database) -> None:
+    _catalog(database)
+    from oto.services import parameters
+
+    with database.session() as db:
+        parameters.update(db, TAG, "-out", {"secret": True})
+        value = db.scalars(select(Job).where(Job.name == "GenRSA-2048")).one().values["-out"]
+        assert value.startswith("enc:") and secrets.unseal(value) == "key.pem"
+    with database.session() as db:
+        parameters.update(db, TAG, "-out", {"secret": False})
+        assert db.scalars(select(Job).where(Job.name == "GenRSA-2048")).one().values["-out"] == "key.pem"
