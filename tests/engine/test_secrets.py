@@ -158,3 +158,26 @@ async def test_the_shipped_encrypted_key_routine_writes_and_checks_an_aes256_key
     assert steps["key"]["argv"][-3:] == ["***", "-out", "key-enc.pem"]
     assert "Key is valid" in steps["check"]["stdout"]
     assert passphrase.encode() not in _database_text(engine)
+
+
+async def test_a_secret_by_stdin_and_a_file_template(engine: Engine) -> None:
+    tag = "stdin - 1"
+    code = ("import sys; line = sys.stdin.readline().rstrip(); path = sys.argv[1].removeprefix('file:'); "
+            "print(line == open(path).read(), sys.argv[1].startswith('file:/'), len(sys.argv))")
+    engine.load({
+        "executables": [{"name": "stdin", "version": "1", "path": sys.executable, "task_queue": engine.queue}],
+        "parameters": [
+            {"flag": "-c", "executable_tag": tag, "value_type": "string"},
+            {"flag": "<by-file>", "executable_tag": tag, "value_type": "string", "secret": True, "style": "positional",
+             "delivery": "file", "template": "file:{path}"},
+            {"flag": "<by-stdin>", "executable_tag": tag, "value_type": "string", "secret": True,
+             "style": "positional", "delivery": "stdin"},
+        ],
+        "commands": [{"name": "stdin", "executable_tag": tag, "parameters": ["-c", "<by-file>", "<by-stdin>"]}],
+        "jobs": [{"name": "stdin", "command": "stdin",
+                  "values": {"-c": code, "<by-file>": SECRET, "<by-stdin>": SECRET}}],
+    })
+    run = await engine.run_job("stdin")
+    assert run["status"] == "succeeded", run["stderr"]
+    assert run["stdout"] == "True True 2\n"  # the stdin secret left no argv item
+    assert list((Path(run["workdir"]) / ".oto").glob("*.secret*")) == []
