@@ -66,6 +66,7 @@ def test_a_database_sealed_with_another_key_refuses_only_the_runs_that_need_it(
         runs.create_job_run(db, "Enc-1")
     assert "cannot be decrypted with the key in OTO_SECRET_KEY" in raised.value.message
     with database.session() as db:
+        assert jobs.argv(db, "Enc-1")[-1] == "***"  # its argv still shows
         runs.create_job_run(db, "GenRSA-2048")  # nothing else breaks
         assert [j.name for j in jobs.list_all(db)] == ["Enc-1", "GenRSA-2048"]
 
