@@ -30,6 +30,7 @@ def oto_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     home = tmp_path / "oto-home"
     monkeypatch.setenv("OTO_HOME", str(home))
     monkeypatch.delenv("OTO_DATABASE_URL", raising=False)
+    monkeypatch.delenv("OTO_SECRET_KEY", raising=False)
     get_settings.cache_clear()
     yield home
     get_settings.cache_clear()

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     temporal_tls_key: Path | None = None
     temporal_tls_ca: Path | None = None
     temporal_api_key: SecretStr | None = None
+    # The key of stored secret values (Fernet keys, comma-separated: the first encrypts, any decrypts);
+    # unset: the key file $OTO_HOME/secret.key, created on first use (see oto.services.secrets).
+    secret_key: SecretStr | None = None
     task_queue: str = "oto"
     api_host: str = "127.0.0.1"
     api_port: int = 1515

@@ -14,7 +14,7 @@ def test_import_then_export_round_trips_on_both_backends(any_backend: tuple[Test
     document = json.loads(OPENSSL_DOCUMENT.read_text())
     first = client.post("/api/v1/import", json=document, headers=keys["admin"])
     assert first.status_code == 200
-    assert first.json()["created"] == 1 + 38 + 3 + 3 + 1 and first.json()["kinds"]["jobs"]["created"] == 3
+    assert first.json()["created"] == 1 + 41 + 5 + 5 + 2 and first.json()["kinds"]["jobs"]["created"] == 5
     again = client.post("/api/v1/import", json=document, headers=keys["admin"]).json()
     assert again["created"] == 0 and again["updated"] == 0
     exported = client.get("/api/v1/export", headers=keys["read"])

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from oto.services import jobs
+from oto.domain.models import Job
+from oto.services import jobs, secrets
 from oto.services.database import Database
 from tests.api.conftest import TAG, TAG_URL, Keys, seed
 
@@ -51,7 +53,7 @@ def test_a_slash_in_a_name_is_422_naming_the_field(client: TestClient, admin: di
     message = "a name cannot contain '/' (names go in URL paths, where '/' separates parts): 'keys/rsa'"
     assert refused.json()["detail"] == f"body.name: {message}"
     assert refused.json()["errors"] == [{"location": "body.name", "message": message}]
-    assert client.get(BASE, headers=admin).json()["total"] == 3
+    assert client.get(BASE, headers=admin).json()["total"] == 5
     for kind, body in [("commands", {"name": "gen/rsa", "executable_tag": TAG, "parameters": ["genpkey"]}),
                        ("routines", {"name": "r/1", "steps": [{"id": "a", "job": "GenRSA-2048"}]}),
                        ("schedules", {"name": "s/1", "job": "GenRSA-2048", "cron": "0 3 * * *"}),
@@ -64,21 +66,26 @@ def test_a_slash_in_a_name_is_422_naming_the_field(client: TestClient, admin: di
 
 def test_secret_values_are_masked(client: TestClient, admin: dict[str, str], seeded: Database) -> None:
     params = f"/api/v1/executables/{TAG_URL}/parameters"
-    client.post(params, json={"flag": "-pass", "value_type": "string", "secret": True}, headers=admin)
-    client.post("/api/v1/commands", json={"name": "Enc", "executable_tag": TAG, "parameters": ["enc", "-pass"]},
+    client.post(params, json={"flag": "-pw", "value_type": "string", "secret": True}, headers=admin)
+    client.post("/api/v1/commands", json={"name": "Enc", "executable_tag": TAG, "parameters": ["enc", "-pw"]},
                 headers=admin)
-    created = client.post(BASE, json={"name": "Enc1", "command": "Enc", "values": {"enc": "", "-pass": "hunter2"}},
+    created = client.post(BASE, json={"name": "Enc1", "command": "Enc", "values": {"enc": "", "-pw": "hunter2"}},
                           headers=admin)
-    assert created.json()["values"]["-pass"] == "***"
-    assert client.get(f"{BASE}/Enc1", headers=admin).json()["values"]["-pass"] == "***"
+    assert created.json()["values"]["-pw"] == "***"
+    assert "ps" in created.headers["Warning"] and "-pw" in created.headers["Warning"]  # it goes by argv
+    assert client.get(f"{BASE}/Enc1", headers=admin).json()["values"]["-pw"] == "***"
     listed = client.get(f"{BASE}?command=Enc", headers=admin).json()["items"]
-    assert listed[0]["values"]["-pass"] == "***"
+    assert listed[0]["values"]["-pw"] == "***"
     assert "hunter2" not in client.get(f"{BASE}/Enc1/argv", headers=admin).text
     assert "hunter2" not in client.get("/api/v1/export", headers=admin).text
     # Sending the mask back keeps the stored secret.
-    client.patch(f"{BASE}/Enc1", json={"values": {"enc": "", "-pass": "***"}, "description": "d"}, headers=admin)
+    client.patch(f"{BASE}/Enc1", json={"values": {"enc": "", "-pw": "***"}, "description": "d"}, headers=admin)
     with seeded.session() as db:
-        assert jobs.argv(db, "Enc1", reveal=True)[-1] == "hunter2"
+        assert secrets.unseal(db.scalars(select(Job).where(Job.name == "Enc1")).one().values["-pw"]) == "hunter2"
+    # A secret that goes by env: no warning.
+    client.patch(f"{params}/-pw", json={"delivery": "env", "template": "env:{env}"}, headers=admin)
+    changed = client.patch(f"{BASE}/Enc1", json={"description": "e"}, headers=admin)
+    assert changed.status_code == 200 and "Warning" not in changed.headers
 
 
 def test_pages_and_filters(client: TestClient, reader: dict[str, str], seeded: Database) -> None:
@@ -86,8 +93,8 @@ def test_pages_and_filters(client: TestClient, reader: dict[str, str], seeded: D
         for i in range(25):
             jobs.add(db, {"name": f"k{i:02}", "command": "GenRSA", "values": GENRSA})
     page = client.get(f"{BASE}?offset=20&limit=10", headers=reader).json()
-    assert page["total"] == 28 and len(page["items"]) == 8
-    assert [j["name"] for j in page["items"]][:3] == ["k17", "k18", "k19"]
+    assert page["total"] == 30 and len(page["items"]) == 10
+    assert [j["name"] for j in page["items"]][:3] == ["k15", "k16", "k17"]
     by_command = client.get(f"{BASE}?command=ExtractPub", headers=reader).json()
     assert [j["name"] for j in by_command["items"]] == ["ExtractPub-key"]
     assert client.get(f"{BASE}?command=nope", headers=reader).status_code == 404
@@ -98,4 +105,4 @@ def test_delete_in_use(client: TestClient, admin: dict[str, str], seeded: Databa
     used = client.delete(f"{BASE}/GenRSA-2048", headers=admin)
     assert used.status_code == 409 and used.json()["used_by"] == [{"kind": "routine", "name": "keypair-and-pub"}]
     assert client.delete(f"{BASE}/GenRSA-2048?cascade=true", headers=admin).status_code == 204
-    assert client.get("/api/v1/routines", headers=admin).json()["total"] == 0
+    assert client.get("/api/v1/routines", headers=admin).json()["total"] == 1  # encrypted-key stays

@@ -12,7 +12,7 @@ BASE = f"/api/v1/executables/{TAG_URL}/parameters"
 
 def test_list_is_paged_in_document_order(client: TestClient, reader: dict[str, str], seeded: Database) -> None:
     first = client.get(f"{BASE}?limit=2", headers=reader).json()
-    assert first["total"] == 38 and first["limit"] == 2
+    assert first["total"] == 41 and first["limit"] == 2
     assert [p["flag"] for p in first["items"]] == ["-connect", "-servername"]
     nxt = client.get(f"{BASE}?offset=2&limit=1", headers=reader).json()
     assert [p["flag"] for p in nxt["items"]] == ["-starttls"]

@@ -68,7 +68,8 @@ def test_five_minute_tour(initialized: Oto) -> None:
     ]
     assert oto("job", "argv", "Gen-4096").out.strip().endswith("-out 'my key.pem'")
     listed = json.loads(oto("job", "list", "--json").out)
-    assert [j["name"] for j in listed] == ["CheckKey-key", "ExtractPub-key", "Gen-4096", "GenRSA-2048"]
+    assert [j["name"] for j in listed] == ["CheckKey-enc", "CheckKey-key", "ExtractPub-key", "Gen-4096", "GenRSA-2048",
+                                          "GenRSA-enc"]
 
 
 def test_command_check_json(initialized: Oto) -> None:

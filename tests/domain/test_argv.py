@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oto.domain.argv import ArgvItem, mask, render
+from oto.domain.argv import ArgvItem, mask, render, secret_places
 
 
 def test_styles() -> None:
@@ -21,5 +21,20 @@ def test_hostile_values_stay_one_item() -> None:
     assert render("/bin/echo", [ArgvItem("-m", "separate", True, hostile)]) == ["/bin/echo", "-m", hostile]
 
 
-def test_mask_hides_secrets() -> None:
-    assert mask(["/bin/x", "--password=hunter2"], ["hunter2"]) == ["/bin/x", "--password=***"]
+def test_mask_hides_the_items_that_hold_a_secret_by_position() -> None:
+    items = [
+        ArgvItem("--password", "equals", True, "a", secret=True),
+        ArgvItem("-k", "separate", True, "a", secret=True),
+        ArgvItem("-p", "attached", True, "a", secret=True),
+        ArgvItem("<file>", "positional", True, "data.bin"),
+        ArgvItem("<token>", "positional", True, "a", secret=True),
+    ]
+    argv = render("/opt/bin/pgdump-a", items)
+    assert mask(argv, secret_places(items)) == [
+        "/opt/bin/pgdump-a", "--password=***", "-k", "***", "-p***", "data.bin", "***"]
+
+
+def test_a_one_letter_secret_garbles_nothing_else() -> None:
+    items = [ArgvItem("--password", "equals", True, "a", secret=True), ArgvItem("--name", "equals", True, "alpha")]
+    assert mask(render("/opt/bin/pgdump", items), secret_places(items)) == [
+        "/opt/bin/pgdump", "--password=***", "--name=alpha"]

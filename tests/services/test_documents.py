@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from oto.domain.models import Job
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import documents
 from oto.services.database import Database
@@ -164,10 +166,11 @@ def test_secret_values_are_masked_in_exports(database: Database) -> None:
     assert '"-pass": "***"' in text
     # re-importing the export keeps the real secret
     load(database, json.loads(text))
-    from oto.services import jobs
+    from oto.services import secrets
 
     with database.session() as db:
-        assert jobs.argv(db, "Enc-1", reveal=True)[-1] == "hunter2"
+        stored = db.scalars(select(Job).where(Job.name == "Enc-1")).one().values["-pass"]
+    assert stored.startswith("enc:") and secrets.unseal(stored) == "hunter2"
 
 
 def test_the_projects_own_catalogs_import_and_are_canonical(database: Database) -> None:
@@ -176,7 +179,7 @@ def test_the_projects_own_catalogs_import_and_are_canonical(database: Database) 
     with database.session() as db:
         exported = documents.export_document(db)
     assert {e["name"] for e in exported["executables"]} == {"openssl", "nmap", "masscan"}
-    assert [j["name"] for j in exported["jobs"]][:1] == ["CheckKey-key"]
+    assert [j["name"] for j in exported["jobs"]][:2] == ["CheckKey-enc", "CheckKey-key"]
     from oto.services import jobs
 
     with database.session() as db:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from datetime import timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from oto.domain.models import Run
 from oto.domain.runs import FINAL, JobSpec, RoutineSpec, RunSpec, RunStatus, SpecError
 from oto.errors import InvalidInput, NotFound, Refused
-from oto.services import jobs, runs
+from oto.services import jobs, runs, secrets
 from oto.services.database import Database
 from tests.support.catalog import genrsa_document, load
 
@@ -48,13 +49,16 @@ def test_a_job_run_is_queued_with_an_immutable_spec(database: Database, oto_home
     assert view["workdir"] == str(oto_home / "runs" / run_id)
 
 
-def test_secret_values_are_masked_in_the_record_but_not_in_the_spec(sqlite_database: Database) -> None:
+def test_secret_values_are_sealed_in_the_spec_and_masked_in_the_record(sqlite_database: Database) -> None:
     _catalog(sqlite_database)
     with sqlite_database.session() as db:
         run_id = runs.create_job_run(db, "secret").id
     with sqlite_database.session() as db:
         assert runs.get(db, run_id)["argv"][-1] == "***"
-        assert runs.load(db, run_id).spec.argv[-1] == "hunter2"
+        spec = runs.load(db, run_id).spec
+        assert spec.argv[-1] == "***" and "hunter2" not in json.dumps(spec.to_json())
+        (slot,) = spec.secrets
+        assert slot.index == len(spec.argv) - 1 and slot.flag == "-pass" and secrets.reveal(slot.value) == "hunter2"
 
 
 def test_a_routine_run_has_one_record_per_step_and_its_plan(sqlite_database: Database) -> None:
@@ -95,8 +99,8 @@ def test_a_stored_spec_of_version_1_loads_and_is_written_back_the_same(stored: d
 
 
 def test_a_spec_this_version_cannot_read_is_refused_in_one_sentence() -> None:
-    with pytest.raises(SpecError, match="version 2 is not one this OTO reads"):
-        RunSpec.from_json({**JOB_SPEC_V1, "version": 2})
+    with pytest.raises(SpecError, match="version 3 is not one this OTO reads"):
+        RunSpec.from_json({**JOB_SPEC_V1, "version": 3})
     with pytest.raises(SpecError, match="'argv' should be a list of strings"):
         RunSpec.from_json({**JOB_SPEC_V1, "argv": "/bin/true"})
     with pytest.raises(SpecError, match="a routine's spec where a job's was expected"):
@@ -110,7 +114,9 @@ def test_the_records_specs_are_the_version_1_json(sqlite_database: Database) -> 
         plan = runs.create_routine_run(db, "r")
         routine, step = db.get(Run, plan.run_id), db.get(Run, runs.step_run_id(plan.run_id, "b"))
         assert routine is not None and step is not None
-        assert set(job.spec) == set(JOB_SPEC_V1) - {"step"} and set(step.spec) == set(JOB_SPEC_V1)
+        # a job with a secret: version 2, its secret slots beside version 1's keys
+        assert set(job.spec) == set(JOB_SPEC_V1) - {"step"} | {"secrets"} and job.spec["version"] == 2
+        assert set(step.spec) == set(JOB_SPEC_V1) | {"secrets"}
         assert set(routine.spec) == set(ROUTINE_SPEC_V1) - {"schedule"}
         assert step.spec["step"] == {"id": "b", "index": 1, "after": ["a"]}
         assert step.spec["env"]["OTO_ROUTINE_RUN_ID"] == plan.run_id

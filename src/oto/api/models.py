@@ -79,6 +79,8 @@ class NewParameter(Body):
     secret: bool = False
     allow_leading_dash: bool = False
     confine: bool = False
+    delivery: str = Field("argv", description="How a secret value reaches the program: argv, env, file or stdin")
+    template: str = Field("", description="What the argv item becomes for env/file/stdin ({env}, {path})")
 
 
 class ParameterChanges(Body):
@@ -97,6 +99,8 @@ class ParameterChanges(Body):
     secret: bool | None = None
     allow_leading_dash: bool | None = None
     confine: bool | None = None
+    delivery: str | None = None
+    template: str | None = None
 
 
 class CommandIn(Body):

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from oto.app.keys import ApiKeys
     from oto.app.runs import Runs
     from oto.app.schedules import Schedules
+    from oto.app.secrets import Secrets
     from oto.app.workers import Workers
 
 Connect = Callable[[], Awaitable["Client"]]
@@ -121,6 +122,12 @@ class App:
         from oto.app.keys import ApiKeys
 
         return ApiKeys(self)
+
+    @cached_property
+    def secrets(self) -> Secrets:
+        from oto.app.secrets import Secrets
+
+        return Secrets(self)
 
     @cached_property
     def workers(self) -> Workers:

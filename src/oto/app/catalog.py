@@ -138,6 +138,10 @@ class Jobs(_Resource):
     def update(self, name: str, changes: dict[str, Any]) -> JobDoc:
         return self.database.call(jobs.update, name, changes)
 
+    def argv_warning(self, name: str) -> str:
+        """A warning when the job's secrets go as argv items (readable in ``ps``); "" when none does."""
+        return jobs.argv_warning(self.database.call(jobs.secrets_on_argv, name))
+
     def argv(self, name: str) -> list[str]:
         """The exact argv the job would run, secret values masked."""
         return self.database.call(jobs.argv, name)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from oto.app.schedules import wrote_schedules
-from oto.errors import OtoError
-from oto.services import documents
+from oto.errors import OtoError, Refused
+from oto.services import documents, secrets
 from oto.services.documents import ImportReport
 
 if TYPE_CHECKING:
@@ -54,9 +55,15 @@ class Documents:
         """A document as a dict; a bare list is the seed's list of parameters."""
         return documents.normalize(data)
 
-    def export(self) -> dict[str, Any]:
-        """Everything in the catalog (secret values masked)."""
-        return self.database.call(documents.export_document)
+    def export(self, *, secrets_for: Path | None = None) -> dict[str, Any]:
+        """Everything in the catalog: secret values masked, or with ``secrets_for`` (another
+        installation's key file) sealed for that key, to move them there; never in clear."""
+        if secrets_for is None:
+            return self.database.call(documents.export_document)
+        try:
+            return self.database.call(documents.export_document, seal_for=secrets.read_key_file(secrets_for))
+        except secrets.SecretError as error:
+            raise Refused(str(error)) from None
 
     async def import_many(self, named: Sequence[tuple[str, Any]]) -> Imported:
         """Import documents in one transaction (all or nothing; errors name the document), then sync

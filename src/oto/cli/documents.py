@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -55,14 +56,24 @@ def import_(
 
 def export(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file, not stdout.")] = None,
+    with_secrets: Annotated[bool, typer.Option(
+        "--with-secrets", help="Seal secret values for --to-key-file's key (to move them to that installation).")
+    ] = False,
+    to_key_file: Annotated[Path | None, typer.Option(
+        "--to-key-file", help="The secret.key of the installation the export is for.")] = None,
 ) -> None:
-    """Export everything as one OTO document (secret values masked)."""
+    """Export everything as one OTO document (secret values masked, references as they are)."""
+    if with_secrets != (to_key_file is not None):
+        raise InvalidInput("--with-secrets and --to-key-file go together: secrets are exported sealed "
+                           "for another installation's key, never in clear")
     documents = get_app().documents
-    text = documents.dumps(documents.export())
+    text = documents.dumps(documents.export(secrets_for=to_key_file))
     if output is None:
         typer.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as written:
+            written.write(text)
         say(f"exported to {output}")
 
 

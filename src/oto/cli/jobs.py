@@ -8,7 +8,7 @@ import typer
 
 from oto.cli.common import CascadeOption, JsonOption, WaitOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
-from oto.cli.output import print_fields, print_json, print_table, say
+from oto.cli.output import print_fields, print_json, print_table, say, warn
 from oto.domain.documents import Value
 from oto.errors import InvalidInput
 
@@ -44,6 +44,8 @@ def add(
     """Add a job: a value for each flag of the command that takes one."""
     doc = get_app().jobs.add(
         {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description})
+    if warning := get_app().jobs.argv_warning(doc.name):
+        warn(warning)
     if json:
         print_json(doc)
     else:

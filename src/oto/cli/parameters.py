@@ -43,11 +43,15 @@ def add(
         str, typer.Option(help="separate (-o v), equals (--o=v), attached (-ov), positional")
     ] = "separate",
     repeatable: bool = False,
-    secret: Annotated[bool, typer.Option(help="Mask its values in logs, the API and exports.")] = False,
     allow_leading_dash: Annotated[bool, typer.Option(
         "--allow-leading-dash", help='A positional whose values may start with "-".')] = False,
     confine: Annotated[bool, typer.Option(
         "--confine", help="A path that must stay inside the run folder (relative, no leaving it by '..').")] = False,
+    secret: Annotated[bool, typer.Option(help="Seal its values at rest and mask them everywhere.")] = False,
+    delivery: Annotated[str, typer.Option(
+        help="How a secret value reaches the program: argv, env, file, stdin")] = "argv",
+    template: Annotated[str, typer.Option(
+        help="What its argv item becomes ({env}: the variable, {path}: the file)")] = "",
     json: JsonOption = False,
 ) -> None:
     """Add a parameter; refused when its rules would make the executable's schema inconsistent."""
@@ -70,6 +74,8 @@ def add(
         "secret": secret,
         "allow_leading_dash": allow_leading_dash,
         "confine": confine,
+        "delivery": delivery,
+        "template": template,
     }
     doc = get_app().parameters.add(data)
     if json:
@@ -142,6 +148,10 @@ def edit(
     style: Annotated[str | None, typer.Option(help="separate, equals, attached or positional")] = None,
     repeatable: Annotated[bool | None, typer.Option("--repeatable/--once")] = None,
     secret: Annotated[bool | None, typer.Option("--secret/--no-secret")] = None,
+    delivery: Annotated[str | None, typer.Option(help="argv, env, file or stdin (a secret's)")] = None,
+    template: Annotated[str | None, typer.Option(help="What its argv item becomes ({env}, {path})")] = None,
+    allow_leading_dash: Annotated[bool | None, typer.Option("--allow-leading-dash/--no-leading-dash")] = None,
+    confine: Annotated[bool | None, typer.Option("--confine/--no-confine")] = None,
     json: JsonOption = False,
 ) -> None:
     """Change a parameter; refused when the rules would be inconsistent or a saved command or job would break."""
@@ -152,7 +162,8 @@ def edit(
                        ("requires_value", requires_value), ("requires_root", requires_root),
                        ("require_ids", require), ("interfer_ids", conflict), ("before", before),
                        ("position", position), ("scale", scale), ("choices", choice), ("style", style),
-                       ("repeatable", repeatable), ("secret", secret)):
+                       ("repeatable", repeatable), ("secret", secret), ("delivery", delivery),
+                       ("template", template), ("allow_leading_dash", allow_leading_dash), ("confine", confine)):
         if value is not None:
             changes[key] = value
     if no_position:

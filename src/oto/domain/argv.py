@@ -17,6 +17,19 @@ class ArgvItem:
     style: str  # separate | equals | attached | positional
     takes_value: bool
     value: str | None
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class SecretPlace:
+    """Where a secret value sits in a rendered argv: the item's index and what precedes the value in it.
+
+    ``prefix`` is the flag for the ``equals`` (``--pass=``) and ``attached`` (``-p``) styles, and
+    empty when the value is an item of its own.
+    """
+
+    index: int
+    prefix: str
 
 
 def trailing_positionals(items: Sequence[ArgvItem]) -> int:
@@ -57,12 +70,35 @@ def render(path: str, items: Iterable[ArgvItem], *, end_of_options: bool = False
     return argv
 
 
-def mask(argv: list[str], secrets: Iterable[str], placeholder: str = "***") -> list[str]:
-    """A copy of argv with every secret value hidden, for logs, the API and exports."""
-    hidden = [s for s in secrets if s]
-    out = []
-    for arg in argv:
-        for secret in hidden:
-            arg = arg.replace(secret, placeholder)
-        out.append(arg)
+def secret_places(items: Iterable[ArgvItem], *, end_of_options: bool = False) -> list[SecretPlace]:
+    """Where ``render`` (with the same ``end_of_options``) puts the value of each secret item (its argv
+    index, counting the path as 0)."""
+    items = list(items)
+    marker = trailing_positionals(items) if end_of_options else -1
+    places = []
+    index = 1
+    for position, item in enumerate(items):
+        if position == marker:
+            index += 1  # the "--" render puts there
+        if not item.takes_value:
+            index += 1
+            continue
+        if item.style == "separate":
+            index += 1  # the flag, then the value
+        if item.secret:
+            prefix = f"{item.flag}=" if item.style == "equals" else item.flag if item.style == "attached" else ""
+            places.append(SecretPlace(index, prefix))
+        index += 1
+    return places
+
+
+def mask(argv: list[str], places: Iterable[SecretPlace], placeholder: str = "***") -> list[str]:
+    """A copy of argv with the items that hold a secret replaced, for logs, the API and exports.
+
+    By position, never by looking for the value: a short secret (``a``) would otherwise garble
+    every item that happens to contain it, and reveal itself by the pattern.
+    """
+    out = list(argv)
+    for place in places:
+        out[place.index] = f"{place.prefix}{placeholder}"
     return out

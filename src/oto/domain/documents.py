@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from oto.domain.valuetypes import STYLES, normalize_value_type
 
 DOCUMENT_VERSION = 1
+DELIVERIES = ("argv", "env", "file", "stdin")
 
 
 def make_tag(name: str, version: str) -> str:
@@ -101,6 +102,10 @@ class ParameterDoc(Item):
     allow_leading_dash: bool = False
     # A path value must stay in the run folder: relative, never leaving it through "..".
     confine: bool = False
+    # How a secret value reaches the program: argv (an item of the command line, readable by every
+    # local user), env, file or stdin; ``template`` is what the argv item becomes ({env}, {path}).
+    delivery: str = "argv"
+    template: str = ""
 
     @field_validator("flag")
     @classmethod
@@ -146,6 +151,16 @@ class ParameterDoc(Item):
             raise ValueError("allow_leading_dash only applies to positional parameters")
         if self.confine and self.value_type != "path":
             raise ValueError(f"confine only applies to value type path, not {self.value_type}")
+        if self.delivery not in DELIVERIES:
+            raise ValueError(f"unknown delivery {self.delivery!r} (known: {', '.join(DELIVERIES)})")
+        if self.delivery != "argv" and not (self.secret and self.requires_value):
+            raise ValueError("only a secret parameter that takes a value may have a delivery other than argv")
+        if self.template and self.delivery == "argv":
+            raise ValueError("a template applies to the env, file and stdin deliveries only")
+        if self.delivery == "env" and self.template and "{env}" not in self.template:
+            raise ValueError("an env delivery's template must hold {env} (the variable's name)")
+        if self.delivery == "file" and self.template and "{path}" not in self.template:
+            raise ValueError("a file delivery's template must hold {path} (the file's path)")
         return self
 
     def to_document(self) -> dict[str, Any]:
@@ -163,7 +178,7 @@ class ParameterDoc(Item):
         )
         defaults = ParameterDoc.model_fields
         for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret",
-                    "allow_leading_dash", "confine"):
+                    "allow_leading_dash", "confine", "delivery", "template"):
             value = getattr(self, key)
             default = defaults[key].get_default(call_default_factory=True)
             if value != default:

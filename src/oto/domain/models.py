@@ -77,6 +77,9 @@ class Parameter(Base):
     choices: Mapped[list[str]] = mapped_column(default=list)
     repeatable: Mapped[bool] = mapped_column(default=False)
     secret: Mapped[bool] = mapped_column(default=False)
+    # How a secret value reaches the program (argv, env, file, stdin) and what its argv item becomes.
+    delivery: Mapped[str] = mapped_column(String(10), default="argv", server_default="argv")
+    template: Mapped[str] = mapped_column(String(500), default="", server_default="")
     requires: Mapped[list[str]] = mapped_column(default=list)
     conflicts: Mapped[list[str]] = mapped_column(default=list)
     before: Mapped[list[str]] = mapped_column(default=list)

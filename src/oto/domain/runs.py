@@ -64,6 +64,10 @@ class RunKind(StrEnum):
 # -- the spec stored in each run's record ----------------------------------------------------------
 
 SPEC_VERSION = 1
+# A job spec with secret slots is version 2: an OTO that knows no slots refuses it, rather than run
+# the masked argv it holds. Every other spec stays version 1.
+SECRETS_SPEC_VERSION = 2
+READABLE_VERSIONS = (SPEC_VERSION, SECRETS_SPEC_VERSION)
 
 
 class SpecError(ValueError):
@@ -96,6 +100,29 @@ class ScheduleFire:
     fire: str
 
 
+@dataclass(frozen=True)
+class SecretSlot:
+    """A secret value of a job run: where it goes and how, never the value in clear.
+
+    ``value`` is the stored form (``enc:`` and a token of the installation's key, or a reference
+    ``env:NAME`` / ``file:/path``), revealed by the worker just before the program starts.
+    ``index`` is the argv item that holds it (``prefix`` then the value, as the parameter's style
+    renders it); the spec's argv holds ``prefix***`` there. ``delivery`` is argv, env, file or stdin;
+    ``template`` what the argv item becomes for env and file (``{env}``, ``{path}``).
+    """
+
+    index: int
+    prefix: str
+    value: str
+    flag: str = ""
+    delivery: str = "argv"
+    template: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        return {"index": self.index, "prefix": self.prefix, "value": self.value, "flag": self.flag,
+                "delivery": self.delivery, "template": self.template}
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunSpec(ABC):
     """What every run's spec holds; a spec is a ``JobSpec`` or a ``RoutineSpec``.
@@ -111,8 +138,9 @@ class RunSpec(ABC):
     def from_json(cls, data: Mapping[str, object]) -> JobSpec | RoutineSpec:
         """The spec a record stores (any version this OTO reads), or SpecError."""
         version = data.get("version", SPEC_VERSION)
-        if version != SPEC_VERSION:
-            raise SpecError(f"run spec version {version!r} is not one this OTO reads (it reads {SPEC_VERSION})")
+        if version not in READABLE_VERSIONS:
+            raise SpecError(f"run spec version {version!r} is not one this OTO reads "
+                            f"(it reads {', '.join(map(str, READABLE_VERSIONS))})")
         return _routine_spec(data) if "routine" in data else _job_spec(data)
 
     @abstractmethod
@@ -134,7 +162,8 @@ class RunSpec(ABC):
 class JobSpec(RunSpec):
     """One program to run: a job run (a saved job, or an ad-hoc combination) or one step of a routine run.
 
-    ``argv`` is what runs (secret values included); ``display_argv`` is what may be shown.
+    ``argv`` is what runs, with each secret value's item masked (``secrets`` says what the worker
+    puts there); ``display_argv`` is what may be shown.
     """
 
     job: str
@@ -147,6 +176,7 @@ class JobSpec(RunSpec):
     kill_grace: float
     env: Mapping[str, str] = field(default_factory=dict)
     step: StepPlace | None = None
+    secrets: tuple[SecretSlot, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> JobSpec:
@@ -168,6 +198,9 @@ class JobSpec(RunSpec):
         }
         if self.step is not None:
             data["step"] = {"id": self.step.id, "index": self.step.index, "after": list(self.step.after)}
+        if self.secrets:
+            data["version"] = SECRETS_SPEC_VERSION
+            data["secrets"] = [slot.to_json() for slot in self.secrets]
         return data | self._extra()
 
 
@@ -204,7 +237,16 @@ def _job_spec(data: Mapping[str, object]) -> JobSpec:
         workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""), timeout=_number(data, "timeout"),
         kill_grace=_number(data, "kill_grace"), env=_text_map(data, "env"), schedule=_schedule(data),
         step=None if step is None else StepPlace(_text(step, "id"), _whole(step, "index", 0), _strings(step, "after")),
+        secrets=_secret_slots(data),
     )
+
+
+def _secret_slots(data: Mapping[str, object]) -> tuple[SecretSlot, ...]:
+    slots = data.get("secrets", [])
+    if not isinstance(slots, list) or not all(isinstance(s, dict) for s in slots):
+        raise SpecError("run spec: 'secrets' should be a list of objects")
+    return tuple(SecretSlot(_whole(s, "index", 0), _text(s, "prefix", ""), _text(s, "value"), _text(s, "flag", ""),
+                            _text(s, "delivery", "argv"), _text(s, "template", "")) for s in slots)
 
 
 def _routine_spec(data: Mapping[str, object]) -> RoutineSpec:

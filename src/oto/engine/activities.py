@@ -62,7 +62,7 @@ from oto.engine.contracts import (
 )
 from oto.engine.dag import Dag
 from oto.errors import OtoError, Refused, Unavailable
-from oto.services import runs, schedules
+from oto.services import runs, schedules, secrets
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
@@ -334,8 +334,9 @@ class Activities:
         metrics.run_started("job", held.submitted_at)  # metrics
         workdir = home / held.spec.workdir
         try:
-            result = process.run(held.argv, workdir=workdir, name=run_id, timeout=held.spec.timeout,
-                                 env=process.job_env(held.spec.env, workdir))
+            delivered = _deliver(held.spec, held.argv, workdir, run_id)
+            result = process.run(delivered.argv, workdir=workdir, name=run_id, timeout=held.spec.timeout,
+                                 env=process.job_env({**held.spec.env, **delivered.env}, workdir), secrets=delivered)
         except (OSError, ValueError) as failure:
             error = f"cannot start {held.argv[0]}: {process.describe(failure)}"
             return held, self._try_record(runs.Outcome(run_id, RunStatus.FAILED, finished_at=runs.now(),
@@ -442,9 +443,16 @@ class Activities:
         shown = runs.display_argv(argv, spec)
         recorder.started(runs.Started(pending.run_id, worker, shown, str(workdir), runs.now()))
         metrics.run_started("step")
+        try:
+            delivered = await asyncio.to_thread(_deliver, spec, argv, workdir, pending.run_id)
+        except ValueError as failure:
+            recorder.finished(runs.Outcome(pending.run_id, RunStatus.FAILED, error=f"cannot start {argv[0]}: {failure}",
+                                           finished_at=runs.now(), worker=worker, argv=shown, workdir=str(workdir)))
+            return RunStatus.FAILED
         done = await process.execute(
-            argv, workdir=workdir, name=pending.run_id, env=process.job_env(spec.env, workdir),
-            timeout=spec.timeout, grace=spec.kill_grace, on_start=beat.started, on_exit=beat.ended)
+            delivered.argv, workdir=workdir, name=pending.run_id,
+            env=process.job_env({**spec.env, **delivered.env}, workdir), timeout=spec.timeout,
+            grace=spec.kill_grace, on_start=beat.started, on_exit=beat.ended, secrets=delivered)
         if done.status == RunStatus.CANCELLED and not _cancel_requested():
             return RunStatus.CANCELLED  # lost attempt: nothing final is written, the retry runs it again
         recorder.finished(_outcome(pending.run_id, done, worker, shown, str(workdir)))
@@ -529,6 +537,12 @@ async def _patiently(call: Callable[[], T]) -> T:
 
 def _first_line(error: DBAPIError) -> str:
     return str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+
+
+def _deliver(spec: JobSpec, argv: list[str], workdir: Path, run_id: str) -> secrets.Delivery:
+    """The run's secrets revealed and put where their parameters say, just before the program starts
+    (argv may hold a prefix the worker added: sudo)."""
+    return secrets.deliver(spec.secrets, argv, offset=len(argv) - len(spec.argv), folder=workdir, run_id=run_id)
 
 
 def _outcome(run_id: str, done: process.Execution, worker: str, argv: list[str] | None,

@@ -24,6 +24,7 @@ import signal
 import socket
 import stat
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -37,6 +38,8 @@ from oto.domain import artifacts as artifact_names
 from oto.domain.runs import RunStatus
 from oto.engine import containment
 from oto.services.runs import CANCELLED, FAILED, OUTPUT_LIMIT, SUCCEEDED, TIMED_OUT, now
+from oto.services.secrets import Delivery, mask_text
+from oto.services.secrets import forms as mask_forms
 
 T = TypeVar("T")
 
@@ -200,6 +203,18 @@ def _create(path: Path) -> int:
     return fd
 
 
+def _stdin(data: bytes | None) -> int:
+    """What the program reads: nothing, or a pipe holding ``data`` (a secret delivered by stdin)."""
+    if data is None:
+        return _devnull()
+    read, write = os.pipe2(os.O_CLOEXEC)
+    try:
+        os.write(write, data[:65536])  # a pipe holds 64 KiB: never blocks
+    finally:
+        os.close(write)
+    return read
+
+
 @dataclass
 class Launch:
     """A started program: its process, its stream files, and the folder as it was before."""
@@ -213,12 +228,16 @@ class Launch:
     started_at: datetime
     started: float  # time.monotonic() at the start
     exited: asyncio.Future[int] | None = None  # its exit, awaited by whoever supervises it now
+    secrets: Delivery | None = None  # its secrets: files to remove at its end, values to mask
+    copiers: list[threading.Thread] = field(default_factory=list)  # masking its output into the stream files
 
     def release(self) -> None:
         for fd in self.streams:
             with contextlib.suppress(OSError):
                 os.close(fd)
         self.streams = (-1, -1)
+        if self.secrets is not None:
+            self.secrets.remove_files()
 
 
 def in_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T]:
@@ -230,9 +249,11 @@ def in_pool(fn: Callable[..., T], *args: Any, **kwargs: Any) -> asyncio.Future[T
     return asyncio.get_running_loop().run_in_executor(_pool(), partial(context.run, fn, *args, **kwargs))
 
 
-def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) -> Launch:
+def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str],
+           secrets: Delivery | None = None) -> Launch:
     """Note the folder, open the stream files, fork and exec argv (no shell); blocking, for the pool.
 
+    ``secrets``: the run's revealed secrets (their stdin, files, and values to mask in its output).
     Raises OSError or ValueError when the program cannot start.
     """
     workdir.mkdir(parents=True, exist_ok=True)
@@ -246,14 +267,82 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str]) ->
     try:
         before = _snapshot(workdir)
         started, clock = now(), time.monotonic()
-        process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=_devnull(), stdout=out, stderr=err,
-                                   start_new_session=True)
+        stdin = _stdin(secrets.stdin if secrets is not None else None)
+        masked = _masking_pipes(out, err, secrets)
+        try:
+            process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=stdin, stdout=masked[0] if masked else out,
+                                       stderr=masked[1] if masked else err, start_new_session=True)
+        finally:
+            os.close(stdin)  # /dev/null or the secret's pipe: the program has its own copy now
+            for fd in masked[:2]:
+                os.close(fd)  # the program holds the write ends now
         containment.enter(process.pid, name)
     except BaseException:
         os.close(out)
         os.close(err)
+        if secrets is not None:
+            secrets.remove_files()
         raise
-    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock)
+    copiers = [threading.Thread(target=_copy_masked, args=(source, target, forms_of(secrets)), daemon=True)
+               for source, target in zip(masked[2:], (out, err), strict=False)]
+    for copier in copiers:
+        copier.start()
+    return Launch(process, workdir, stdout, stderr, (out, err), before, started, clock, secrets=secrets,
+                  copiers=copiers)
+
+
+def forms_of(secrets: Delivery | None) -> list[bytes]:
+    return [form.encode() for form in mask_forms(secrets.values if secrets is not None else [])]
+
+
+def _masking_pipes(out: int, err: int, secrets: Delivery | None) -> tuple[int, ...]:
+    """For a run with secrets, pipes between the program and its stream files (write ends, then read
+    ends), so what it prints is masked before it is stored or streamed; () for a run without."""
+    if secrets is None or not secrets.values:
+        return ()
+    out_read, out_write = os.pipe2(os.O_CLOEXEC)
+    err_read, err_write = os.pipe2(os.O_CLOEXEC)
+    return out_write, err_write, out_read, err_read
+
+
+def _copy_masked(source: int, target: int, forms: list[bytes]) -> None:
+    """Copy a pipe to a stream file with every secret form replaced by ***, until the pipe closes.
+
+    The last bytes of each read wait for the next one, so a value cut across two reads is caught;
+    they are written when the program is quiet for half a second, so followers see its output live.
+    """
+    keep = max((len(f) for f in forms), default=1) - 1
+    pending = b""
+    poller = select.poll()
+    poller.register(source, select.POLLIN)
+    try:
+        while True:
+            if pending and not poller.poll(500):
+                _write_all(target, pending)  # quiet: nothing more of a value is coming at once
+                pending = b""
+            data = os.read(source, 65536)
+            if not data:
+                break
+            pending = _masked(pending + data, forms)
+            if len(pending) > keep:
+                _write_all(target, pending[: len(pending) - keep])
+                pending = pending[len(pending) - keep:]
+        _write_all(target, _masked(pending, forms))
+    except OSError:
+        pass  # the stream file was closed: the run was concluded
+    finally:
+        os.close(source)
+
+
+def _masked(data: bytes, forms: list[bytes]) -> bytes:
+    for form in forms:
+        data = data.replace(form, b"***")
+    return data
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
 
 
 Verdict = tuple[RunStatus, int | None, str | None]  # status, exit code, error
@@ -283,13 +372,13 @@ def _exit_within(process: subprocess.Popen[bytes], seconds: float) -> int | None
 
 
 def run(argv: list[str], *, workdir: Path, name: str, env: dict[str, str], timeout: float,
-        within: float = QUICK) -> Execution | Launch:
+        within: float = QUICK, secrets: Delivery | None = None) -> Execution | Launch:
     """Blocking, for the pool: start argv and wait here up to ``within`` seconds.
 
     A program that ends by then is concluded in this same thread (one trip off the event loop
     for all of it); one still running is returned, for ``supervise``.
     """
-    running = launch(argv, workdir=workdir, name=name, env=env)
+    running = launch(argv, workdir=workdir, name=name, env=env, secrets=secrets)
     code = _exit_within(running.process, min(within, timeout))
     if code is None:
         return running
@@ -351,20 +440,24 @@ def _why_failed(running: Launch, error: str | None) -> str | None:
 def conclude(running: Launch, status: RunStatus, code: int | None, error: str | None) -> Execution:
     """The run's record: the head of each stream and the files it made; blocking, for the pool."""
     containment.end(running.process.pid)  # whatever the run left, wherever it went
+    for copier in running.copiers:
+        copier.join(timeout=5)  # the pipe closes when the group is gone
     if status == FAILED:
         error = _why_failed(running, error)
     try:
         out, err = running.streams
+        stdout, stderr = _head(out, running.stdout), _head(err, running.stderr)
+        if running.secrets is not None and running.secrets.values:
+            stdout, stderr = mask_text(stdout, running.secrets.values), mask_text(stderr, running.secrets.values)
         made, total = _artifacts(running.before, _snapshot(running.workdir))
-        return Execution(status, code, running.started_at, now(), _head(out, running.stdout),
-                         _head(err, running.stderr), made, error, total)
+        return Execution(status, code, running.started_at, now(), stdout, stderr, made, error, total)
     finally:
         running.release()
 
 
 async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, str], timeout: float,
                   grace: float, on_start: Callable[[int], None] = lambda pid: None,
-                  on_exit: Callable[[int], None] = lambda pid: None) -> Execution:
+                  on_exit: Callable[[int], None] = lambda pid: None, secrets: Delivery | None = None) -> Execution:
     """Run argv to its end, its timeout or its cancellation; never raises for the program's own failures.
 
     Cancellation (asyncio) stops the group and returns a ``cancelled`` execution: the caller
@@ -372,7 +465,7 @@ async def execute(argv: list[str], *, workdir: Path, name: str, env: dict[str, s
     ``on_exit`` hear of a program that outlives the quick wait (for heartbeats).
     """
     started = now()
-    starting = in_pool(run, argv, workdir=workdir, name=name, env=env, timeout=timeout)
+    starting = in_pool(run, argv, workdir=workdir, name=name, env=env, timeout=timeout, secrets=secrets)
     cancelled = False
     try:
         result = await asyncio.shield(starting)

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
-from oto.domain import argv as argv_rendering
 from oto.domain.documents import CommandDoc, Value
 from oto.domain.models import Command, CommandParameter, Run
 from oto.domain.runs import RunKind
@@ -43,20 +42,15 @@ def resolve(db: Session, request: AdHoc) -> jobs.ResolvedJob:
     ])
     try:
         values = jobs.check_values(command, dict(request.values), where="run")
-        items = jobs._argv_items(command, values)  # private on purpose: the one rendering of a job's argv
+        values = jobs.seal_values(command, values, {}, "run")
+        argv, slots = jobs.masked_argv(command, values)  # the one rendering of a job's argv
     finally:
         if command in db:
             db.expunge(command)
-    secrets: list[str] = []
-    for item in command.items:
-        value = values.get(item.parameter.flag)
-        if item.parameter.secret and value:
-            secrets.extend(value if isinstance(value, list) else [value])
     return jobs.ResolvedJob(
-        name=NAME, command=NAME, executable_tag=exe.tag,
-        argv=argv_rendering.render(exe.path, items, end_of_options=exe.end_of_options),
+        name=NAME, command=NAME, executable_tag=exe.tag, argv=argv,
         requires_root=any(i.parameter.requires_root for i in command.items), task_queue=exe.task_queue,
-        secrets=secrets,
+        secrets=slots,
     )
 
 

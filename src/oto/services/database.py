@@ -7,6 +7,7 @@ sharing one file, so it runs in WAL mode with a generous busy timeout.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import cache
@@ -44,7 +45,10 @@ def make_engine(url: str, **options: Any) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            # Readable by OTO's user only: it holds the catalog and run history (SQLite gives its
+            # -wal and -shm files the database file's mode).
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
             # A connection is cheap to keep and costly to open (the pragmas below write): keep one
             # per concurrent request rather than closing the overflow after every burst.
             options.setdefault("pool_size", 20)

@@ -137,8 +137,9 @@ def import_document(db: Session, data: Any) -> ImportReport:
     return report
 
 
-def export_document(db: Session) -> dict[str, Any]:
-    """Everything in the catalog, in a stable order (secret values masked)."""
+def export_document(db: Session, *, seal_for: list[bytes] | None = None) -> dict[str, Any]:
+    """Everything in the catalog, in a stable order: secret values masked, or sealed for the keys
+    ``seal_for`` (another installation's, to move them there); references as they are."""
     exes = list(db.scalars(select(Executable).order_by(Executable.tag)))
     params = [
         parameters.to_doc(p, exe.tag).to_document()
@@ -150,7 +151,8 @@ def export_document(db: Session) -> dict[str, Any]:
         "executables": [executables.to_doc(e).to_document() for e in exes],
         "parameters": params,
         "commands": [commands.to_doc(c).model_dump() for c in db.scalars(select(Command).order_by(Command.name))],
-        "jobs": [jobs.to_doc(j).model_dump() for j in db.scalars(select(Job).order_by(Job.name))],
+        "jobs": [(jobs.to_doc(j) if seal_for is None else jobs.sealed_doc(j, seal_for)).model_dump()
+                 for j in db.scalars(select(Job).order_by(Job.name))],
         "routines": [routines.to_doc(r).model_dump() for r in db.scalars(select(Routine).order_by(Routine.name))],
         "schedules": [schedules.to_doc(s).to_document() for s in db.scalars(select(Schedule).order_by(Schedule.name))],
     }

@@ -15,9 +15,10 @@ from sqlalchemy.orm import Session
 from oto.domain import argv as argv_rendering
 from oto.domain.documents import JobDoc, Value
 from oto.domain.models import Command, CommandParameter, Job, Parameter, Routine, RoutineStep, Schedule
+from oto.domain.runs import SecretSlot
 from oto.domain.valuetypes import check_value
-from oto.errors import AlreadyExists, InvalidInput
-from oto.services import lookups
+from oto.errors import AlreadyExists, InvalidInput, Refused
+from oto.services import lookups, secrets
 from oto.services.validation import invalid
 
 
@@ -28,14 +29,14 @@ class ResolvedJob:
     name: str
     command: str
     executable_tag: str
-    argv: list[str]
+    argv: list[str]  # each secret value's item masked: ``secrets`` says what the worker puts there
     requires_root: bool
     task_queue: str
-    secrets: list[str]
+    secrets: list[SecretSlot]
 
     @property
     def masked_argv(self) -> list[str]:
-        return argv_rendering.mask(self.argv, self.secrets)
+        return list(self.argv)
 
 
 def _after_end_of_options(cmd: Command) -> set[str]:
@@ -96,9 +97,14 @@ def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> 
                 "once per value (`oto command edit`)"
             )
         for value in items:
+            if param.secret and isinstance(value, str) and secrets.is_stored(value):
+                continue  # sealed or a reference: checked when it was given, or revealed only at run time
             try:
                 check_value(param.value_type, value, param.choices)
             except ValueError as error:
+                if param.secret:  # never echo a secret value
+                    raise InvalidInput(f"{where}: {flag} ({param.value_type}) the secret value given "
+                                       f"is not a valid {param.value_type}") from None
                 raise InvalidInput(f"{where}: {flag} ({param.value_type}) {error}") from None
             if isinstance(value, str) and param.requires_value:
                 _check_leading_dash(cmd, param, value, protected, where)
@@ -116,28 +122,63 @@ def _argv_items(cmd: Command, values: dict[str, Value]) -> list[argv_rendering.A
         if isinstance(value, list):
             value = value[seen[p.flag]]
         seen[p.flag] += 1
-        items.append(argv_rendering.ArgvItem(p.flag, p.style, p.requires_value, value))
+        secret = p.secret and p.requires_value and bool(value)
+        items.append(argv_rendering.ArgvItem(p.flag, p.style, p.requires_value, value, secret))
     return items
 
 
-def resolve(db: Session, name: str) -> ResolvedJob:
+def masked_argv(cmd: Command, values: dict[str, Value]) -> tuple[list[str], list[SecretSlot]]:
+    """The argv of ``cmd`` with ``values`` (stored forms), each secret item masked, and the secrets'
+    slots for the worker (what goes where, the stored form, how it is delivered)."""
+    items = _argv_items(cmd, values)
+    end_of_options = cmd.executable.end_of_options
+    places = argv_rendering.secret_places(items, end_of_options=end_of_options)
+    shown = [argv_rendering.ArgvItem(i.flag, i.style, i.takes_value, secrets.MASK if i.secret else i.value, i.secret)
+             for i in items]
+    params = [ci.parameter for ci in cmd.items]
+    slots = []
+    for place, item, param in zip(places, [i for i in items if i.secret],
+                                  [p for p, i in zip(params, items, strict=True) if i.secret], strict=True):
+        slots.append(SecretSlot(place.index, place.prefix, item.value or "", param.flag,
+                                param.delivery, param.template))
+    rendered = argv_rendering.render(cmd.executable.path, shown, end_of_options=end_of_options)
+    return argv_rendering.mask(rendered, places), slots
+
+
+def seal_values(cmd: Command, values: dict[str, Value], current: dict[str, Value], where: str) -> dict[str, Value]:
+    """``values`` with each secret one in its stored form (sealed, or a reference kept as it is)."""
+    secret = {i.parameter.flag for i in cmd.items if i.parameter.secret and i.parameter.requires_value}
+    sealed = dict(values)
+    for flag in secret & set(values):
+        given, now = values[flag], current.get(flag)
+        if isinstance(given, list):
+            olds = now if isinstance(now, list) else []
+            sealed[flag] = [secrets.store(v, olds[n] if n < len(olds) else None, f"{where}: {flag}")
+                            for n, v in enumerate(given)]
+        elif isinstance(given, str):
+            sealed[flag] = secrets.store(given, now if isinstance(now, str) else None, f"{where}: {flag}")
+    return sealed
+
+
+def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
+    """The job as a run needs it; ``to_run``: refuse it when a stored secret cannot be opened with the key."""
     job = lookups.job(db, name)
     cmd = job.command
     exe = cmd.executable
     values = check_values(cmd, job.values, where=f"job {name!r}")
-    secrets: list[str] = []
-    for item in cmd.items:
-        value = values.get(item.parameter.flag)
-        if item.parameter.secret and value:
-            secrets.extend(value if isinstance(value, list) else [value])
+    shown, slots = masked_argv(cmd, values)
+    for slot in slots if to_run else ():
+        if not secrets.readable(slot.value):
+            raise Refused(f"job {name!r}: the stored secret of {slot.flag} cannot be decrypted with the key in "
+                          f"{secrets.where_the_key_is()} (the database's secrets were sealed with another key)")
     return ResolvedJob(
         name=job.name,
         command=cmd.name,
         executable_tag=exe.tag,
-        argv=argv_rendering.render(exe.path, _argv_items(cmd, values), end_of_options=exe.end_of_options),
+        argv=shown,
         requires_root=cmd.requires_root or any(i.parameter.requires_root for i in cmd.items),
         task_queue=exe.task_queue,
-        secrets=secrets,
+        secrets=slots,
     )
 
 
@@ -148,18 +189,29 @@ def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[st
     """
     cmd = lookups.command(db, command)
     clean = check_values(cmd, values, where="job")
-    secret = {i.parameter.flag for i in cmd.items if i.parameter.secret}
-    hidden = [v for flag, given in clean.items() if flag in secret and given
-              for v in (given if isinstance(given, list) else [given])]
-    rendered = argv_rendering.render(cmd.executable.path, _argv_items(cmd, clean),
-                                     end_of_options=cmd.executable.end_of_options)
-    return argv_rendering.mask(rendered, hidden)
+    return masked_argv(cmd, clean)[0]
 
 
-def argv(db: Session, name: str, *, reveal: bool = False) -> list[str]:
-    """The exact argv the job runs; secret values are masked unless ``reveal``."""
-    resolved = resolve(db, name)
-    return resolved.argv if reveal else resolved.masked_argv
+def secrets_on_argv(db: Session, name: str) -> list[str]:
+    """The job's secret flags whose value goes as an argv item: readable by every local user in ``ps``."""
+    job = lookups.job(db, name)
+    return sorted({i.parameter.flag for i in job.command.items
+                   if i.parameter.secret and i.parameter.requires_value and i.parameter.delivery == "argv"
+                   and job.values.get(i.parameter.flag)})
+
+
+def argv_warning(flags: list[str]) -> str:
+    """One sentence saying which secrets go by argv, and what to do about it ("" when none does)."""
+    if not flags:
+        return ""
+    return (f"the secret value of {', '.join(flags)} goes to the program as an argv item, which every local user "
+            "can read in ps while it runs; give the parameter a delivery of env, file or stdin if the program "
+            "can read it so (docs/secrets.md)")
+
+
+def argv(db: Session, name: str) -> list[str]:
+    """The exact argv the job runs, each secret value's item masked."""
+    return resolve(db, name, to_run=False).masked_argv
 
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
@@ -167,12 +219,33 @@ def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     return doc_of(job.name, job.command.name, job.description, job.values, secret)
 
 
+def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
+    """The job's document with each stored secret sealed for another installation's key (a
+    reference stays as it is): an export that moves secrets, never in clear."""
+    secret = {i.parameter.flag for i in job.command.items if i.parameter.secret}
+    values = dict(job.values)
+
+    def moved(value: str) -> str:
+        if not value or secrets.is_reference(value):
+            return value
+        return secrets.seal(secrets.unseal(value) if value.startswith(secrets.SEALED) else value, ring)
+
+    for flag in secret & set(values):
+        given = values[flag]
+        values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
+            moved(given) if isinstance(given, str) else given)
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
+
+
 def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str]) -> JobDoc:
     """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
     shown = dict(values)
     for flag in secret:
-        if shown.get(flag):
-            shown[flag] = "***"
+        given = shown.get(flag)
+        if isinstance(given, list):
+            shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
+        elif given and not (isinstance(given, str) and secrets.is_reference(given)):
+            shown[flag] = secrets.MASK
     return JobDoc.model_construct(name=name, command=command, description=description, values=shown)
 
 
@@ -206,9 +279,14 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     if current is not None:
         # A masked secret in an imported export keeps the value already stored.
         for flag, value in values.items():
-            if value == "***" and flag in current.values:
-                values[flag] = current.values[flag]
+            if flag in current.values:
+                if value == secrets.MASK:
+                    values[flag] = current.values[flag]
+                elif isinstance(value, list) and isinstance(current.values[flag], list):
+                    olds = current.values[flag]
+                    values[flag] = [olds[n] if v == secrets.MASK and n < len(olds) else v for n, v in enumerate(value)]
     clean = check_values(cmd, values, where=f"{where} ({doc.name})")
+    clean = seal_values(cmd, clean, current.values if current is not None else {}, f"{where} ({doc.name})")
     if current is not None:
         if current.command_id == cmd.id and current.values == clean and current.description == doc.description:
             return "unchanged"

@@ -29,6 +29,8 @@ _FIELDS = (
     "choices",
     "repeatable",
     "secret",
+    "delivery",
+    "template",
     "before",
     "position",
     "scale",
@@ -56,6 +58,8 @@ def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
         secret=p.secret,
         allow_leading_dash=p.allow_leading_dash,
         confine=p.confine,
+        delivery=p.delivery,
+        template=p.template,
     )
 
 
@@ -168,11 +172,39 @@ def list_all(db: Session, tag: str) -> list[ParameterDoc]:
 
 def update(db: Session, tag: str, flag: str, changes: dict[str, Any]) -> ParameterDoc:
     current = lookups.parameter(db, tag, flag)
+    was_secret = current.secret
     merged = to_doc(current, tag).model_dump() | changes | {"executable_tag": tag, "flag": flag}
     doc = parse(merged, f"parameter {flag} of {tag}")
     save(db, current.executable, [(f"parameter {flag}", doc)], replace=True)
+    if current.secret != was_secret:
+        _reseal_jobs(db, current)
     _recheck_jobs(db, current)
     return get(db, tag, flag)
+
+
+def _reseal_jobs(db: Session, param: Parameter) -> None:
+    """A parameter that became secret has its jobs' values sealed; one that stopped being secret, opened."""
+    from oto.services import jobs
+
+    for job in jobs.using_parameter(db, param.id):
+        given = job.values.get(param.flag)
+        if given:
+            where = f"job {job.name!r}: {param.flag}"
+            changed = [_reseal(v, param.secret, where) for v in given] if isinstance(given, list) else (
+                _reseal(given, param.secret, where))
+            job.values = {**job.values, param.flag: changed}
+    db.flush()
+
+
+def _reseal(value: str, secret: bool, where: str) -> str:
+    from oto.services import secrets
+
+    if secret:
+        return secrets.store(value, None, where)
+    try:
+        return secrets.unseal(value) if value.startswith(secrets.SEALED) else value
+    except secrets.SecretError as error:
+        raise Refused(f"{where}: {error}") from None
 
 
 def _recheck_jobs(db: Session, param: Parameter) -> None:

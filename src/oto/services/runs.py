@@ -108,7 +108,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         argv=tuple(resolved.argv), display_argv=tuple(resolved.masked_argv), requires_root=resolved.requires_root,
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
-        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name},
+        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets),
     )
 
 

@@ -27,9 +27,20 @@ def list_jobs(app: AppDep, query: Annotated[JobQuery, Query()]) -> Response:
 
 
 @router.post("", status_code=201, dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 409, 422))
-def create_job(app: AppDep, body: JobDoc) -> JobDoc:
-    """Save a job: a value for each flag of its command that takes one."""
-    return app.jobs.add(body)
+def create_job(app: AppDep, body: JobDoc, response: Response) -> JobDoc:
+    """Save a job: a value for each flag of its command that takes one.
+
+    A job whose secret goes as an argv item (readable in ``ps``) is saved with a ``Warning`` header.
+    """
+    doc = app.jobs.add(body)
+    _warn(app, doc.name, response)
+    return doc
+
+
+def _warn(app: AppDep, name: str, response: Response) -> None:
+    if warning := app.jobs.argv_warning(name):
+        response.headers["Warning"] = f'299 oto "{warning}"'
+
 
 
 @router.get("/{name}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
@@ -44,9 +55,11 @@ def job_argv(app: AppDep, name: Name) -> list[str]:
 
 
 @router.patch("/{name}", dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 422))
-def update_job(app: AppDep, name: Name, body: JobChanges) -> JobDoc:
-    """Change a job; a masked secret ("***") keeps the stored value."""
-    return app.jobs.update(name, changes(body))
+def update_job(app: AppDep, name: Name, body: JobChanges, response: Response) -> JobDoc:
+    """Change a job; a masked secret ("***") keeps the stored value. A ``Warning`` header as for a new job."""
+    doc = app.jobs.update(name, changes(body))
+    _warn(app, name, response)
+    return doc
 
 
 @router.delete("/{name}", status_code=204, dependencies=[ADMIN], responses=responses(401, 403, 404, 409, 422, 503))

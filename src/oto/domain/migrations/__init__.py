@@ -4,4 +4,4 @@
 Alembic (a CLI verb starts faster); ``tests/services/test_database.py`` holds it to Alembic's head.
 """
 
-HEAD = "0003_safe_argv_and_sessions"
+HEAD = "0004_secret_delivery"
