@@ -273,7 +273,8 @@ def launch(argv: list[str], *, workdir: Path, name: str, env: dict[str, str],
             process = subprocess.Popen(argv, cwd=workdir, env=env, stdin=stdin, stdout=masked[0] if masked else out,
                                        stderr=masked[1] if masked else err, start_new_session=True)
         finally:
-            os.close(stdin)  # /dev/null or the secret's pipe: the program has its own copy now
+            if stdin != _devnull():  # the secret's pipe (the one /dev/null is kept open for every run)
+                os.close(stdin)
             for fd in masked[:2]:
                 os.close(fd)  # the program holds the write ends now
         containment.enter(process.pid, name)
