@@ -181,3 +181,17 @@ def loads(text: str, source: str = "document") -> Any:
         raise InvalidInput(
             f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
         ) from None
+    except RecursionError:
+        raise InvalidInput(f"{source}: nested too deeply to be an OTO document") from None
+
+
+def decode(data: bytes, source: str, limit: int) -> Any:
+    """A document from the bytes of a file read up to ``limit`` + 1 bytes: refused past ``limit``,
+    when it is not UTF-8, or not JSON."""
+    if len(data) > limit:
+        raise InvalidInput(f"{source}: larger than {limit} bytes, the most OTO_MAX_IMPORT lets an import read")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{source}: not UTF-8 text (byte {error.start} cannot be read)") from None
+    return loads(text, source)
