@@ -71,12 +71,12 @@ def parse_duration(text: str) -> float:
 def _check_int(value: str) -> None:
     # fullmatch: ``$`` would let a trailing newline through
     if not _INT.fullmatch(value):
-        raise ValueError(f"{value!r} is not a whole number (ASCII digits, an optional leading -)")
+        raise ValueError(f"{value!r} is not a whole number")
 
 
 def _check_float(value: str) -> None:
     if not _FLOAT.fullmatch(value):
-        raise ValueError(f"{value!r} is not a number (ASCII digits, an optional -, a . and an exponent)")
+        raise ValueError(f"{value!r} is not a number")
     if not math.isfinite(float(value)):
         raise ValueError(f"{value!r} is not a finite number")
 
