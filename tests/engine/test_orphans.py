@@ -32,3 +32,14 @@ async def test_cancelling_a_run_that_has_no_workflow_closes_its_record(engine: E
     with engine.database.session() as db:
         run = runs.get(db, run_id)
     assert (run["status"], run["error"]) == ("cancelled", "cancelled; its workflow was not found")
+
+
+async def test_cancelling_a_run_whose_workflow_already_ended_closes_its_record(engine: Engine) -> None:
+    engine.sleep("long", "30")
+    run_id = await engine.submit_job("long")
+    await until(lambda: status(engine, run_id) == "running")
+    await engine.client.get_workflow_handle(run_id).terminate("by hand")  # the record stays running
+    await engine_client.cancel(run_id, client=engine.client, database=engine.database)
+    with engine.database.session() as db:
+        run = runs.get(db, run_id)
+    assert (run["status"], run["error"]) == ("cancelled", "cancelled; its workflow had already ended (terminated)")

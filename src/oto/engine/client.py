@@ -16,7 +16,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -170,13 +170,22 @@ async def cancel(run_id: str, *, client: Client | None = None, database: Databas
     if status in runs.FINAL:
         raise InvalidInput(f"run {run_id!r} already ended ({status}); only queued or running runs can be cancelled")
     client = client or await connect()
+    handle = client.get_workflow_handle(run_id)
     try:
-        await client.get_workflow_handle(run_id).cancel()
+        await handle.cancel()
+        described = await handle.describe()
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise Unavailable(f"Temporal did not cancel run {run_id}: {error.message}") from None
         # no workflow will ever run it, nor close its record
         await _in_db(database, runs.close_orphan, run_id, RunStatus.CANCELLED, "cancelled; its workflow was not found")
+        return
+    if described.status is not None and described.status != WorkflowExecutionStatus.RUNNING:
+        # Its workflow ended (terminated by hand, timed out) without closing the record, and takes no
+        # cancellation: nothing else would ever close it. A workflow that ended normally closed the
+        # record first, and close_orphan leaves a final record alone.
+        await _in_db(database, runs.close_orphan, run_id, RunStatus.CANCELLED,
+                     f"cancelled; its workflow had already ended ({described.status.name.lower()})")
 
 
 WORKFLOW_APPEARS_WITHIN = 10.0
