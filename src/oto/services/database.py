@@ -26,6 +26,8 @@ from oto.errors import SchemaOutdated, Unavailable
 from oto.settings import get_settings
 
 P = ParamSpec("P")
+# How long a best-effort write (``Database.attempt``) waits for a lock before it gives up.
+BRIEF_WAIT = 0.1
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "domain" / "migrations"
 # When PostgreSQL counts as away: 5 s to connect, 15 s for a sent packet to be acknowledged, and
@@ -151,6 +153,33 @@ class Database:
             await asyncio.to_thread(manager.__exit__, type(error), error, error.__traceback__)
             raise
         await asyncio.to_thread(manager.__exit__, None, None, None)
+
+    def attempt(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """``call`` for a best-effort write: gives up after BRIEF_WAIT seconds waiting for a lock,
+        and returns None then, instead of waiting (SQLite's 30 s busy timeout) for a long writer."""
+        self.check_schema()
+        wait = round(BRIEF_WAIT * 1000)
+        sqlite = self.engine.dialect.name == "sqlite"
+        with self.engine.connect() as connection:
+            try:
+                if sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
+                    connection.commit()
+                else:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{wait}ms'")
+                # a savepoint in the connection's transaction: the session's commit leaves it to ours
+                with Session(bind=connection, join_transaction_mode="create_savepoint") as db:
+                    result = fn(db, *args, **kwargs)
+                    db.commit()
+                connection.commit()
+                return result
+            except OperationalError:
+                connection.rollback()
+                return None
+            finally:
+                if sqlite:  # the connection goes back to the pool: with the usual patience
+                    connection.exec_driver_sql("PRAGMA busy_timeout=30000")
+                    connection.commit()
 
     def dry_run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn``'s answer, or its refusal, with everything it wrote rolled back."""
