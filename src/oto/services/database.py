@@ -19,10 +19,11 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from oto.errors import SchemaOutdated, Unavailable
+from oto.errors import InUse, NotFound, OtoError, SchemaOutdated, Unavailable
 from oto.settings import get_settings
 
 P = ParamSpec("P")
@@ -44,6 +45,25 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def lost_race(error: BaseException) -> OtoError | None:
+    """What to tell a writer that lost a race with another request, or None for any other error.
+
+    A row changed or deleted under an update (StaleDataError) is gone; a foreign key that fails is
+    either a new row naming something just deleted, or a delete of something just given a user.
+    A unique key that fails stays an IntegrityError (the API answers 409 "created at the same time").
+    """
+    if isinstance(error, StaleDataError):
+        return NotFound("it was deleted at the same time by another request; read it again")
+    if isinstance(error, IntegrityError):
+        text = str(error.orig)
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if "still referenced" in text:
+            return InUse("something started using it at the same time (another request); read it again")
+        if code == "23503" or "FOREIGN KEY constraint failed" in text:
+            return NotFound("something it names was deleted at the same time by another request; read it again")
+    return None
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -126,8 +146,11 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as error:
                 session.rollback()
+                race = lost_race(error)
+                if race is not None:
+                    raise race from None
                 raise
 
     def call(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:

@@ -113,6 +113,7 @@ def add(db: Session, data: RoutineDoc | dict[str, Any]) -> RoutineDoc:
 
 def update(db: Session, name: str, changes: dict[str, Any]) -> RoutineDoc:
     current = lookups.routine(db, name)
+    lookups.claim(db, current, f"routine {name!r}")
     doc = parse(to_doc(current).model_dump() | changes | {"name": name})
     save(db, doc, "routine", replace=True)
     return get(db, name)
@@ -144,6 +145,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     """Delete a routine; its schedules go too only with cascade (in the database only: see
     ``oto.engine.schedules.delete_with_schedules``)."""
     routine = lookups.routine(db, name)
+    lookups.claim(db, routine, f"routine {name!r}")
     schedules = _schedules_of(db, routine)
     if not cascade:
         lookups.refuse_if_used(f"routine {name!r}", {"schedule": [s.name for s in schedules]})

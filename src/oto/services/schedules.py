@@ -270,7 +270,9 @@ def names(db: Session) -> list[str]:
 
 def update(db: Session, name: str, changes: dict[str, Any]) -> ScheduleDoc:
     """Apply ``changes`` to a schedule; naming a job drops its routine and vice versa."""
-    current = to_doc(lookups.schedule(db, name)).model_dump()
+    record = lookups.schedule(db, name)
+    lookups.claim(db, record, f"schedule {name!r}")
+    current = to_doc(record).model_dump()
     if changes.get("job") is not None:
         current["routine"] = None
     if changes.get("routine") is not None:
@@ -286,13 +288,16 @@ def update(db: Session, name: str, changes: dict[str, Any]) -> ScheduleDoc:
 
 def set_paused(db: Session, name: str, paused: bool, note: str = "") -> ScheduleDoc:
     record = lookups.schedule(db, name)
+    lookups.claim(db, record, f"schedule {name!r}")
     record.paused, record.note = paused, note
     db.flush()
     return to_doc(record)
 
 
 def delete(db: Session, name: str) -> None:
-    db.delete(lookups.schedule(db, name))
+    record = lookups.schedule(db, name)
+    lookups.claim(db, record, f"schedule {name!r}")
+    db.delete(record)
     db.flush()
 
 
