@@ -6,8 +6,11 @@ there) is closed by ``runs.close_orphan``, the routine's open steps with it.
 
 from __future__ import annotations
 
+import pytest
+
 from oto.engine import client as engine_client
-from oto.services import runs
+from oto.errors import InvalidInput
+from oto.services import routines, runs
 from tests.support import processes_in, until
 from tests.support.engine import Engine, status
 
@@ -43,3 +46,18 @@ async def test_cancelling_a_run_whose_workflow_already_ended_closes_its_record(e
     with engine.database.session() as db:
         run = runs.get(db, run_id)
     assert (run["status"], run["error"]) == ("cancelled", "cancelled; its workflow had already ended (terminated)")
+
+
+async def test_a_routine_temporal_refuses_for_good_is_422_and_closes_its_steps(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plan over Temporal's 2 MB (saved before the cap on plans): a retry cannot help, so no 503."""
+    monkeypatch.setattr(routines, "MAX_PLAN_BYTES", 10**9, raising=False)
+    engine.sh("a", "true")
+    engine.routine("huge", [(f"{i:05d}" + "s" * 185, "a", []) for i in range(12_000)])
+    with pytest.raises(InvalidInput, match="Temporal refused to start run "):
+        await engine.submit_routine("huge")
+    with engine.database.session() as db:
+        found = runs.list_runs(db, routine="huge", limit=5)
+        assert len(found) == 1 and found[0]["status"] == "failed"
+        counts = runs.status_of(db, found[0]["run_id"])[2]
+    assert counts == {"failed": 12_000}

@@ -372,3 +372,12 @@ def test_routines(catalog: Database) -> None:
     with catalog.session() as db:
         jobs.delete(db, "GenRSA-2048", cascade=True)
         assert routines.list_all(db) == []
+
+
+def test_a_routine_whose_plan_cannot_fit_temporals_payloads_is_refused(catalog: Database) -> None:
+    steps = [{"id": f"{i:05d}" + "s" * 185, "job": "GenRSA-2048"} for i in range(3000)]
+    refused(catalog, lambda db: routines.add(db, {"name": "huge", "steps": steps}), InvalidInput,
+            "routine: its 3000 steps would make a run's plan of about 697 KiB, more than the 512 KiB Temporal "
+            "takes safely: use fewer steps, fewer 'after' links or shorter step ids")
+    with catalog.session() as db:  # as many short ids fit
+        routines.add(db, {"name": "many", "steps": [{"id": f"s{i}", "job": "GenRSA-2048"} for i in range(3000)]})

@@ -97,15 +97,21 @@ async def _in_db(database: Database | None, fn: Any, *args: Any, **kwargs: Any) 
     return await asyncio.to_thread(work)
 
 
+# Refusals of Temporal's that hold whenever the same request is sent (a payload over its limits).
+_FOR_GOOD = (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.OUT_OF_RANGE)
+
+
 async def _start(client: Client, database: Database | None, run_id: str, workflow: str,
                  arg: JobInput | RoutinePlan, queue: str, summary: str) -> None:
     try:
         await client.start_workflow(workflow, arg, id=run_id, task_queue=queue, static_summary=summary,
                                     request_eager_start=True)
     except RPCError as error:
-        # no workflow will ever close this record
+        # no workflow will ever close this record (nor its steps: close_orphan closes them too)
         await _in_db(database, runs.close_orphan, run_id, RunStatus.FAILED,
                      f"Temporal refused its workflow: {error.message}")
+        if error.status in _FOR_GOOD:  # asking again cannot help: not a 503 with Retry-After
+            raise InvalidInput(f"Temporal refused to start run {run_id}: {error.message}") from None
         raise Unavailable(f"Temporal refused to start run {run_id}: {error.message}") from None
 
 
