@@ -22,6 +22,7 @@ from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import NullPool
 
 from oto.errors import InUse, NotFound, OtoError, SchemaOutdated, Unavailable
 from oto.settings import get_settings
@@ -38,10 +39,10 @@ POSTGRES_TIMEOUTS = {"connect_timeout": 5, "tcp_user_timeout": 15_000, "keepaliv
                      "keepalives_interval": 2, "keepalives_count": 3}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 30_000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -66,17 +67,18 @@ def lost_race(error: BaseException) -> OtoError | None:
     return None
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def make_engine(url: str, *, busy_ms: int = 30_000, **options: Any) -> Engine:
+    """An engine for ``url``; on SQLite, a writer waits ``busy_ms`` for the lock before it fails."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
+        if path and path != ":memory:" and "poolclass" not in options:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
             # A connection is cheap to keep and costly to open (the pragmas below write): keep one
             # per concurrent request rather than closing the overflow after every burst.
             options.setdefault("pool_size", 20)
             options.setdefault("max_overflow", 20)
-        engine = create_engine(url, connect_args={"timeout": 30}, **options)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": busy_ms / 1000}, **options)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
         return engine
     # A database that is away must be an error within seconds, not a request that hangs: libpq's
     # defaults wait on a silent network for minutes. The URL's own query settings win.
@@ -105,6 +107,7 @@ class Database:
         self.engine = make_engine(url, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._checked = False
+        self._brief: Engine | None = None
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration (``oto init``)."""
@@ -179,16 +182,18 @@ class Database:
 
     def attempt(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """``call`` for a best-effort write: gives up after BRIEF_WAIT seconds waiting for a lock,
-        and returns None then, instead of waiting (SQLite's 30 s busy timeout) for a long writer."""
+        and returns None then, instead of waiting (SQLite's 30 s busy timeout) for a long writer.
+
+        On SQLite it writes through connections of their own, opened with the short timeout (the
+        pool's keep their patience); on PostgreSQL a ``lock_timeout`` bounds its one transaction.
+        """
         self.check_schema()
         wait = round(BRIEF_WAIT * 1000)
         sqlite = self.engine.dialect.name == "sqlite"
-        with self.engine.connect() as connection:
-            try:
-                if sqlite:
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout={wait}")
-                    connection.commit()
-                else:
+        engine = self._brief_engine() if sqlite else self.engine
+        try:
+            with engine.connect() as connection:
+                if not sqlite:
                     connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{wait}ms'")
                 # a savepoint in the connection's transaction: the session's commit leaves it to ours
                 with Session(bind=connection, join_transaction_mode="create_savepoint") as db:
@@ -196,13 +201,13 @@ class Database:
                     db.commit()
                 connection.commit()
                 return result
-            except OperationalError:
-                connection.rollback()
-                return None
-            finally:
-                if sqlite:  # the connection goes back to the pool: with the usual patience
-                    connection.exec_driver_sql("PRAGMA busy_timeout=30000")
-                    connection.commit()
+        except OperationalError:
+            return None
+
+    def _brief_engine(self) -> Engine:
+        if self._brief is None:
+            self._brief = make_engine(self.url, poolclass=NullPool, busy_ms=round(BRIEF_WAIT * 1000))
+        return self._brief
 
     def dry_run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn``'s answer, or its refusal, with everything it wrote rolled back."""
@@ -219,6 +224,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._brief is not None:
+            self._brief.dispose()
 
 
 @cache

@@ -19,6 +19,13 @@ def claim(db: Session, record: Any, what: str) -> None:
     (SQLite) and sees the latest commit: of two deletes of one item, exactly one goes on, and a
     change racing a delete is told the truth instead of failing in the flush.
     """
+    connection = db.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not getattr(raw, "in_transaction", True):
+        # Take the write lock first (waiting as long as the busy timeout says): the deferred
+        # transaction the UPDATE would open reads first, and fails at once with "database is
+        # locked" when another writer commits before it gets the lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
     table: Table = record.__table__
     found = db.execute(update(table).where(table.c.id == record.id).values(id=table.c.id))
     if getattr(found, "rowcount", 1) != 1:
