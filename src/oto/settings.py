@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from oto.errors import InvalidInput
+
+# A run's timeout is at most a year: beyond that it is a typo, and Temporal's timers overflow.
+MAX_RUN_TIMEOUT = 365 * 86400.0
+MIB = 1024 * 1024
+# Every numeric setting: (lowest, whether the lowest itself is allowed, highest, what it is).
+_NUMBERS: dict[str, tuple[float, bool, float, str]] = {
+    "run_timeout": (0, False, MAX_RUN_TIMEOUT, "a number of seconds above 0, at most 31536000 (a year)"),
+    "kill_grace": (0, True, 3600, "a number of seconds from 0 to 3600"),
+    "routine_concurrency": (1, True, 10_000, "a whole number from 1 to 10000"),
+    "api_port": (1, True, 65535, "a port, a whole number from 1 to 65535"),
+    # the worker serves the SDK's own metrics on the port after it
+    "metrics_port": (1, True, 65534, "a port, a whole number from 1 to 65534"),
+    "max_body": (1, True, 2**40, "a number of bytes from 1 to 1099511627776"),
+    "max_import": (1, True, 2**40, "a number of bytes from 1 to 1099511627776"),
+}
 
 
 class Settings(BaseSettings):
@@ -43,11 +62,30 @@ class Settings(BaseSettings):
     # How many steps of one routine run at once.
     routine_concurrency: int = 8
     metrics_port: int | None = None
-    # The largest request body the API reads, in bytes; POST /api/v1/import may send more.
-    max_body: int = Field(4 << 20, gt=0)
-    max_import: int = Field(64 << 20, gt=0)
+    # The largest request body the API reads, in bytes; an import (POST /api/v1/import, `oto import`)
+    # may be up to max_import.
+    max_body: int = 4 * MIB
+    max_import: int = 64 * MIB
     # The API's GET /metrics answers without a key only when this is true (it names schedules).
     metrics_public: bool = False
+
+    @field_validator(*_NUMBERS, mode="before")
+    @classmethod
+    def _bounded(cls, value: Any, info: ValidationInfo) -> Any:
+        """Refuse what a timer, a pool or a socket cannot take (inf, nan, 1e20, 0, -5) with one sentence."""
+        name = str(info.field_name)
+        if value is None or (name == "metrics_port" and value == ""):
+            return None
+        low, low_allowed, high, what = _NUMBERS[name]
+        integer = name != "run_timeout" and name != "kill_grace"
+        try:
+            number = float(value.strip() if isinstance(value, str) else value)
+        except (TypeError, ValueError):
+            number = math.nan
+        fits = math.isfinite(number) and (number >= low if low_allowed else number > low) and number <= high
+        if not fits or (integer and not number.is_integer()):
+            raise ValueError(f"OTO_{name.upper()} must be {what}, not {value!r}")
+        return int(number) if integer else number
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -62,5 +100,16 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the env."""
-    return Settings()
+    """The process-wide settings; tests call ``get_settings.cache_clear()`` after changing the env.
+
+    A setting that cannot be used is InvalidInput: one sentence naming it, never a traceback.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        if not message.startswith("OTO_"):
+            where = "".join(str(part) for part in first.get("loc", ()))
+            message = f"OTO_{where.upper()}: {message}"
+        raise InvalidInput(message) from None

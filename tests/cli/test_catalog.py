@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from oto.services.database import head_revision
+from oto.settings import get_settings
 from tests.support import DATA, seed_path
 from tests.support.cli import Oto
 
@@ -155,6 +156,39 @@ def test_import_of_a_bad_file_names_the_file_and_item(initialized: Oto, tmp_path
     broken = tmp_path / "broken.json"
     broken.write_text("{")
     assert initialized("import", str(broken)).err.startswith(f"Error: {broken}: not valid JSON")
+
+
+EMPTY = {"oto": 1, "executables": [], "parameters": [], "commands": [], "jobs": [], "routines": [], "schedules": []}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply to be an OTO document"),
+        (b'{"oto": 1, "executables": [{"name": "caf\xe9"}]}', "not UTF-8 text (byte 40 cannot be read)"),
+        (b'{"oto": 1}' + b" " * 2048, "larger than 1024 bytes, the most OTO_MAX_IMPORT lets an import read"),
+    ],
+    ids=["deep", "latin-1", "too-large"],
+)
+def test_import_of_a_hostile_file_is_one_sentence_and_writes_nothing(
+        initialized: Oto, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, message: str) -> None:
+    monkeypatch.setenv("OTO_MAX_IMPORT", "1024" if "larger" in message else "1000000")
+    get_settings.cache_clear()
+    hostile = tmp_path / "hostile.json"
+    hostile.write_bytes(content)
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"oto": 1, "executables": [{"name": "x", "version": "1", "path": "/bin/true"}]}))
+    result = initialized("import", str(good), str(hostile))
+    assert (result.code, result.err) == (2, f"Error: {hostile}: {message}\n")
+    assert json.loads(initialized("export").out) == EMPTY
+
+
+def test_import_of_an_endless_file_stops_at_the_limit(initialized: Oto, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTO_MAX_IMPORT", "4096")
+    get_settings.cache_clear()
+    result = initialized("import", "/dev/zero")
+    assert (result.code, result.err) == (
+        2, "Error: /dev/zero: larger than 4096 bytes, the most OTO_MAX_IMPORT lets an import read\n")
 
 
 def test_import_refuses_a_slash_in_a_name_and_names_the_item(initialized: Oto, tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from oto.app import App
+from oto.domain import models
 from oto.engine import schedules as engine_schedules
 from oto.engine.devserver import DevServer, free_port
 from oto.engine.schedules import schedule_id
@@ -282,6 +283,29 @@ async def test_sync_recreates_what_was_deleted_behind_otos_back_and_reports_stra
     assert sorted(again.unchanged) == sorted([name, other]) and stranger in again.pruned
     with pytest.raises(RPCError):
         await s.client.get_schedule_handle(stranger).describe()
+
+
+async def test_sync_skips_a_schedule_it_cannot_build_and_an_import_after_it_stands(scheduler: Scheduler) -> None:
+    """A record stored before today's checks (an interval datetime cannot hold) is reported, not fatal."""
+    s = scheduler
+    s.engine.sh("a", "true")
+    bad, good = s.name("a-bad"), s.name("b-good")
+    await s.create(bad, job="a", every="1h")
+    await s.create(good, job="a", every="1h")
+    with s.database.session() as db:
+        db.execute(sa.update(models.Schedule).where(models.Schedule.name == bad).values(every="99999999999999d"))
+    await s.client.get_schedule_handle(schedule_id(good)).delete()
+
+    report = await s.app.schedules.sync()
+    assert list(report.failed) == [bad] and "OverflowError" in report.failed[bad]
+    assert report.recreated == [good]  # the schedules after the bad one are still repaired
+
+    later = s.name("c-later")
+    imported, temporal = await s.app.documents.import_one(
+        {"oto": 1, "schedules": [{"name": later, "job": "a", "every": "2h"}]})
+    assert imported.counts["schedules"]["created"] == 1  # committed, and said so: not a refusal
+    assert temporal is not None and bad in temporal and "`oto schedule sync` will finish it" in temporal
+    assert await s.on_server(later) is not None
 
 
 async def test_refusals_write_nothing_in_either_place(scheduler: Scheduler, monkeypatch: pytest.MonkeyPatch) -> None:

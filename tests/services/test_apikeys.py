@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import stat
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from oto.app import App
 from oto.domain.models import ApiKey
 from oto.errors import AlreadyExists, InvalidInput, NotFound
 from oto.services import apikeys
@@ -25,7 +27,30 @@ def test_only_the_hash_is_stored_and_the_key_authenticates(database: Database) -
         assert record.key_hash == apikeys.digest(new.key)
         info = apikeys.authenticate(db, new.key)
     assert (info.name, info.scope, info.active) == ("ci", "run", True)
+    assert info.last_used_at is None  # checking only reads
+    info = App(database).api_keys.authenticate(new.key)
     assert info.last_used_at is not None
+    with database.session() as db:
+        assert apikeys.get(db, "ci").last_used_at is not None
+
+
+def test_a_key_is_checked_at_once_while_a_writer_holds_the_lock(database: Database) -> None:
+    """On SQLite a long import holds the write lock: the check reads, and the time of use is skipped."""
+    with database.session() as db:
+        key = apikeys.create(db, "ci", "read").key
+    app = App(database)
+    writer = database.engine.raw_connection()
+    try:
+        cursor = writer.cursor()
+        cursor.execute("UPDATE api_keys SET scope = scope")  # SQLite's write lock, PostgreSQL's row locks
+        started = time.monotonic()
+        info = app.api_keys.authenticate(key)
+        assert time.monotonic() - started < 3
+        assert (info.name, info.last_used_at) == ("ci", None)
+    finally:
+        writer.rollback()
+        writer.close()
+    assert app.api_keys.authenticate(key).last_used_at is not None  # written once the lock is free
 
 
 def test_unknown_malformed_and_revoked_keys_are_refused(database: Database) -> None:

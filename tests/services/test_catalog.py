@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from oto.errors import AlreadyExists, InUse, InvalidInput, NotFound, OtoError, Refused
-from oto.services import commands, executables, jobs, parameters, routines
+from oto.services import commands, executables, jobs, parameters, routines, schedules
 from oto.services.database import Database
 from tests.support.catalog import OPENSSL, TAG, genrsa_document, load, param, snapshot
 
@@ -82,6 +82,55 @@ SLASH = "cannot contain '/' (names go in URL paths, where '/' separates parts)"
 def test_a_slash_in_a_name_is_refused(catalog: Database, add: Callable[[Session], Any], message: str) -> None:
     # GET /api/v1/jobs/a%2Fb is routed as /jobs/a/b: such a name could be saved but never reached
     refused(catalog, add, InvalidInput, message)
+
+
+LONG = "n" * 201
+
+
+@pytest.mark.parametrize(("add", "message"), [
+    (lambda db: executables.add(db, OPENSSL | {"name": LONG}),
+     "executable: name: a name can be at most 200 characters long, not 201"),
+    (lambda db: executables.add(db, OPENSSL | {"version": "9" * 101}),
+     "executable: version: a version can be at most 100 characters long, not 101"),
+    (lambda db: executables.add(db, OPENSSL | {"path": "/" + "p" * 4096}),
+     "executable: path: the path can be at most 4096 characters long, not 4097"),
+    (lambda db: executables.add(db, OPENSSL | {"name": "q", "task_queue": LONG}),
+     "executable: task_queue: a task queue can be at most 200 characters long, not 201"),
+    (lambda db: parameters.add(db, param("-" + "f" * 500)),
+     "parameter: flag: a flag can be at most 500 characters long, not 501"),
+    (lambda db: commands.add(db, {"name": LONG, "executable_tag": TAG, "parameters": ["genpkey"]}),
+     "command: name: a name can be at most 200 characters long, not 201"),
+    (lambda db: jobs.add(db, {"name": LONG, "command": "GenRSA", "values": {}}),
+     "job: name: a name can be at most 200 characters long, not 201"),
+    (lambda db: routines.add(db, {"name": LONG, "steps": [{"id": "a", "job": "GenRSA-2048"}]}),
+     "routine: name: a name can be at most 200 characters long, not 201"),
+    (lambda db: routines.add(db, {"name": "r", "steps": [{"id": LONG, "job": "GenRSA-2048"}]}),
+     "routine: steps.0.id: a step id can be at most 200 characters long, not 201"),
+    (lambda db: schedules.add(db, {"name": LONG, "job": "GenRSA-2048", "cron": "0 3 * * *"}),
+     f"schedule {LONG!r}: name: a name can be at most 200 characters long, not 201"),
+    (lambda db: schedules.add(db, {"name": "s", "job": "GenRSA-2048", "every": "0" * 50 + "1s"}),
+     "schedule 's': every: every can be at most 50 characters long, not 52"),
+    (lambda db: jobs.add(db, {"name": ".", "command": "GenRSA", "values": {}}),
+     "job: name: a name cannot be '.' (names go in URL paths, where '.' means a folder)"),
+    (lambda db: commands.add(db, {"name": "..", "executable_tag": TAG, "parameters": ["genpkey"]}),
+     "command: name: a name cannot be '..' (names go in URL paths, where '..' means a folder)"),
+    (lambda db: schedules.add(db, {"name": "..", "job": "GenRSA-2048", "cron": "0 3 * * *"}),
+     "schedule '..': name: a name cannot be '..' (names go in URL paths, where '..' means a folder)"),
+], ids=["executable-name", "version", "path", "task-queue", "flag", "command", "job", "routine", "step-id",
+        "schedule", "duration", "dot", "dot-dot", "schedule-dot-dot"])
+def test_a_name_too_long_for_its_column_or_a_dot_name_is_refused_alike_on_both_databases(
+        catalog: Database, add: Callable[[Session], Any], message: str) -> None:
+    # SQLite stored any length; PostgreSQL answered with a DataError and its SQL
+    refused(catalog, add, InvalidInput, message)
+
+
+def test_a_name_of_exactly_the_limit_is_kept(catalog: Database) -> None:
+    name = "n" * 200
+    with catalog.session() as db:
+        jobs.add(db, {"name": name, "command": "GenRSA", "values": genrsa_document()["jobs"][0]["values"]})
+        schedules.add(db, {"name": name, "job": name, "cron": "0 3 * * *"})
+    with catalog.session() as db:
+        assert jobs.get(db, name).name == name and schedules.get(db, name).name == name
 
 
 def test_names_may_still_hold_spaces_dots_and_dashes(catalog: Database) -> None:
@@ -326,3 +375,12 @@ def test_routines(catalog: Database) -> None:
     with catalog.session() as db:
         jobs.delete(db, "GenRSA-2048", cascade=True)
         assert routines.list_all(db) == []
+
+
+def test_a_routine_whose_plan_cannot_fit_temporals_payloads_is_refused(catalog: Database) -> None:
+    steps = [{"id": f"{i:05d}" + "s" * 185, "job": "GenRSA-2048"} for i in range(3000)]
+    refused(catalog, lambda db: routines.add(db, {"name": "huge", "steps": steps}), InvalidInput,
+            "routine: its 3000 steps would make a run's plan of about 697 KiB, more than the 512 KiB Temporal "
+            "takes safely: use fewer steps, fewer 'after' links or shorter step ids")
+    with catalog.session() as db:  # as many short ids fit
+        routines.add(db, {"name": "many", "steps": [{"id": f"s{i}", "job": "GenRSA-2048"} for i in range(3000)]})

@@ -127,6 +127,30 @@ def test_inconsistent_rules_are_refused_with_the_engines_problems(
             genrsa_document() | {"jobs": [{"name": "GenRSA/2048", "command": "GenRSA"}]},
             "jobs[0] (GenRSA/2048): name: a name cannot contain '/'",
         ),
+        # a version is the JSON number 1, not something Python finds equal to it
+        (genrsa_document() | {"oto": True}, 'oto: this is not an OTO document of version 1'),
+        (genrsa_document() | {"oto": 1.0}, 'oto: this is not an OTO document of version 1'),
+        # a name given twice is refused like a flag given twice, in every kind
+        (
+            genrsa_document() | {"jobs": genrsa_document()["jobs"] * 2},
+            "jobs[1] (GenRSA-2048): the name is given twice (also at jobs[0])",
+        ),
+        (
+            {"oto": 1, "executables": [OPENSSL, OPENSSL | {"path": "/bin/other"}]},
+            "executables[1] (openssl): the name is given twice (also at executables[0])",
+        ),
+        (
+            genrsa_document() | {"commands": [{"name": "C", "executable_tag": TAG, "parameters": []}] * 2},
+            "commands[1] (C): the name is given twice (also at commands[0])",
+        ),
+        (
+            genrsa_document() | {"routines": [{"name": "R", "steps": [{"id": "a", "job": "GenRSA-2048"}]}] * 2},
+            "routines[1] (R): the name is given twice (also at routines[0])",
+        ),
+        (
+            genrsa_document() | {"schedules": [{"name": "S", "job": "GenRSA-2048", "every": "1h"}] * 2},
+            "schedules[1] (S): the name is given twice (also at schedules[0])",
+        ),
     ],
 )
 def test_bad_documents_are_refused_and_write_nothing(

@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from oto.domain.documents import ScheduleDoc
+from oto.domain.models import Schedule
 from oto.errors import AlreadyExists, InvalidInput, NotFound, OtoError
 from oto.services import documents, schedules
 from oto.services.database import Database
@@ -75,6 +77,20 @@ REFUSALS: list[tuple[dict[str, Any], type[OtoError], str]] = [
      "schedule 'other': the end (2030-01-01T00:00:00+00:00) is not after the start (2030-01-02T00:00:00+00:00)"),
     ({"start": "2030-01-01T01:00:00+01:00", "end": "2030-01-01T00:00:00Z"}, InvalidInput,
      "schedule 'other': the end (2030-01-01T00:00:00+00:00) is not after the start (2030-01-01T00:00:00+00:00)"),
+    # every time and duration within what datetime and Temporal hold
+    ({"start": "9999-12-31T23:00:00Z"}, InvalidInput,
+     "schedule 'other': start must be from 1970 to 2199, not 9999-12-31T23:00:00+00:00"),
+    ({"end": "0001-01-01T00:00:00+01:00"}, InvalidInput,
+     "schedule 'other': end must be from 1970 to 2199, not 0001-01-01T00:00:00+01:00"),
+    ({"cron": None, "every": "3000000d"}, InvalidInput,
+     "schedule 'other': every must be at most 36500d (100 years), not 3000000d"),
+    ({"cron": None, "every": "99999999999999d"}, InvalidInput,
+     "schedule 'other': every must be at most 36500d (100 years), not 99999999999999d"),
+    ({"cron": None, "every": "1" + "0" * 400 + "d"}, InvalidInput,
+     "schedule 'other': every: every can be at most 50 characters long, not 402"),
+    ({"jitter": "36501d"}, InvalidInput, "schedule 'other': jitter must be at most 36500d (100 years), not 36501d"),
+    ({"catchup_window": "99999999999d"}, InvalidInput,
+     "schedule 'other': catchup_window must be at most 36500d (100 years), not 99999999999d"),
     ({"job": "ghost"}, NotFound, "schedule 'other': no job 'ghost'"),
     ({"job": None, "routine": "ghost"}, NotFound, "schedule 'other': no routine 'ghost'"),
     ({"name": "nightly"}, AlreadyExists, "schedule 'nightly' already exists"),
@@ -103,6 +119,27 @@ def test_a_bad_schedule_in_a_document_says_where(catalog: Database) -> None:
         load(catalog, unknown)
     assert str(missing.value) == "schedules[0] (c): no job 'ghost'"
     assert snapshot(catalog) == before
+
+
+def test_an_import_of_an_endless_interval_is_refused_and_writes_nothing(catalog: Database) -> None:
+    before = snapshot(catalog)
+    bad = {"oto": 1, "schedules": [GOOD | {"name": "x", "cron": None, "every": "99999999999999d"}]}
+    with pytest.raises(InvalidInput) as raised:
+        load(catalog, bad)
+    assert str(raised.value) == "schedules[0] (x): every must be at most 36500d (100 years), not 99999999999999d"
+    assert snapshot(catalog) == before
+
+
+def test_a_record_stored_before_the_bounds_still_lists(catalog: Database) -> None:
+    """Fire times past year 9999 end the list instead of raising OverflowError on every page."""
+    with catalog.session() as db:
+        record = db.scalar(sa.select(Schedule).where(Schedule.name == "nightly"))
+        assert record is not None
+        record.cron, record.every, record.start = None, "3000000d", datetime(9999, 12, 31, 23, tzinfo=UTC)
+    with catalog.session() as db:
+        doc = schedules.get(db, "nightly")
+    assert schedules.next_fire_times(doc, 3) == []
+    assert schedules.fires_between(doc, datetime(2030, 1, 1, tzinfo=UTC), datetime(9999, 1, 1, tzinfo=UTC)) == []
 
 
 def test_a_changed_schedule_is_checked_again(catalog: Database) -> None:

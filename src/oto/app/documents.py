@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.orm import Session
 
 from oto.app.schedules import wrote_schedules
-from oto.errors import OtoError, Refused
+from oto.errors import InvalidInput, OtoError, Refused
 from oto.services import documents, secrets
 from oto.services.documents import ImportReport
+from oto.settings import get_settings
 
 if TYPE_CHECKING:
     from oto.app.application import App
@@ -44,6 +45,17 @@ class Documents:
     def loads(text: str, source: str = "document") -> Any:
         """Parse a document's text, or InvalidInput naming ``source`` and where it broke."""
         return documents.loads(text, source)
+
+    @staticmethod
+    def read(path: Path) -> Any:
+        """Read and parse a document file, at most OTO_MAX_IMPORT bytes of it (``/dev/zero`` ends too)."""
+        limit = get_settings().max_import
+        try:
+            with path.open("rb") as file:
+                data = file.read(limit + 1)
+        except OSError as error:
+            raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+        return documents.decode(data, str(path), limit)
 
     @staticmethod
     def dumps(document: dict[str, Any]) -> str:

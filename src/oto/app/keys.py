@@ -46,8 +46,18 @@ class ApiKeys:
         return self.database.call(apikeys.end_sessions, name)
 
     def authenticate(self, key: str) -> KeyInfo:
-        """The key's record if it is known and not revoked; Unauthorized otherwise."""
-        return self.database.call(apikeys.authenticate, key)
+        """The key's record if it is known and not revoked; Unauthorized otherwise.
+
+        The check only reads. When the key was last used is then written in a transaction of its
+        own that gives up at once when the database is busy (a long import holds SQLite's write
+        lock): a request never waits for it, and a missed write only leaves the time a little old.
+        """
+        info = self.database.call(apikeys.authenticate, key)
+        if apikeys.needs_touch(info):
+            touched = self.database.attempt(apikeys.touch, info)
+            if touched is not None:
+                return touched
+        return info
 
     def ensure_local_admin(self, path: Path | None = None) -> tuple[Path, LocalAdminState]:
         """The admin key file of ``oto dev`` (made the first time); returns its path and what happened

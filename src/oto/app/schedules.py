@@ -323,8 +323,9 @@ class Schedules:
         """
         try:
             report = await self.sync()
-        except OtoError as error:
-            return (f"the import stands, but Temporal did not get its schedules ({error.message}): "
+        except Exception as error:  # the import is committed: whatever fails now must not read as a refusal
+            reason = error.message if isinstance(error, OtoError) else f"{type(error).__name__}: {error}"
+            return (f"the import stands, but Temporal did not get its schedules ({reason}): "
                     "`oto schedule sync` will finish it")
         if report.failed:
             return (f"the import stands, but Temporal did not take schedule(s) {', '.join(sorted(report.failed))}: "

@@ -27,13 +27,14 @@ GROUPS: dict[str, tuple[str, str]] = {
     "run": ("oto.cli.runs", "The history of runs; show or cancel one."),
     "schedule": ("oto.cli.schedules", "Jobs and routines that run by themselves, on Temporal Schedules."),
     "apikey": ("oto.cli.apikeys", "Keys for the REST API (scopes: read, run, admin)."),
-    "secret": ("oto.cli.secrets", "The key that seals secret values at rest."),
+    "secret": ("oto.cli.secrets", "The key that seals secret values at rest (docs/secrets.md)."),
 }
 # Verbs of their own, by the module that registers them, with the first line of their help.
 VERBS: dict[str, tuple[str, str]] = {
     "init": ("oto.cli.documents", "Create or upgrade the database schema (runs the migrations)."),
     "import": ("oto.cli.documents", "Import OTO documents, all or nothing: on any error nothing is written."),
-    "export": ("oto.cli.documents", "Export everything as one OTO document (secret values masked)."),
+    "export": ("oto.cli.documents", "Export everything as one OTO document (secret values masked, references as "
+               "they are)."),
     "doctor": ("oto.cli.documents", "Check that everything a run needs is in place: the database, Temporal, "
                "workers, programs, the API."),
     "worker": ("oto.cli.processes", "Run a worker until interrupted: it runs the jobs of its task queues and "

@@ -29,13 +29,7 @@ def import_(
     json: JsonOption = False,
 ) -> None:
     """Import OTO documents, all or nothing: on any error nothing is written."""
-    loaded = []
-    for path in paths:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as error:
-            raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
-        loaded.append((path, Documents.loads(text, str(path))))
+    loaded = [(path, Documents.read(path)) for path in paths]
     imported = run(get_app().documents.import_many([(str(path), data) for path, data in loaded]))
     if imported.temporal is not None:
         warn(f"Warning: {imported.temporal}")

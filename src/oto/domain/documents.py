@@ -12,6 +12,14 @@ from oto.domain.valuetypes import STYLES, normalize_value_type
 
 DOCUMENT_VERSION = 1
 DELIVERIES = ("argv", "env", "file", "stdin")
+# The longest text each kind of name may hold: the columns' lengths (the same on every database;
+# SQLite would store longer ones silently, PostgreSQL refuses them). A schedule's name of 200 also
+# keeps its Temporal ids (``oto-schedule-NAME`` and its fires') far below Temporal's 1000.
+MAX_NAME = 200
+MAX_VERSION = 100
+MAX_FLAG = 500
+MAX_PATH = 4096
+MAX_DURATION_TEXT = 50
 
 
 def make_tag(name: str, version: str) -> str:
@@ -26,19 +34,29 @@ def _no_blank(value: str, what: str) -> str:
     return value
 
 
+def check_length(value: str, what: str, limit: int = MAX_NAME) -> str:
+    """Refuse a text longer than its column holds, with the limit."""
+    if len(value) > limit:
+        raise ValueError(f"{what} can be at most {limit} characters long, not {len(value)}")
+    return value
+
+
 def check_no_slash(value: str, what: str) -> str:
-    """Refuse a ``/`` in a name: names stand as one part of URL paths (``/api/v1/jobs/NAME``).
+    """Refuse a ``/`` in a name, and the names ``.`` and ``..``: names stand as one part of URL paths
+    (``/api/v1/jobs/NAME``).
 
     Encoding it as ``%2F`` does not help: the server decodes it before routing, so such a name
-    could be stored but never reached again by URL.
+    could be stored but never reached again by URL; clients and proxies resolve ``.`` and ``..``.
     """
     if "/" in value:
         raise ValueError(f"{what} cannot contain '/' (names go in URL paths, where '/' separates parts): {value!r}")
+    if value in (".", ".."):
+        raise ValueError(f"{what} cannot be {value!r} (names go in URL paths, where {value!r} means a folder)")
     return value
 
 
 def _url_name(value: str, what: str = "a name") -> str:
-    return check_no_slash(_no_blank(value, what), what)
+    return check_no_slash(check_length(_no_blank(value, what), what), what)
 
 
 class Item(BaseModel):
@@ -60,12 +78,19 @@ class ExecutableDoc(Item):
         value = _no_blank(value, "a name or version").strip()
         if " - " in value:
             raise ValueError("cannot contain ' - ' (it separates name and version in a tag)")
+        check_length(value, f"a {info.field_name}", MAX_NAME if info.field_name == "name" else MAX_VERSION)
         return check_no_slash(value, f"a {info.field_name}")
+
+    @field_validator("task_queue")
+    @classmethod
+    def _queue(cls, value: str) -> str:
+        return check_length(value, "a task queue")
 
     @field_validator("path")
     @classmethod
     def _absolute(cls, value: str) -> str:
         _no_blank(value, "the path")
+        check_length(value, "the path", MAX_PATH)
         if not PurePosixPath(value).is_absolute():
             raise ValueError(f"the path must be absolute, not {value!r}")
         return value
@@ -111,6 +136,7 @@ class ParameterDoc(Item):
     @classmethod
     def _flag(cls, value: str) -> str:
         _no_blank(value, "a flag")
+        check_length(value, "a flag", MAX_FLAG)
         if value != value.strip():
             raise ValueError(f"a flag cannot start or end with spaces: {value!r}")
         return value
@@ -126,6 +152,11 @@ class ParameterDoc(Item):
         if value not in STYLES:
             raise ValueError(f"unknown style {value!r} (known: {', '.join(STYLES)})")
         return value
+
+    @field_validator("scale")
+    @classmethod
+    def _scale(cls, value: str | None) -> str | None:
+        return value if value is None else check_length(value, "a scale")
 
     @field_validator("position")
     @classmethod
@@ -256,6 +287,17 @@ class ScheduleDoc(Item):
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
+
+    @field_validator("cron", "timezone")
+    @classmethod
+    def _short(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else check_length(value, f"the {info.field_name}", MAX_NAME // 2 if
+                                                        info.field_name == "timezone" else MAX_NAME)
+
+    @field_validator("every", "offset", "catchup_window", "jitter")
+    @classmethod
+    def _duration_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else check_length(value, str(info.field_name), MAX_DURATION_TEXT)
 
     @model_validator(mode="after")
     def _one_target_one_spec(self) -> ScheduleDoc:

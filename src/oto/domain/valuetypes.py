@@ -14,7 +14,11 @@ STYLES = ("separate", "equals", "attached", "positional")
 # How the seed catalogs spell some types.
 _ALIASES = {"": "bool", "string (time)": "duration", "str": "string", "integer": "int", "time": "duration"}
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h|d)$")
+# ASCII digits only: ``\d`` would take any Unicode digit, which the program may not read.
+_DURATION = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h|d)")
+_INT = re.compile(r"-?[0-9]+")
+_FLOAT = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_PORT = re.compile(r"[0-9]{1,5}")
 _DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
 
 
@@ -51,26 +55,29 @@ def normalize_value_type(name: str) -> str:
 
 
 def parse_duration(text: str) -> float:
-    """Seconds in a duration such as ``500ms``, ``30s``, ``2m``, ``1h``; ValueError otherwise."""
-    match = _DURATION.match(text.strip())
+    """Seconds in a duration such as ``500ms``, ``30s``, ``2m``, ``1h``; ValueError otherwise.
+
+    Exactly a number of ASCII digits and a unit: no spaces, no sign, no exponent, finite.
+    """
+    match = _DURATION.fullmatch(text)
     if not match:
         raise ValueError(f"{text!r} is not a duration (use a number and a unit: 500ms, 30s, 2m, 1h, 1d)")
-    return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    seconds = float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+    if not math.isfinite(seconds):
+        raise ValueError(f"{text!r} is too long a duration")
+    return seconds
 
 
 def _check_int(value: str) -> None:
-    try:
-        int(value, 10)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a whole number") from None
+    # fullmatch: ``$`` would let a trailing newline through
+    if not _INT.fullmatch(value):
+        raise ValueError(f"{value!r} is not a whole number")
 
 
 def _check_float(value: str) -> None:
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not a number") from None
-    if not math.isfinite(number):
+    if not _FLOAT.fullmatch(value):
+        raise ValueError(f"{value!r} is not a number")
+    if not math.isfinite(float(value)):
         raise ValueError(f"{value!r} is not a finite number")
 
 
@@ -82,7 +89,7 @@ def _check_ip(value: str) -> None:
 
 
 def _check_port(value: str) -> None:
-    if not value.isdigit() or not 1 <= int(value) <= 65535:
+    if not _PORT.fullmatch(value) or not 1 <= int(value) <= 65535:
         raise ValueError(f"{value!r} is not a port (a whole number from 1 to 65535)")
 
 

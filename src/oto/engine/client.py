@@ -16,7 +16,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from temporalio.client import Client, WorkflowFailureError
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -97,15 +97,21 @@ async def _in_db(database: Database | None, fn: Any, *args: Any, **kwargs: Any) 
     return await asyncio.to_thread(work)
 
 
+# Refusals of Temporal's that hold whenever the same request is sent (a payload over its limits).
+_FOR_GOOD = (RPCStatusCode.INVALID_ARGUMENT, RPCStatusCode.FAILED_PRECONDITION, RPCStatusCode.OUT_OF_RANGE)
+
+
 async def _start(client: Client, database: Database | None, run_id: str, workflow: str,
                  arg: JobInput | RoutinePlan, queue: str, summary: str) -> None:
     try:
         await client.start_workflow(workflow, arg, id=run_id, task_queue=queue, static_summary=summary,
                                     request_eager_start=True)
     except RPCError as error:
-        # no workflow will ever close this record
+        # no workflow will ever close this record (nor its steps: close_orphan closes them too)
         await _in_db(database, runs.close_orphan, run_id, RunStatus.FAILED,
                      f"Temporal refused its workflow: {error.message}")
+        if error.status in _FOR_GOOD:  # asking again cannot help: not a 503 with Retry-After
+            raise InvalidInput(f"Temporal refused to start run {run_id}: {error.message}") from None
         raise Unavailable(f"Temporal refused to start run {run_id}: {error.message}") from None
 
 
@@ -170,13 +176,22 @@ async def cancel(run_id: str, *, client: Client | None = None, database: Databas
     if status in runs.FINAL:
         raise InvalidInput(f"run {run_id!r} already ended ({status}); only queued or running runs can be cancelled")
     client = client or await connect()
+    handle = client.get_workflow_handle(run_id)
     try:
-        await client.get_workflow_handle(run_id).cancel()
+        await handle.cancel()
+        described = await handle.describe()
     except RPCError as error:
         if error.status != RPCStatusCode.NOT_FOUND:
             raise Unavailable(f"Temporal did not cancel run {run_id}: {error.message}") from None
         # no workflow will ever run it, nor close its record
         await _in_db(database, runs.close_orphan, run_id, RunStatus.CANCELLED, "cancelled; its workflow was not found")
+        return
+    if described.status is not None and described.status != WorkflowExecutionStatus.RUNNING:
+        # Its workflow ended (terminated by hand, timed out) without closing the record, and takes no
+        # cancellation: nothing else would ever close it. A workflow that ended normally closed the
+        # record first, and close_orphan leaves a final record alone.
+        await _in_db(database, runs.close_orphan, run_id, RunStatus.CANCELLED,
+                     f"cancelled; its workflow had already ended ({described.status.name.lower()})")
 
 
 WORKFLOW_APPEARS_WITHIN = 10.0

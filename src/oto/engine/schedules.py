@@ -316,6 +316,9 @@ async def sync(client: Client, database: Database, *, prune: bool = False) -> Sy
             report.updated.append(doc.name)
         except OtoError as error:
             report.failed[doc.name] = error.message
+        except Exception as error:  # a record OTO cannot build (stored before today's checks): the rest go on
+            log.warning("schedule %r cannot be written to Temporal: %r", doc.name, error)
+            report.failed[doc.name] = f"OTO cannot build it ({type(error).__name__}: {error}); fix or delete it"
     known = {schedule_id(d.name) for d in docs}
     for sid in await _server_ids(client):
         if sid in known:

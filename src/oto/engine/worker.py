@@ -23,6 +23,7 @@ from oto.engine import containment
 from oto.engine.activities import Activities
 from oto.engine.client import connect
 from oto.engine.contracts import HEARTBEAT_EVERY
+from oto.engine.reconcile import reconcile_forever
 from oto.engine.schedules import sync_on_start
 from oto.engine.workflows import JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow
 from oto.services.database import Database, get_database
@@ -75,7 +76,16 @@ async def serving(client: Client, task_queues: Iterable[str], database: Database
         workers = [await stack.enter_async_context(own)]
         workers += [await stack.enter_async_context(build(client, queue, activities))
                     for queue in dict.fromkeys(task_queues)]
+        # runs recorded whose workflow never started: closed at start, then every minute
+        reconciler = asyncio.create_task(reconcile_forever(client, activities.database))
+        stack.push_async_callback(_stop, reconciler)
         yield workers
+
+
+async def _stop(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def run_worker(task_queues: Iterable[str], *, database: Database | None = None,

@@ -11,12 +11,12 @@ import hashlib
 import hmac
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from oto.domain.documents import check_no_slash
@@ -179,7 +179,11 @@ def _parse(key: str) -> str | None:
 
 
 def authenticate(db: Session, key: str) -> KeyInfo:
-    """The key's record if it is known and not revoked; Unauthorized otherwise."""
+    """The key's record if it is known and not revoked; Unauthorized otherwise.
+
+    It only reads: on SQLite a write would wait for the write lock, behind a long import. When
+    the key was last used is written apart, by ``touch``, best-effort.
+    """
     prefix = _parse(key)
     if prefix is None:
         raise Unauthorized("the API key is malformed (keys look like oto_xxxxxxxx_...)")
@@ -188,12 +192,24 @@ def authenticate(db: Session, key: str) -> KeyInfo:
         if hmac.compare_digest(record.key_hash, wanted):
             if record.revoked_at is not None:
                 raise Unauthorized(f"the API key {record.name!r} was revoked")
-            now = _now()
-            if record.last_used_at is None or now - record.last_used_at > _TOUCH_EVERY:
-                record.last_used_at = now
-                db.flush()
             return _info(record)
     raise Unauthorized("unknown API key")
+
+
+def needs_touch(info: KeyInfo, at: datetime | None = None) -> bool:
+    """Whether ``last_used_at`` is old enough to be worth a write (once a minute at most)."""
+    last = info.last_used_at
+    if last is not None and last.tzinfo is None:
+        last = last.replace(tzinfo=UTC)
+    return last is None or (at or _now()) - last > _TOUCH_EVERY
+
+
+def touch(db: Session, info: KeyInfo, at: datetime | None = None) -> KeyInfo:
+    """Record that a key was used now; the key as it then is."""
+    at = at or _now()
+    db.execute(update(ApiKey).where(ApiKey.name == info.name, ApiKey.prefix == info.prefix)
+               .values(last_used_at=at).execution_options(synchronize_session=False))
+    return replace(info, last_used_at=at)
 
 
 def allows(granted: str, needed: str) -> bool:
@@ -233,6 +249,7 @@ def ensure_local_admin_key(database: Database, path: Path | None = None) -> tupl
         with database.session() as db:
             try:
                 info = authenticate(db, path.read_text(encoding="utf-8").strip())
+                touch(db, info)
             except Unauthorized:
                 info = None
         if info is not None and info.scope == "admin":

@@ -127,6 +127,7 @@ def add(db: Session, data: CommandDoc | dict[str, Any]) -> CommandDoc:
 
 def update(db: Session, name: str, changes: dict[str, Any]) -> CommandDoc:
     current = lookups.command(db, name)
+    lookups.claim(db, current, f"command {name!r}")
     doc = parse(to_doc(current).model_dump() | changes | {"name": name})
     save(db, doc, "command", replace=True)
     return get(db, name)
@@ -164,6 +165,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     from oto.services import jobs
 
     cmd = lookups.command(db, name)
+    lookups.claim(db, cmd, f"command {name!r}")
     users = _job_names(db, cmd)
     if not cascade:
         lookups.refuse_if_used(f"command {name!r}", {"job": users})

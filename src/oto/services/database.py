@@ -15,14 +15,18 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy.pool import NullPool
 
 from oto.domain.migrations import HEAD
-from oto.errors import SchemaOutdated, Unavailable
+from oto.errors import InUse, NotFound, OtoError, SchemaOutdated, Unavailable
 from oto.settings import get_settings
 
 P = ParamSpec("P")
+# How long a best-effort write (``Database.attempt``) waits for a lock before it gives up.
+BRIEF_WAIT = 0.1
 T = TypeVar("T")
 MIGRATIONS = Path(__file__).resolve().parent.parent / "domain" / "migrations"
 # When PostgreSQL counts as away: 5 s to connect, 15 s for a sent packet to be acknowledged, and
@@ -32,19 +36,39 @@ POSTGRES_TIMEOUTS = {"connect_timeout": 5, "tcp_user_timeout": 15_000, "keepaliv
                      "keepalives_interval": 2, "keepalives_count": 3}
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any, busy_ms: int = 30_000) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
-def make_engine(url: str, **options: Any) -> Engine:
+def lost_race(error: BaseException) -> OtoError | None:
+    """What to tell a writer that lost a race with another request, or None for any other error.
+
+    A row changed or deleted under an update (StaleDataError) is gone; a foreign key that fails is
+    either a new row naming something just deleted, or a delete of something just given a user.
+    A unique key that fails stays an IntegrityError (the API answers 409 "created at the same time").
+    """
+    if isinstance(error, StaleDataError):
+        return NotFound("it was deleted at the same time by another request; read it again")
+    if isinstance(error, IntegrityError):
+        text = str(error.orig)
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        if "still referenced" in text:
+            return InUse("something started using it at the same time (another request); read it again")
+        if code == "23503" or "FOREIGN KEY constraint failed" in text:
+            return NotFound("something it names was deleted at the same time by another request; read it again")
+    return None
+
+
+def make_engine(url: str, *, busy_ms: int = 30_000, **options: Any) -> Engine:
+    """An engine for ``url``; on SQLite, a writer waits ``busy_ms`` for the lock before it fails."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
+        if path and path != ":memory:" and "poolclass" not in options:
             Path(path).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             # Readable by OTO's user only: it holds the catalog and run history (SQLite gives its
             # -wal and -shm files the database file's mode).
@@ -53,8 +77,8 @@ def make_engine(url: str, **options: Any) -> Engine:
             # per concurrent request rather than closing the overflow after every burst.
             options.setdefault("pool_size", 20)
             options.setdefault("max_overflow", 20)
-        engine = create_engine(url, connect_args={"timeout": 30}, **options)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": busy_ms / 1000}, **options)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, busy_ms=busy_ms))
         return engine
     # A database that is away must be an error within seconds, not a request that hangs: libpq's
     # defaults wait on a silent network for minutes. The URL's own query settings win.
@@ -78,6 +102,7 @@ class Database:
         self.engine = make_engine(url, **engine_options)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._checked = False
+        self._brief: Engine | None = None
 
     def upgrade(self) -> None:
         """Create or upgrade the schema to the newest migration (``oto init``)."""
@@ -127,8 +152,11 @@ class Database:
             try:
                 yield session
                 session.commit()
-            except BaseException:
+            except BaseException as error:
                 session.rollback()
+                race = lost_race(error)
+                if race is not None:
+                    raise race from None
                 raise
 
     def call(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
@@ -159,6 +187,35 @@ class Database:
             raise
         await asyncio.to_thread(manager.__exit__, None, None, None)
 
+    def attempt(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T | None:
+        """``call`` for a best-effort write: gives up after BRIEF_WAIT seconds waiting for a lock,
+        and returns None then, instead of waiting (SQLite's 30 s busy timeout) for a long writer.
+
+        On SQLite it writes through connections of their own, opened with the short timeout (the
+        pool's keep their patience); on PostgreSQL a ``lock_timeout`` bounds its one transaction.
+        """
+        self.check_schema()
+        wait = round(BRIEF_WAIT * 1000)
+        sqlite = self.engine.dialect.name == "sqlite"
+        engine = self._brief_engine() if sqlite else self.engine
+        try:
+            with engine.connect() as connection:
+                if not sqlite:
+                    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{wait}ms'")
+                # a savepoint in the connection's transaction: the session's commit leaves it to ours
+                with Session(bind=connection, join_transaction_mode="create_savepoint") as db:
+                    result = fn(db, *args, **kwargs)
+                    db.commit()
+                connection.commit()
+                return result
+        except OperationalError:
+            return None
+
+    def _brief_engine(self) -> Engine:
+        if self._brief is None:
+            self._brief = make_engine(self.url, poolclass=NullPool, busy_ms=round(BRIEF_WAIT * 1000))
+        return self._brief
+
     def dry_run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn``'s answer, or its refusal, with everything it wrote rolled back."""
         self.check_schema()
@@ -176,6 +233,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._brief is not None:
+            self._brief.dispose()
 
 
 @cache

@@ -62,7 +62,9 @@ def normalize(data: Any) -> dict[str, Any]:
         return {"oto": DOCUMENT_VERSION, "parameters": data}
     if not isinstance(data, dict):
         raise InvalidInput("an OTO document is a JSON object (or a list of parameters)")
-    if data.get("oto") != DOCUMENT_VERSION:
+    version = data.get("oto")
+    # type(): True == 1 and 1.0 == 1 in Python, but neither is the version number JSON says
+    if type(version) is not int or version != DOCUMENT_VERSION:
         raise InvalidInput(f'oto: this is not an OTO document of version {DOCUMENT_VERSION} (expected "oto": 1)')
     unknown = sorted(set(data) - {"oto", *KINDS})
     if unknown:
@@ -70,17 +72,26 @@ def normalize(data: Any) -> dict[str, Any]:
     return data
 
 
+def _once(seen: dict[str, str], name: str, label: str, where: str) -> None:
+    """Refuse a name given twice in one document: the second would silently replace the first."""
+    if name in seen:
+        raise InvalidInput(f"{label}: the name is given twice (also at {seen[name]})")
+    seen[name] = where
+
+
 def import_document(db: Session, data: Any) -> ImportReport:
     """Apply a whole document in the caller's transaction; any error leaves the database as it was."""
     doc = normalize(data)
     report = ImportReport()
 
+    seen_tags: dict[str, str] = {}
     for i, item in enumerate(_items(doc, "executables")):
         where = f"executables[{i}]{_label(item, 'name')}"
         try:
             exe_doc = ExecutableDoc.model_validate(item)
         except ValidationError as error:
             raise InvalidInput(f"{where}: {describe(error)}") from None
+        _once(seen_tags, exe_doc.tag, where, f"executables[{i}]")
         current = db.scalar(select(Executable).where(Executable.tag == exe_doc.tag))
         if current is None:
             executables.add(db, exe_doc)
@@ -124,9 +135,11 @@ def import_document(db: Session, data: Any) -> ImportReport:
         ("schedules", schedules.parse, schedules.save, ("name",)),
     ]
     for kind, parse, save, keys in savers:
+        seen: dict[str, str] = {}
         for i, item in enumerate(_items(doc, kind)):
             where = f"{kind}[{i}]"
             parsed = parse(item, f"{where}{_label(item, *keys)}")
+            _once(seen, parsed.name, f"{where} ({parsed.name})", where)
             try:
                 outcome = save(db, parsed, where, replace=True)
             except OtoError as error:
@@ -170,3 +183,17 @@ def loads(text: str, source: str = "document") -> Any:
         raise InvalidInput(
             f"{source}: not valid JSON ({error.msg} at line {error.lineno}, column {error.colno})"
         ) from None
+    except RecursionError:
+        raise InvalidInput(f"{source}: nested too deeply to be an OTO document") from None
+
+
+def decode(data: bytes, source: str, limit: int) -> Any:
+    """A document from the bytes of a file read up to ``limit`` + 1 bytes: refused past ``limit``,
+    when it is not UTF-8, or not JSON."""
+    if len(data) > limit:
+        raise InvalidInput(f"{source}: larger than {limit} bytes, the most OTO_MAX_IMPORT lets an import read")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidInput(f"{source}: not UTF-8 text (byte {error.start} cannot be read)") from None
+    return loads(text, source)

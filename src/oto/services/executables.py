@@ -68,6 +68,7 @@ def list_all(db: Session) -> list[ExecutableDoc]:
 def update(db: Session, tag: str, changes: dict[str, Any]) -> ExecutableDoc:
     """Change path, description, task queue or end of options; name and version make the tag and stay fixed."""
     exe = lookups.executable(db, tag)
+    lookups.claim(db, exe, f"executable {tag!r}")
     fixed = {"name", "version"} & {k for k, v in changes.items() if v != getattr(exe, k)}
     if fixed:
         raise invalid("executable", f"{' and '.join(sorted(fixed))} cannot change (they form the tag)")
@@ -113,6 +114,7 @@ def delete(db: Session, tag: str, *, cascade: bool = False) -> None:
     from oto.services import commands
 
     exe = lookups.executable(db, tag)
+    lookups.claim(db, exe, f"executable {tag!r}")
     users = _command_names(db, exe)
     if not cascade:
         lookups.refuse_if_used(f"executable {tag!r}", {"command": users})

@@ -306,6 +306,7 @@ def add(db: Session, data: JobDoc | dict[str, Any]) -> JobDoc:
 
 def update(db: Session, name: str, changes: dict[str, Any]) -> JobDoc:
     current = lookups.job(db, name)
+    lookups.claim(db, current, f"job {name!r}")
     doc = parse(to_doc(current, mask_secrets=False).model_dump() | changes | {"name": name})
     save(db, doc, "job", replace=True)
     return get(db, name)
@@ -354,6 +355,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     deletes both.
     """
     job = lookups.job(db, name)
+    lookups.claim(db, job, f"job {name!r}")
     routines, schedules = users(db, job)
     if not cascade:
         lookups.refuse_if_used(f"job {name!r}", {"routine": routines, "schedule": schedules})

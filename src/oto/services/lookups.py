@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import Any
+
+from sqlalchemy import Table, select, update
 from sqlalchemy.orm import Session
 
 from oto.domain.models import Command, Executable, Job, Parameter, Routine, Schedule
@@ -10,6 +12,27 @@ from oto.errors import InUse, NotFound
 
 # How to delete what uses something too, in the words of both the CLI and the API.
 CASCADE = "delete with cascade (--cascade; in the API ?cascade=true)"
+
+
+def claim(db: Session, record: Any, what: str) -> None:
+    """Hold ``record`` for this transaction before changing or deleting it; NotFound when another
+    request deleted it since it was read.
+
+    An UPDATE that changes nothing takes the row's lock (PostgreSQL) or the database's write lock
+    (SQLite) and sees the latest commit: of two deletes of one item, exactly one goes on, and a
+    change racing a delete is told the truth instead of failing in the flush.
+    """
+    connection = db.connection()
+    raw = connection.connection.dbapi_connection
+    if connection.dialect.name == "sqlite" and raw is not None and not getattr(raw, "in_transaction", True):
+        # Take the write lock first (waiting as long as the busy timeout says): the deferred
+        # transaction the UPDATE would open reads first, and fails at once with "database is
+        # locked" when another writer commits before it gets the lock.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    table: Table = record.__table__
+    found = db.execute(update(table).where(table.c.id == record.id).values(id=table.c.id))
+    if getattr(found, "rowcount", 1) != 1:
+        raise NotFound(f"{what} was deleted at the same time by another request")
 
 
 def executable(db: Session, tag: str) -> Executable:

@@ -172,6 +172,7 @@ def list_all(db: Session, tag: str) -> list[ParameterDoc]:
 
 def update(db: Session, tag: str, flag: str, changes: dict[str, Any]) -> ParameterDoc:
     current = lookups.parameter(db, tag, flag)
+    lookups.claim(db, current, f"{flag} of {tag}")
     was_secret = current.secret
     merged = to_doc(current, tag).model_dump() | changes | {"executable_tag": tag, "flag": flag}
     doc = parse(merged, f"parameter {flag} of {tag}")
@@ -258,6 +259,7 @@ def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
     from oto.services import commands as command_service
 
     param = lookups.parameter(db, tag, flag)
+    lookups.claim(db, param, f"{flag} of {tag}")
     used_by, named_by = users(db, param)
     if not cascade:
         _refuse_if_used(tag, flag, used_by, named_by)

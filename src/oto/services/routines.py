@@ -14,6 +14,18 @@ from oto.errors import AlreadyExists, InvalidInput
 from oto.services import lookups
 from oto.services.validation import invalid
 
+# A routine run's plan (oto.domain.runs.RoutinePlan) travels whole to Temporal, as the routine
+# workflow's input and again at each continue-as-new. Temporal refuses a payload over 2 MB and
+# warns past 512 KB: a plan is kept under that warning, with room for its progress.
+MAX_PLAN_BYTES = 512 * 1024
+# What each step adds to a plan besides its id: its run's progress, queue index, timeout, commas.
+_STEP_OVERHEAD = 48
+
+
+def plan_bytes(doc: RoutineDoc) -> int:
+    """About how large a run's plan of this routine is, in bytes of JSON."""
+    return sum(len(s.id.encode()) + _STEP_OVERHEAD + 8 * len(s.after) for s in doc.steps)
+
 
 def find_cycle(steps: list[StepDoc]) -> list[str] | None:
     """One cycle of the ``after`` graph as ``[a, b, ..., a]`` (a runs after b ...), or None for a DAG."""
@@ -87,6 +99,13 @@ def save(db: Session, doc: RoutineDoc, where: str, *, replace: bool) -> str:
     names = {s.job for s in doc.steps}
     jobs = {j.name: j for j in db.scalars(select(Job).where(Job.name.in_(names)))}
     validate_steps(doc, set(jobs), where)
+    size = plan_bytes(doc)
+    if size > MAX_PLAN_BYTES:
+        raise InvalidInput(
+            f"{where}: its {len(doc.steps)} steps would make a run's plan of about {size // 1024} KiB, more than "
+            f"the {MAX_PLAN_BYTES // 1024} KiB Temporal takes safely: use fewer steps, fewer 'after' links or "
+            "shorter step ids"
+        )
     current = db.scalar(select(Routine).where(Routine.name == doc.name))
     if current is not None and not replace:
         raise AlreadyExists(f"{'' if where == 'routine' else where + ': '}routine {doc.name!r} already exists")
@@ -113,6 +132,7 @@ def add(db: Session, data: RoutineDoc | dict[str, Any]) -> RoutineDoc:
 
 def update(db: Session, name: str, changes: dict[str, Any]) -> RoutineDoc:
     current = lookups.routine(db, name)
+    lookups.claim(db, current, f"routine {name!r}")
     doc = parse(to_doc(current).model_dump() | changes | {"name": name})
     save(db, doc, "routine", replace=True)
     return get(db, name)
@@ -144,6 +164,7 @@ def delete(db: Session, name: str, *, cascade: bool = False) -> None:
     """Delete a routine; its schedules go too only with cascade (in the database only: see
     ``oto.engine.schedules.delete_with_schedules``)."""
     routine = lookups.routine(db, name)
+    lookups.claim(db, routine, f"routine {name!r}")
     schedules = _schedules_of(db, routine)
     if not cascade:
         lookups.refuse_if_used(f"routine {name!r}", {"schedule": [s.name for s in schedules]})

@@ -35,6 +35,12 @@ OVERLAP_POLICIES = ("skip", "buffer_one", "allow_all", "cancel_other")
 # Temporal raises a shorter catch-up window to this without saying so.
 MIN_CATCHUP_WINDOW = 10.0
 MIN_EVERY = 1.0
+# The longest duration a schedule may hold, and the times its start and end may name: far enough
+# for any real schedule, near enough that every fire time OTO computes (start + every + offset)
+# stays within what datetime, Temporal's Go durations (about 292 years) and its timestamps hold.
+MAX_SCHEDULE_DURATION = 100 * 365 * 86400.0
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 TRIGGER_PREFIX = "schedule:"
 # How many recent runs of a schedule a retried fire looks through for the run it already made.
 RETRY_LOOKBACK = 100
@@ -122,8 +128,21 @@ def normalized(doc: ScheduleDoc) -> ScheduleDoc:
     return doc.model_copy(update={"start": start, "end": end})
 
 
+def check_times(doc: ScheduleDoc, where: str) -> None:
+    """Refuse a start or an end outside 1970-2199 (comparing aware times never overflows; converting may)."""
+    label = _label(where, doc.name)
+    for key in ("start", "end"):
+        at: datetime | None = getattr(doc, key)
+        if at is None:
+            continue
+        aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        if not EARLIEST <= aware < LATEST:
+            raise InvalidInput(f"{label}: {key} must be from 1970 to 2199, not {at.isoformat()}")
+
+
 def check_spec(doc: ScheduleDoc, where: str) -> None:
     """Refuse a schedule spec Temporal would reject or misread, with the reason."""
+    check_times(doc, where)
     label = _label(where, doc.name)
     if doc.cron is not None:
         problem = check_cron(doc.cron)
@@ -142,6 +161,8 @@ def check_spec(doc: ScheduleDoc, where: str) -> None:
             seconds[key] = parse_duration(text)
         except ValueError as error:
             raise InvalidInput(f"{label}: {key} {error}") from None
+        if seconds[key] > MAX_SCHEDULE_DURATION:
+            raise InvalidInput(f"{label}: {key} must be at most 36500d (100 years), not {text}")
     if "every" in seconds and seconds["every"] < MIN_EVERY:
         raise InvalidInput(f"{label}: every must be at least 1s, not {doc.every}")
     if "offset" in seconds:
@@ -192,6 +213,7 @@ def parse(data: ScheduleDoc | dict[str, Any], where: str = "schedule") -> Schedu
 
 def save(db: Session, doc: ScheduleDoc, where: str, *, replace: bool) -> str:
     """Write a schedule (flushed, not committed); refused with nothing written when anything is wrong."""
+    check_times(doc, where)
     doc = normalized(doc)
     check_spec(doc, where)
     label = _label(where, doc.name)
@@ -248,7 +270,9 @@ def names(db: Session) -> list[str]:
 
 def update(db: Session, name: str, changes: dict[str, Any]) -> ScheduleDoc:
     """Apply ``changes`` to a schedule; naming a job drops its routine and vice versa."""
-    current = to_doc(lookups.schedule(db, name)).model_dump()
+    record = lookups.schedule(db, name)
+    lookups.claim(db, record, f"schedule {name!r}")
+    current = to_doc(record).model_dump()
     if changes.get("job") is not None:
         current["routine"] = None
     if changes.get("routine") is not None:
@@ -264,13 +288,16 @@ def update(db: Session, name: str, changes: dict[str, Any]) -> ScheduleDoc:
 
 def set_paused(db: Session, name: str, paused: bool, note: str = "") -> ScheduleDoc:
     record = lookups.schedule(db, name)
+    lookups.claim(db, record, f"schedule {name!r}")
     record.paused, record.note = paused, note
     db.flush()
     return to_doc(record)
 
 
 def delete(db: Session, name: str) -> None:
-    db.delete(lookups.schedule(db, name))
+    record = lookups.schedule(db, name)
+    lookups.claim(db, record, f"schedule {name!r}")
+    db.delete(record)
     db.flush()
 
 
@@ -323,10 +350,13 @@ def next_fire_times(doc: ScheduleDoc, count: int = 5, after: datetime | None = N
         after = start - timedelta(microseconds=1)
     times = _cron_times(doc, after) if doc.cron is not None else _interval_times(doc, after)
     found: list[datetime] = []
-    for at in times:
-        if len(found) >= count or (end is not None and at > end):
-            break
-        found.append(at)
+    try:
+        for at in times:
+            if len(found) >= count or (end is not None and at > end):
+                break
+            found.append(at)
+    except (OverflowError, ValueError):  # past year 9999: a record older than the bounds above
+        pass
     return found
 
 
@@ -335,16 +365,23 @@ def fires_between(doc: ScheduleDoc, start: datetime, end: datetime, limit: int =
     first, last = _utc(start) or start, _utc(end) or end
     own_start, own_end = _utc(doc.start), _utc(doc.end)
     found: list[datetime] = []
-    for at in _cron_times(doc, first) if doc.cron is not None else _interval_times(doc, first):
-        if at > last or len(found) >= limit:
-            break
-        if (own_start is None or at >= own_start) and (own_end is None or at <= own_end):
-            found.append(at)
+    try:
+        for at in _cron_times(doc, first) if doc.cron is not None else _interval_times(doc, first):
+            if at > last or len(found) >= limit:
+                break
+            if (own_start is None or at >= own_start) and (own_end is None or at <= own_end):
+                found.append(at)
+    except (OverflowError, ValueError):  # past year 9999
+        pass
     return found
 
 
 def check_backfill(doc: ScheduleDoc, start: datetime, end: datetime) -> tuple[datetime, datetime]:
     """A backfill range in UTC; refused when it is empty or backwards."""
+    for at in (start, end):
+        if not EARLIEST <= (at if at.tzinfo is not None else at.replace(tzinfo=UTC)) < LATEST:
+            raise InvalidInput(f"schedule {doc.name!r}: a backfill's times must be from 1970 to 2199, not "
+                               f"{at.isoformat()}")
     first, last = _utc(start), _utc(end)
     assert first is not None and last is not None
     if last <= first:
