@@ -180,3 +180,48 @@ async def test_without_temporal_a_run_button_says_so(engine: Engine) -> None:
 @pytest.fixture(autouse=True)
 def _quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTO_KILL_GRACE", "1")
+
+
+async def test_a_schedule_has_a_page_with_temporal_s_view_its_runs_and_an_edit_form(
+    engine: Engine, temporal: DevServer,
+) -> None:
+    engine.sh("hello", "echo hello")
+    name = f"paged-{engine.queue}"
+    async with logged_in(engine, temporal, "admin", "boss") as (client, csrf):
+        try:
+            await engine.app.schedules.add({"name": name, "job": "hello", "cron": "0 3 * * *"})
+            triggered = await client.post(f"/schedules/{name}/trigger", data={"csrf": csrf})
+            assert triggered.status_code == 303
+            page = (await client.get(f"/schedules/{name}")).text
+            assert f"Schedule {name}" in page and "in step" in page and "Fires taken" in page
+            assert len(re.findall(r'<dd><time datetime="', page)) == 1  # the next fires, from the spec
+            assert "/runs/run-" in page  # the fire's run, in the recent runs
+            changed = await client.post(f"/schedules/{name}/edit", data={
+                "csrf": csrf, "cron": "", "every": "2h", "timezone": "UTC", "overlap": "buffer_one", "note": "x"})
+            assert changed.status_code == 303, changed.text
+            described = await on_temporal(engine, name)
+            assert described is not None and described.schedule.spec.intervals[0].every.total_seconds() == 7200
+            assert "every 2h" in (await client.get(f"/schedules/{name}")).text
+            bad = await client.post(f"/schedules/{name}/edit", data={
+                "csrf": csrf, "cron": "61 * * * *", "every": "", "timezone": "UTC", "overlap": "skip", "note": ""})
+            assert bad.status_code == 422 and "the minute field has 61" in bad.text
+            paused = await client.post(f"/schedules/{name}/pause", data={"csrf": csrf, "back": "page"})
+            assert paused.headers["location"] == f"/schedules/{name}"
+        finally:
+            await forget(engine, name)
+
+
+async def test_a_schedule_page_says_when_temporal_is_slow(engine: Engine) -> None:
+    engine.sh("hello", "echo hello")
+
+    async def slow() -> object:
+        await asyncio.sleep(30)
+        raise AssertionError("never reached")
+
+    engine.load({"schedules": [{"name": "held", "job": "hello", "every": "1h"}]})  # in the database only
+    app = create_app(engine.database, temporal=slow, temporal_probe=temporal_up)  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://dash") as client:
+        await client.post("/login", data={"key": make_key(engine.database)}, follow_redirects=True)
+        page = await client.get("/schedules/held")
+        assert page.status_code == 200
+        assert "Temporal did not answer within 3 s" in page.text and "every 1h" in page.text

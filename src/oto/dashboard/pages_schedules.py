@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from oto.app.schedules import OVERLAP_POLICIES, Schedules, trigger_of
 from oto.dashboard.web import (
+    Viewer,
     ViewerDep,
     app_of,
     in_thread,
@@ -44,6 +46,53 @@ def schedule_list(request: Request, viewer: ViewerDep) -> Response:
     return render(request, "schedules.html", viewer, message="", given={}, **_context(request))
 
 
+# How long a page waits for Temporal's view of a schedule before it shows the rest without it.
+TEMPORAL_WITHIN = 3.0
+
+
+async def _schedule_page(request: Request, name: str, viewer: Viewer, *, message: str = "",
+                         status_code: int = 200) -> Response:
+    app = app_of(request)
+    try:
+        shown = await asyncio.wait_for(app.schedules.describe(name, count=10), TEMPORAL_WITHIN)
+    except TimeoutError:
+        doc = await in_thread(app.schedules.get, name)
+        shown = {"schedule": doc.model_dump(mode="json"), "trigger": trigger_of(name),
+                 "next": [t.isoformat() for t in Schedules.next_fires(doc, 10)],
+                 "recent_runs": await in_thread(app.schedules.recent_runs, name, 10),
+                 "server": {"state": "slow", "error": f"Temporal did not answer within {TEMPORAL_WITHIN:.0f} s, "
+                            "so its view of this schedule (fires taken, skipped, missed) is not shown; the rest "
+                            "comes from OTO's database. Reload in a moment."}}
+    doc = await in_thread(app.schedules.get, name)
+    return render(request, "schedule.html", viewer, status_code=status_code, s=doc, message=message,
+                  next=[] if doc.paused else shown["next"], server=shown["server"], runs=shown["recent_runs"],
+                  trigger=shown["trigger"], overlaps=OVERLAP_POLICIES)
+
+
+@router.get("/schedules/{name}")
+async def schedule_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
+    """One schedule: its next fires, what Temporal did with the last ones, its runs, and a form to change it."""
+    return await _schedule_page(request, name, viewer)
+
+
+@router.post("/schedules/{name}/edit")
+async def schedule_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
+    app = app_of(request)
+    form = await posted(request, viewer, "admin")
+    changes: dict[str, Any] = {"timezone": form.get("timezone").strip() or "UTC",
+                               "overlap": form.get("overlap") or "skip", "note": form.get("note")}
+    cron, every = form.get("cron").strip(), form.get("every").strip()
+    if cron:
+        changes["cron"] = cron
+    if every:
+        changes["every"] = every
+    try:
+        await app.schedules.update(name, changes)
+    except OtoError as error:
+        return await _schedule_page(request, name, viewer, message=error.message, status_code=error.http_status)
+    return redirect(f"/schedules/{url_part(name)}")
+
+
 def _doc(given: dict[str, str]) -> dict[str, Any]:
     kind, _, target = given["target"].partition(":")
     data: dict[str, Any] = {"name": given["name"].strip(), "timezone": given["timezone"].strip() or "UTC",
@@ -74,15 +123,15 @@ async def schedule_pause(request: Request, name: str, viewer: ViewerDep) -> Resp
     app = app_of(request)
     form = await posted(request, viewer, "admin")
     await app.schedules.pause(name, form.get("note"))
-    return redirect("/schedules")
+    return redirect(f"/schedules/{url_part(name)}" if form.get("back") == "page" else "/schedules")
 
 
 @router.post("/schedules/{name}/resume")
 async def schedule_resume(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
-    await posted(request, viewer, "admin")
+    form = await posted(request, viewer, "admin")
     await app.schedules.resume(name)
-    return redirect("/schedules")
+    return redirect(f"/schedules/{url_part(name)}" if form.get("back") == "page" else "/schedules")
 
 
 @router.post("/schedules/{name}/trigger")
