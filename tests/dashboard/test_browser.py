@@ -104,7 +104,7 @@ async def walk(page: Page, key: str, tmp_path: Path) -> None:
     await page.get_by_label("Catalog file").set_input_files(str(catalog(tmp_path)))
     await page.get_by_label("Only the programs and their parameters").check()
     await page.get_by_role("button", name="Import").click()
-    await expect(page.get_by_role("status")).to_contain_text("Imported: 39 created")
+    await expect(page.get_by_role("status")).to_contain_text("Imported: 42 created")
     await shot(page, "import")
 
     # 3. Its rules, drawn.

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from oto.engine.process import stream_files
 from oto.services import secrets
 from tests.support import POSTGRES_URL, processes_in, until
 from tests.support.engine import Engine, status
@@ -78,7 +79,7 @@ async def test_a_secret_by_env_and_by_file_is_in_no_cmdline_and_leaves_no_trace(
     assert len(holders) == 1  # the program's own environment, nothing else
     cmdline = Path(f"/proc/{holders[0]}/cmdline").read_bytes().split(b"\0")
     assert b"OTO_SECRET_ENV" in cmdline and str(secret_files[0]).encode() in cmdline
-    stream = folder / ".oto" / f"{run_id}.stdout"
+    stream = stream_files(folder, run_id)[0]  # outside the run folder, out of the program's reach
     await until(lambda: stream.read_text() != "")  # live, though masked on its way
     assert stream.read_text() == "*** *** ***\n"
     followed: list[str] = []
@@ -97,7 +98,7 @@ async def test_a_secret_by_env_and_by_file_is_in_no_cmdline_and_leaves_no_trace(
     assert not secret_files[0].exists()  # removed when the program ended
     assert run["stdout"] == "*** *** ***\n"  # the value and its base64 masked
     assert (folder / ".oto").stat().st_mode & 0o777 == 0o700 and folder.stat().st_mode & 0o777 == 0o700
-    assert (folder / ".oto" / f"{run_id}.stdout").stat().st_mode & 0o777 == 0o600
+    assert stream.stat().st_mode & 0o777 == 0o600 and stream.parent.stat().st_mode & 0o777 == 0o700
 
     everywhere: list[tuple[str, bytes]] = [("the database", _database_text(engine))]
     history = await engine.client.get_workflow_handle(run_id).fetch_history()
