@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from oto.dashboard import forms
@@ -248,9 +249,20 @@ def test_the_job_form_has_a_field_per_value_with_its_type(admin: Browser, sqlite
     assert bad.status_code == 422
     assert "-p (port) '70000' is not a port" in problem(bad.text)
     assert 'value="70000"' in bad.text  # what was typed stays in the form
-    preview = admin.post("/jobs/preview", data={"command": "T", "v:-p": "443", "v:-n": ["1", "2"], "v:-m": "fast",
-                                                "v:-k": "s3cret"}).json()
+    writes: list[str] = []
+
+    def note(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE")):
+            writes.append(statement)
+
+    sa.event.listen(sqlite_database.engine, "before_cursor_execute", note)
+    try:
+        preview = admin.post("/jobs/preview", data={"command": "T", "v:-p": "443", "v:-n": ["1", "2"],
+                                                    "v:-m": "fast", "v:-k": "s3cret"}).json()
+    finally:
+        sa.event.remove(sqlite_database.engine, "before_cursor_execute", note)
     assert preview == {"argv": "/bin/true -v -p 443 -n 1 -n 2 -m fast -k '***'"}
+    assert [w for w in writes if "api_keys" not in w] == []  # a preview writes nothing (a key's last use aside)
     made = admin.post("/jobs/new", data={"command": "T", "name": "t1", "v:-p": "443", "v:-n": ["1", "2"],
                                          "v:-m": "slow", "v:-k": "s3cret", "action": "save"}, follow_redirects=False)
     assert made.headers["location"] == "/jobs/t1"

@@ -125,3 +125,13 @@ def test_forms_past_a_limit_are_too_large_and_broken_ones_bad() -> None:
         asyncio.run(forms.read(_request(big, "application/x-www-form-urlencoded")))
     with pytest.raises(forms.BadForm, match="cannot be read"):
         asyncio.run(forms.read(_request(b"--XX\r\nnonsense", "multipart/form-data")))
+
+
+def test_a_group_box_is_as_wide_as_its_label() -> None:
+    params = [param("-a", scale="a-long-group-name-that-spills"), param("-b", scale="a-long-group-name-that-spills")]
+    diagram = graphs.rules_diagram("t - 1", params)
+    assert diagram is not None
+    graphs.to_svg(diagram, label="rules")
+    group = diagram.groups[0]
+    label = f"at most one of {group.name}"
+    assert group.w >= len(label) * graphs.LABEL_CHAR_W + 2 * graphs.GROUP_PAD

@@ -25,6 +25,7 @@ COL_GAP = 64.0
 ROW_GAP = 14.0
 GROUP_PAD = 10.0
 GROUP_LABEL = 18.0
+LABEL_CHAR_W = 6.6  # a group label's character, at its 11 px
 GROUP_ROWS = 8
 MARGIN = 12.0
 MAX_NODES = 400
@@ -181,7 +182,9 @@ def layout(diagram: Diagram) -> tuple[float, float]:
                 member.x = x + GROUP_PAD + (i // rows) * (cell_w + ROW_GAP)
                 member.y = y + GROUP_LABEL + GROUP_PAD + (i % rows) * (cell_h + ROW_GAP)
             block.x, block.y = x, y
-            block.w = cols * cell_w + (cols - 1) * ROW_GAP + 2 * GROUP_PAD
+            # as wide as its label too ("at most one of NAME", in the label's smaller type)
+            label_w = len(f"at most one of {block.name}") * LABEL_CHAR_W
+            block.w = max(cols * cell_w + (cols - 1) * ROW_GAP, label_w) + 2 * GROUP_PAD
             block.h = GROUP_LABEL + rows * cell_h + (rows - 1) * ROW_GAP + 2 * GROUP_PAD
             y += block.h + ROW_GAP
             width = max(width, block.w)

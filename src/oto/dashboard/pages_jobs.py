@@ -62,8 +62,9 @@ class Field:
 
     @property
     def example(self) -> str:
+        """A placeholder showing the value's form; none for free text, where any example would mislead."""
         kind = DESCRIPTIONS.get(self.value_type)
-        return kind.example if kind else ""
+        return kind.example if kind and self.value_type != "string" else ""
 
 
 def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: dict[str, Value]) -> list[Field]:

@@ -50,8 +50,12 @@ async def seen(connect: Callable[[], Awaitable[Client]], queues: list[str]) -> t
         client = await asyncio.wait_for(connect(), ASK_TIMEOUT * 2)
         found = await asyncio.wait_for(asyncio.gather(*(_describe(client, q) for q in dict.fromkeys(queues))),
                                        ASK_TIMEOUT * 2)
-    except (OtoError, TimeoutError):
+    except TimeoutError:
+        return [], (f"Temporal at {address} did not answer within {ASK_TIMEOUT * 2:.0f} s (busy, or far away), "
+                    "so its workers are not listed here; the rest of the page is up to date. Reload in a moment.")
+    except OtoError:
         return [], f"Temporal does not answer at {address}, so its workers cannot be listed."
     except Exception as error:  # Temporal refusing: the overview still shows everything else
-        return [], f"Temporal did not list its workers ({type(error).__name__})."
+        detail = getattr(error, "message", "") or str(error) or type(error).__name__
+        return [], f"Temporal did not list its workers ({detail[:200]}); the rest of the page is up to date."
     return list(found), None

@@ -146,8 +146,9 @@ function follow() {
     status.replaceChildren(statusBadge(data.status));
     status.dataset.status = data.status;
     document.getElementById("live").hidden = true;
-    // the exit code, times and artifacts are on the page once it is drawn again
-    setTimeout(() => window.location.reload(), 1500);
+    for (const form of document.querySelectorAll("form[data-cancel]")) form.hidden = true; // it has ended
+    // its record is final when "end" comes: draw the page again at once, with exit code, times and artifacts
+    window.location.reload();
   });
   source.onerror = () => {
     source.close(); // reconnecting would replay the output from its start: draw the page again instead
