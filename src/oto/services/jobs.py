@@ -272,6 +272,9 @@ def parse(data: JobDoc | dict[str, Any], where: str = "job") -> JobDoc:
 def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     """Insert or update one job; returns created, updated or unchanged."""
     cmd = lookups.command(db, doc.command)
+    # Hold the command first: its flags are read next, and a cascading delete of it racing this save
+    # must either come before (NotFound) or wait, never leave a command without its flags in between.
+    lookups.claim(db, cmd, f"command {doc.command!r}")
     current = db.scalar(select(Job).where(Job.name == doc.name))
     if current is not None and not replace:
         raise AlreadyExists(f"{'' if where == 'job' else where + ': '}job {doc.name!r} already exists")
