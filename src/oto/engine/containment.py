@@ -56,8 +56,13 @@ def _alive(worker: str) -> bool:
 
 
 @cache
+@cache
 def cgroup_root() -> Path | None:
-    """Where this worker may make cgroups of its runs (``<its cgroup>/oto-runs``), or None."""
+    """Where this worker may make cgroups of its runs (``<its cgroup>/oto-runs``), or None.
+
+    Found once per process: it reads the mount table and makes a probe cgroup, which a run's start
+    must not pay for every time.
+    """
     try:
         mounts = Path("/proc/self/mountinfo").read_text().splitlines()
         own = next(line[3:] for line in Path("/proc/self/cgroup").read_text().splitlines()
