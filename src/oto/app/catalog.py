@@ -16,7 +16,6 @@ from oto.services import (
     executables,
     jobs,
     listings,
-    lookups,
     parameters,
     routines,
     schemas,
@@ -150,10 +149,6 @@ class Jobs(_Resource):
         """The argv a job of these values would run, secret values masked; nothing is saved."""
         return self.database.call(jobs.preview_argv, command, values)
 
-    def check_runnable(self, name: str) -> None:
-        """Refuse (NotFound, InvalidInput) a job that could not run, before Temporal is asked."""
-        self.database.call(jobs.resolve, name)
-
     async def delete(self, name: str, *, cascade: bool = False) -> list[str]:
         return await self._delete(name, cascade=cascade)
 
@@ -175,10 +170,6 @@ class Routines(_Resource):
 
     def update(self, name: str, changes: dict[str, Any]) -> RoutineDoc:
         return self.database.call(routines.update, name, changes)
-
-    def check_exists(self, name: str) -> None:
-        """NotFound for an unknown routine, before Temporal is asked."""
-        self.database.call(lookups.routine, name)
 
     async def delete(self, name: str, *, cascade: bool = False) -> list[str]:
         return await self._delete(name, cascade=cascade)
