@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from oto.domain.models import Job
-from oto.errors import InvalidInput, NotFound, Refused
+from oto.errors import InvalidInput, NotFound, OtoError, Refused
 from oto.services import documents
 from oto.services.database import Database
 from tests.support import DATA, seed_path
@@ -225,3 +225,62 @@ def test_the_shipped_catalogs_are_in_export_form(sqlite_database: Database, name
     load(sqlite_database, json.loads(text))
     exported = json.loads(snapshot(sqlite_database))
     assert documents.dumps({k: v for k, v in exported.items() if v or k == "oto"}) == text
+
+
+def _catalog(tools: int, flags: int) -> dict[str, Any]:
+    """A catalog of many executables, each with flags and a few rules (imports add them in bulk)."""
+    doc: dict[str, Any] = {"oto": 1, "executables": [], "parameters": []}
+    for t in range(tools):
+        doc["executables"].append({"name": f"tool{t}", "version": "1.0", "path": "/bin/true"})
+        for f in range(flags):
+            p: dict[str, Any] = {"executable_tag": f"tool{t} - 1.0", "flag": f"--f{f}", "value_type": "string",
+                                 "requires_value": True, "choices": [], "description": f"flag {f} of tool {t}"}
+            if f == 1:
+                p["interfer_ids"] = ["--f2"]
+            if f == 3:
+                p["require_ids"] = ["--f0"]
+                p["choices"] = ["a", "b"]
+                p["value_type"] = "enum"
+            doc["parameters"].append(p)
+    return doc
+
+
+def test_a_large_catalog_imports_in_bulk_checked_and_round_trips(database: Database) -> None:
+    doc = _catalog(300, 12)
+    report = load(database, doc)
+    assert report.counts["executables"]["created"] == 300 and report.counts["parameters"]["created"] == 3600
+    with database.session() as db:
+        exported = documents.export_document(db)
+        assert documents.import_document(db, exported).created == 0  # the same again: nothing new
+    assert len(exported["parameters"]) == 3600
+    first = [p for p in exported["parameters"] if p["executable_tag"] == "tool7 - 1.0"]
+    assert [p["flag"] for p in first] == [f"--f{f}" for f in range(12)]  # in the document's order
+    assert first[1]["interfer_ids"] == ["--f2"] and first[3]["choices"] == ["a", "b"]
+    assert documents.dumps(exported) == documents.dumps(load_and_export(database, exported))
+
+
+def load_and_export(database: Database, doc: dict[str, Any]) -> dict[str, Any]:
+    load(database, doc)
+    with database.session() as db:
+        return documents.export_document(db)
+
+
+def test_rules_of_a_new_executable_are_checked_before_its_bulk_insert(database: Database) -> None:
+    doc = _catalog(50, 5)
+    doc["parameters"][-3]["require_ids"] = ["--f1"]  # tool49's --f2 requires --f1, which conflicts with it
+    before = snapshot(database)
+    with pytest.raises(Refused) as raised:
+        load(database, doc)
+    assert "the rules of tool49 - 1.0 would be inconsistent" in str(raised.value)
+    assert snapshot(database) == before
+
+
+def test_a_large_import_failing_at_its_last_item_writes_nothing(database: Database) -> None:
+    doc = _catalog(200, 10)
+    doc["jobs"] = [{"name": "bad", "command": "missing", "values": {}}]
+    before = snapshot(database)
+    with pytest.raises(OtoError):
+        load(database, doc)
+    assert snapshot(database) == before
+    with database.session() as db:
+        assert documents.export_document(db)["executables"] == []

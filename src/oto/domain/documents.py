@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -207,14 +208,21 @@ class ParameterDoc(Item):
                 "interfer_ids",
             }
         )
-        defaults = ParameterDoc.model_fields
-        for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret",
-                    "allow_leading_dash", "confine", "delivery", "template"):
+        for key, default in _optional_defaults().items():
             value = getattr(self, key)
-            default = defaults[key].get_default(call_default_factory=True)
             if value != default:
                 data[key] = value
         return data
+
+
+@cache
+def _optional_defaults() -> dict[str, Any]:
+    """The defaults of a parameter's optional keys, which its document leaves out. Read once: pydantic
+    inspects a default factory's signature at every ``get_default`` (an export would pay it per key)."""
+    fields = ParameterDoc.model_fields
+    return {key: fields[key].get_default(call_default_factory=True)
+            for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret",
+                        "allow_leading_dash", "confine", "delivery", "template")}
 
 
 class CommandDoc(Item):

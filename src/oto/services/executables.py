@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from oto.domain.documents import ExecutableDoc, make_tag
 from oto.domain.models import Command, Executable
 from oto.errors import AlreadyExists
-from oto.services import lookups, schemas
+from oto.services import bulk, lookups, schemas
 from oto.services.schemas import new_revision
 from oto.services.validation import invalid
 from oto.settings import get_settings
@@ -55,6 +55,25 @@ def add(db: Session, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
     db.add(exe)
     db.flush()
     return to_doc(exe)
+
+
+def add_many(db: Session, docs: list[ExecutableDoc]) -> dict[str, int]:
+    """Insert new executables (their tags checked free by the caller) in bulk; returns each tag's id.
+
+    An import of a large catalog adds tens of thousands at once: a few statements for all of them,
+    not a flush per executable."""
+    queue = get_settings().task_queue
+    bulk.insert(db, cast(Table, Executable.__table__), [
+        {"name": doc.name, "version": doc.version, "tag": doc.tag, "path": doc.path, "description": doc.description,
+         "task_queue": doc.task_queue or queue, "end_of_options": doc.end_of_options, "rules_revision": new_revision()}
+        for doc in docs
+    ])
+    tags = [doc.tag for doc in docs]
+    ids: dict[str, int] = {}
+    for start in range(0, len(tags), 500):
+        chunk = select(Executable.tag, Executable.id).where(Executable.tag.in_(tags[start:start + 500]))
+        ids.update((tag, id_) for tag, id_ in db.execute(chunk))
+    return ids
 
 
 def get(db: Session, tag: str) -> ExecutableDoc:

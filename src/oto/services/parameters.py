@@ -7,16 +7,16 @@ the executable's whole schema stays consistent before anything is written.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from oto.domain.documents import ParameterDoc
 from oto.domain.models import Command, CommandParameter, Executable, Parameter
 from oto.errors import AlreadyExists, InUse, InvalidInput, Refused
-from oto.services import lookups, schemas
+from oto.services import bulk, lookups, schemas
 from oto.services.schemas import new_revision
 from oto.services.validation import invalid
 
@@ -88,25 +88,7 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
     of created, updated and unchanged parameters.
     """
     existing = {p.flag: p for p in exe.parameters}
-    seen: dict[str, str] = {}
-    for where, doc in docs:
-        if doc.flag in seen:
-            raise InvalidInput(f"{where} ({label(doc)}): the flag is given twice (also at {seen[doc.flag]})")
-        seen[doc.flag] = where
-        if not replace and doc.flag in existing:
-            raise AlreadyExists(f"{where} ({label(doc)}): the parameter already exists")
-    flags = set(existing) | set(seen)
-    for where, doc in docs:
-        for rule, names in (
-            ("requires", doc.require_ids),
-            ("conflicts with", doc.interfer_ids),
-            ("must come before", doc.before),
-        ):
-            for name in names:
-                if name not in flags:
-                    raise InvalidInput(
-                        f"{where} ({label(doc)}): it {rule} {name}, which is not a parameter of {exe.tag}"
-                    )
+    _check_names(exe.tag, set(existing), docs, replace=replace)
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     changed: list[tuple[str, ParameterDoc]] = []
@@ -123,23 +105,82 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
     if not changed:
         return counts
 
+    # The schema is checked from the documents themselves, before any row is touched; new rows then
+    # go in as one bulk INSERT (an import of a large catalog would spend most of its time, and
+    # memory, in the ORM's per-object bookkeeping).
+    given = {doc.flag: doc for _, doc in changed}
+    rules = [given.get(p.flag) or p for p in existing.values()]
+    rules += [doc for doc in given.values() if doc.flag not in existing]
+    schema = schemas.build(exe.tag, rules)
+    where = changed[0][0] if len(changed) == 1 else ""
+    schemas.refuse_if_inconsistent(exe.tag, schema.validate(), where)
+
+    rows = []
     for _, doc in changed:
         record = existing.get(doc.flag)
         if record is None:
-            record = Parameter(flag=doc.flag)
-            exe.parameters.append(record)
+            rows.append(_row(exe.id, doc))
+            continue
         record.requires = list(doc.require_ids)
         record.conflicts = list(doc.interfer_ids)
         for field in _FIELDS:
             setattr(record, field, getattr(doc, field))
-
-    schema = schemas.build(exe.tag, exe.parameters)
-    where = changed[0][0] if len(changed) == 1 else ""
-    schemas.refuse_if_inconsistent(exe.tag, schema.validate(), where)
+    db.flush()
+    if rows:
+        insert_rows(db, rows)
+        db.expire(exe, ["parameters"])
     _recheck_commands(db, exe, schema)
     exe.rules_revision = new_revision()
     db.flush()
     return counts
+
+
+def rows_for_new(tag: str, executable_id: int, docs: Sequence[tuple[str, ParameterDoc]]) -> list[dict[str, Any]]:
+    """The checked rows of the parameters of an executable that has none yet (added by the same
+    import): the same checks as :func:`save`, for the caller to insert in bulk with others."""
+    _check_names(tag, set(), docs, replace=False)
+    if any(_has_rules(doc) for _, doc in docs):  # flags without rules cannot be inconsistent
+        schema = schemas.build(tag, [doc for _, doc in docs])
+        schemas.refuse_if_inconsistent(tag, schema.validate(), docs[0][0] if len(docs) == 1 else "")
+    return [_row(executable_id, doc) for _, doc in docs]
+
+
+def _has_rules(doc: ParameterDoc) -> bool:
+    return bool(doc.require_ids or doc.interfer_ids or doc.before or doc.position is not None or doc.scale)
+
+
+def insert_rows(db: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new parameters' checked rows in bulk."""
+    bulk.insert(db, cast(Table, Parameter.__table__), rows)
+
+
+def _check_names(tag: str, existing: set[str], docs: Sequence[tuple[str, ParameterDoc]], *, replace: bool) -> None:
+    """Each flag given once (and new unless ``replace``); every rule names a flag of the executable."""
+    seen: dict[str, str] = {}
+    for where, doc in docs:
+        if doc.flag in seen:
+            raise InvalidInput(f"{where} ({label(doc)}): the flag is given twice (also at {seen[doc.flag]})")
+        seen[doc.flag] = where
+        if not replace and doc.flag in existing:
+            raise AlreadyExists(f"{where} ({label(doc)}): the parameter already exists")
+    flags = existing | set(seen)
+    for where, doc in docs:
+        for rule, names in (
+            ("requires", doc.require_ids),
+            ("conflicts with", doc.interfer_ids),
+            ("must come before", doc.before),
+        ):
+            for name in names:
+                if name not in flags:
+                    raise InvalidInput(f"{where} ({label(doc)}): it {rule} {name}, which is not a parameter of {tag}")
+
+
+def _row(executable_id: int, doc: ParameterDoc) -> dict[str, Any]:
+    """A new parameter's row for a bulk insert."""
+    fields = doc.__dict__  # a validated document's own values (its lists are its own: not copied)
+    row = {field: fields[field] for field in _FIELDS}
+    row.update(executable_id=executable_id, flag=doc.flag, requires=doc.require_ids, conflicts=doc.interfer_ids)
+    return row
 
 
 def _recheck_commands(db: Session, exe: Executable, schema: Any) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from oto.domain.documents import ParameterDoc
 from oto.domain.models import Executable, Parameter
 from oto.errors import InvalidInput, Refused
 from oto.fme import Problem, Schema
@@ -30,17 +31,20 @@ def new_revision() -> str:
     return uuid.uuid4().hex
 
 
-def build(tag: str, parameters: Iterable[Parameter]) -> Schema:
-    """A schema holding the flags and rules of these parameters (all of one executable)."""
+def build(tag: str, parameters: Iterable[Parameter | ParameterDoc]) -> Schema:
+    """A schema holding the flags and rules of these parameters (all of one executable): stored
+    ones, or documents not yet written (a save checks the schema before it writes)."""
     schema = Schema(name=tag)
     params = list(parameters)
     for p in params:
         schema.add_flag(p.flag, repeatable=p.repeatable)
     scales: dict[str, list[str]] = {}
     for p in params:
-        for other in p.requires:
+        requires, conflicts = (p.require_ids, p.interfer_ids) if isinstance(p, ParameterDoc) else (
+            p.requires, p.conflicts)
+        for other in requires:
             schema.require(p.flag, other)
-        for other in p.conflicts:
+        for other in conflicts:
             schema.conflict(p.flag, other)
         for other in p.before:
             schema.before(p.flag, other)
