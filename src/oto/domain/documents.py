@@ -354,10 +354,10 @@ class NotificationDoc(Item):
     @classmethod
     def _statuses(cls, value: list[str]) -> list[str]:
         if not value:
-            raise ValueError(f"on: name at least one status of {', '.join(NOTIFY_STATUSES)}")
+            raise ValueError(f"name at least one status of {', '.join(NOTIFY_STATUSES)}")
         unknown = [s for s in value if s not in NOTIFY_STATUSES]
         if unknown:
-            raise ValueError(f"on: {str(unknown[0])[:50]!r} is not a status a run ends with "
+            raise ValueError(f"{str(unknown[0])[:50]!r} is not a status a run ends with "
                              f"(one of {', '.join(NOTIFY_STATUSES)})")
         return [s for s in NOTIFY_STATUSES if s in value]
 
