@@ -100,6 +100,10 @@ async def _despite_cancel(closing: Awaitable[T]) -> T:
         return await task
 
 
+# Workflows that began before a run's end could notify replay without it (Temporal's patching).
+NOTIFY_PATCH = "notify-at-end"
+
+
 async def _notify(run_id: str) -> None:
     """Start the notifications a run's end calls for, in a workflow of their own that this one abandons.
 
@@ -107,6 +111,8 @@ async def _notify(run_id: str) -> None:
     exists already), the run's status and result stay as they are, and its deliveries, retried for
     about an hour, never hold up the run's workflow or the next step of a routine.
     """
+    if not workflow.patched(NOTIFY_PATCH):  # a run started before notifications replays as it ran
+        return
     try:
         deliveries: list[list[str]] = await workflow.execute_local_activity(
             NOTIFY_WANTED, run_id, result_type=list[list[str]], start_to_close_timeout=BOOKKEEPING,
