@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -47,7 +48,7 @@ def check_url(url: str, where: str) -> str:
     """An absolute http(s) URL with a host, no credentials, no spaces or control characters."""
     if len(url) > MAX_URL:
         raise InvalidInput(f"{where}: the URL can be at most {MAX_URL} characters long, not {len(url)}")
-    if any(ord(c) < 0x21 or c == "\x7f" for c in url):
+    if any(unicodedata.category(c)[0] in "CZ" for c in url):  # controls, bidi marks, every kind of space
         raise InvalidInput(f"{where}: the URL cannot contain spaces or control characters")
     try:
         parts = urllib.parse.urlsplit(url)
