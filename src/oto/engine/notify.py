@@ -7,6 +7,7 @@ DELIVERY_TIMEOUT seconds in all.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -55,16 +56,27 @@ async def send(out: notifications.Outgoing, *, timeout: float = DELIVERY_TIMEOUT
     except secrets.SecretError as error:
         return Sent(None, f"the secret cannot be read: {error}")
     try:
-        async with httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False) as client:
-            response = await client.post(out.url, content=body, headers=headers)
-    except httpx.TimeoutException:
+        async with asyncio.timeout(timeout):  # the whole attempt, however slowly the receiver trickles
+            return await _post(out.url, body, headers, timeout)
+    except (TimeoutError, httpx.TimeoutException):
         return Sent(None, f"no answer within {timeout:g} s")
     except httpx.HTTPError as error:
         return Sent(None, f"{type(error).__name__}: {str(error)[:300] or 'the connection failed'}")
-    if 200 <= response.status_code < 300:
-        return Sent(response.status_code, "")
-    if 300 <= response.status_code < 400:
-        where = response.headers.get("location", "")[:200]
-        return Sent(response.status_code, f"a redirect (to {where!r}) is not followed")
-    answer = response.text[:ANSWER_LIMIT].strip()
-    return Sent(response.status_code, f"HTTP {response.status_code}" + (f": {answer}" if answer else ""))
+
+
+async def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> Sent:
+    async with (httpx.AsyncClient(follow_redirects=False, timeout=httpx.Timeout(timeout), trust_env=False) as client,
+                client.stream("POST", url, content=body, headers=headers) as response):
+        status = response.status_code
+        if 200 <= status < 300:
+            return Sent(status, "")
+        if 300 <= status < 400:
+            where = response.headers.get("location", "")[:200]
+            return Sent(status, f"a redirect (to {where!r}) is not followed")
+        answer = b""
+        async for chunk in response.aiter_bytes():  # a hint of why, never the whole of a huge answer
+            answer += chunk
+            if len(answer) >= ANSWER_LIMIT:
+                break
+        text = answer[:ANSWER_LIMIT].decode("utf-8", "replace").strip()
+        return Sent(status, f"HTTP {status}" + (f": {text}" if text else ""))
