@@ -161,3 +161,32 @@ async def test_a_routine_notifies_once_unless_a_notification_names_a_steps_job(e
     assert told == [("bad-job", "step", step["run_id"]), ("everything", "routine", again["run_id"])]
     step_body = next(b for b in receiver.bodies() if b["kind"] == "step")
     assert step_body["stderr_tail"] == ["nope"] and step_body["exit_code"] == 4 and step_body["step"] == "b"
+
+
+async def test_a_notification_of_a_schedule_hears_only_its_runs(engine: Engine, receiver: Receiver) -> None:
+    engine.sh("breaks", "exit 2")
+    name = f"nightly-{engine.queue}"
+    await engine.app.schedules.add({"name": name, "job": "breaks", "cron": "0 3 * * *", "paused": True})
+    try:
+        engine.app.notifications.add({"name": "of-schedule", "url": receiver.url, "schedule": name})
+        by_hand = await engine.run_job("breaks")  # not the schedule's: not told
+        await engine.app.schedules.trigger(name)
+        await until(lambda: len(receiver.got) >= 1, timeout=30, what="the scheduled run's notification")
+        await asyncio.sleep(1.0)
+        [told] = receiver.bodies()
+        assert told["trigger"] == f"schedule:{name}" and told["status"] == "failed"
+        assert told["run_id"] != by_hand["run_id"]
+    finally:
+        await engine.app.schedules.delete(name)
+
+
+async def test_a_cancelled_run_is_told_when_asked_for(engine: Engine, receiver: Receiver) -> None:
+    engine.sleep("long", "30")
+    engine.app.notifications.add({"name": "stops", "url": receiver.url, "on": ["cancelled"]})
+    run_id = await engine.submit_job("long")
+    await until(lambda: engine.app.runs.get(run_id)["status"] == "running", what="the run to start")
+    await engine.app.runs.cancel(run_id)
+    await until(lambda: len(receiver.got) >= 1, timeout=30, what="the cancelled run's notification")
+    [told] = receiver.bodies()
+    assert told["run_id"] == run_id and told["status"] == "cancelled"
+    assert engine.app.runs.get(run_id)["status"] == "cancelled"

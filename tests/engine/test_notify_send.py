@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -39,10 +40,8 @@ def hostile() -> Iterator[str]:
             self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            try:
+            with contextlib.suppress(OSError):
                 self.wfile.write(body)
-            except OSError:
-                pass
 
         def log_message(self, *_: Any) -> None:
             pass
