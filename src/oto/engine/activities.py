@@ -493,12 +493,12 @@ class Activities:
 
     @activity.defn(name=NOTIFY_WANTED)
     async def notify_wanted(self, run_id: str) -> list[list[str]]:
-        """The notifications a run's end calls for (a local activity: one small query when there are none)."""
-        try:
-            return await self._db(notifications.wanted, run_id)
-        except Exception as error:  # never the run's concern: its end is recorded already
-            log.warning("cannot tell which notifications run %s calls for: %s", run_id, error)
-            return []
+        """The notifications a run's end calls for (a local activity: one small query when there are none).
+
+        A database that does not answer fails it, to be tried again; the workflow gives up after a few
+        tries (logged), and the run stays as it ended.
+        """
+        return await self._db(notifications.wanted, run_id)
 
     @activity.defn(name=DELIVER_NOTIFICATION)
     async def deliver_notification(self, request: DeliverInput) -> int:
