@@ -71,24 +71,26 @@ class Settings(BaseSettings):
     metrics_public: bool = False
     # The address people reach the dashboard at (https://oto.example.com): notifications link to
     # their run's page there; unset, they carry no link.
-    public_url: str = ""
+    public_url: str | None = None
     # Final runs older than this (a duration: 30d, 12h) are pruned daily by the Temporal Schedule
     # oto-retention that `oto schedule sync` creates; unset (the default), nothing is pruned by itself.
-    run_retention: str = ""
+    run_retention: str | None = None
 
     @field_validator("public_url")
     @classmethod
-    def _public_url(cls, value: str) -> str:
-        value = value.strip()
-        if value and (not value.startswith(("http://", "https://")) or len(value) > 1000
-                       or any(ord(c) < 0x21 or c == "\x7f" for c in value)):
+    def _public_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if (not value.startswith(("http://", "https://")) or len(value) > 1000
+                or any(ord(c) < 0x21 or c == "\x7f" for c in value)):
             raise ValueError(f"OTO_PUBLIC_URL must be an http:// or https:// address, not {value[:100]!r}")
         return value.rstrip("/")
 
     @field_validator("run_retention")
     @classmethod
-    def _retention(cls, value: str) -> str:
-        value = value.strip()
+    def _retention(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
         if value and value.lower() not in ("off", "0", "none"):
             try:
                 seconds = parse_duration(value)
@@ -98,7 +100,7 @@ class Settings(BaseSettings):
                 raise ValueError(f"OTO_RUN_RETENTION must be a duration from 1h to 36500d (30d, 12h), or off, "
                                  f"not {value[:50]!r}")
             return value
-        return ""
+        return None
 
     @property
     def retention_seconds(self) -> float | None:

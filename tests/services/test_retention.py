@@ -12,6 +12,7 @@ from oto.domain.models import Notification, NotificationDelivery, Run
 from oto.errors import InvalidInput
 from oto.services import retention
 from oto.services.database import Database
+from oto.settings import get_settings
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -146,3 +147,28 @@ def test_bad_criteria_are_refused(criteria: retention.Criteria, says: str) -> No
 def test_bad_ages_are_refused(text: str) -> None:
     with pytest.raises(InvalidInput):
         retention.parse_age(text)
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("OTO_RUN_RETENTION", "5x", "OTO_RUN_RETENTION must be a duration"),
+    ("OTO_RUN_RETENTION", "30m", "from 1h"),
+    ("OTO_RUN_RETENTION", "99999999d", "from 1h"),
+    ("OTO_RUN_RETENTION", "30d\x1b[2J", "OTO_RUN_RETENTION"),
+    ("OTO_PUBLIC_URL", "file:///etc", "OTO_PUBLIC_URL must be an http"),
+    ("OTO_PUBLIC_URL", "https://oto.example.com/a b", "OTO_PUBLIC_URL"),
+])
+def test_bad_settings_stop_in_one_sentence(monkeypatch: pytest.MonkeyPatch, name: str, value: str, says: str) -> None:
+    monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    with pytest.raises(InvalidInput) as refused:
+        get_settings()
+    assert says in refused.value.message and "\n" not in refused.value.message
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("", None), ("off", None), ("30d", 30 * 86400.0), ("12h", 43200.0)])
+def test_retention_setting(monkeypatch: pytest.MonkeyPatch, value: str, seconds: float | None) -> None:
+    monkeypatch.setenv("OTO_RUN_RETENTION", value)
+    monkeypatch.setenv("OTO_PUBLIC_URL", "https://oto.example.com/")
+    get_settings.cache_clear()
+    assert get_settings().retention_seconds == seconds
+    assert get_settings().public_url == "https://oto.example.com"

@@ -48,7 +48,8 @@ class Notifications:
         from oto.engine import notify
         from oto.settings import get_settings
 
-        out = await self.database.run(notifications.outgoing, name, notifications.TEST_RUN, get_settings().public_url)
+        public = get_settings().public_url or ""
+        out = await self.database.run(notifications.outgoing, name, notifications.TEST_RUN, public)
         sent = await notify.send(out)
         await self.database.run(notifications.record_attempt, name, notifications.TEST_RUN, 1,
                                 http_status=sent.http_status, error=sent.error, ok=sent.ok)

@@ -507,7 +507,7 @@ class Activities:
         attempt = activity.info().attempt
         try:
             out = await self._db(notifications.outgoing, request.notification, request.run_id,
-                                 get_settings().public_url)
+                                 get_settings().public_url or "")
         except ApplicationError as error:  # the notification or the run is gone: nothing left to tell
             log.warning("notification %s of run %s not sent: %s", request.notification, request.run_id, error)
             return 0
