@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -190,3 +191,24 @@ async def test_a_cancelled_run_is_told_when_asked_for(engine: Engine, receiver: 
     [told] = receiver.bodies()
     assert told["run_id"] == run_id and told["status"] == "cancelled"
     assert engine.app.runs.get(run_id)["status"] == "cancelled"
+
+
+async def test_a_secret_printed_to_stderr_reaches_the_receiver_masked(engine: Engine, receiver: Receiver) -> None:
+    password = "Sesame-91c2-OPEN"
+    tag = "leaky - 1"
+    code = "import os, sys; print('using', os.environ[sys.argv[2]], file=sys.stderr); sys.exit(5)"
+    engine.load({
+        "executables": [{"name": "leaky", "version": "1", "path": sys.executable, "task_queue": engine.queue}],
+        "parameters": [{"flag": "-c", "executable_tag": tag, "value_type": "string"},
+                       {"flag": "-pw", "executable_tag": tag, "value_type": "string", "secret": True,
+                        "delivery": "env"}],
+        "commands": [{"name": "leaky", "executable_tag": tag, "parameters": ["-c", "-pw"]}],
+        "jobs": [{"name": "leaky", "command": "leaky", "values": {"-c": code, "-pw": password}}],
+    })
+    engine.app.notifications.add({"name": "ops", "url": receiver.url})
+    run = await engine.run_job("leaky")
+    assert run["status"] == "failed"
+    await until(lambda: len(receiver.got) >= 1, what="the notification")
+    [told] = receiver.bodies()
+    assert password not in receiver.got[0][1].decode()
+    assert told["stderr_tail"] == ["using ***"]
