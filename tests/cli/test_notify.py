@@ -178,3 +178,18 @@ def test_a_masked_secret_cannot_make_a_new_notification(initialized: Oto, tmp_pa
     path.write_text(json.dumps({"oto": 1, "notifications": [{"name": "n", "url": "file:///x"}]}))
     result = initialized("import", str(path))
     assert result.code == 2 and "notifications[0]" in result.err and "http://" in result.err
+
+
+def test_an_export_with_secrets_seals_the_signing_secret_for_the_other_key(hooks: Oto, tmp_path: Path) -> None:
+    from cryptography.fernet import Fernet
+
+    secret = tmp_path / "secret"
+    secret.write_text(SECRET)
+    assert hooks("notify", "add", "ops", "--url", "https://x.example", "--secret-file", str(secret)).code == 0
+    other = tmp_path / "other.key"
+    other.write_text(Fernet.generate_key().decode() + "\n")
+    moved = tmp_path / "moved.json"
+    assert hooks("export", "--with-secrets", "--to-key-file", str(other), "-o", str(moved)).code == 0
+    [note] = json.loads(moved.read_text())["notifications"]
+    assert note["secret"].startswith("enc:") and SECRET not in moved.read_text()
+    assert Fernet(other.read_text().strip().encode()).decrypt(note["secret"][4:].encode()).decode() == SECRET
