@@ -34,7 +34,7 @@ def _run(db_runs: list[Run], home: Path, run_id: str, *, status: str, days: floa
 
 
 @pytest.fixture
-def history(sqlite_database: Database, tmp_path: Path) -> tuple[Database, Path]:
+def history(database: Database, tmp_path: Path) -> tuple[Database, Path]:
     home = tmp_path / "home"
     made: list[Run] = []
     _run(made, home, "run-old-ok", status="succeeded", days=40)
@@ -50,7 +50,7 @@ def history(sqlite_database: Database, tmp_path: Path) -> tuple[Database, Path]:
          parent="run-routine-old")
     _run(made, home, "run-routine-old-b", status="skipped", days=33, job="scan", routine="nightly", kind="step",
          parent="run-routine-old")
-    with sqlite_database.session() as db:
+    with database.session() as db:
         db.add_all(made)
         note = Notification(name="n", url="https://x.example", on=["failed"], target_kind="", target="", secret="",
                             description="", created_at=NOW)
@@ -58,7 +58,7 @@ def history(sqlite_database: Database, tmp_path: Path) -> tuple[Database, Path]:
         db.flush()
         db.add(NotificationDelivery(notification_id=note.id, run_id="run-old-failed", attempt=1, at=NOW,
                                     http_status=200, error="", ok=True))
-    return sqlite_database, home
+    return database, home
 
 
 def _ids(database: Database) -> set[str]:
