@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from oto.domain.valuetypes import parse_duration
 from oto.errors import InvalidInput
 
 # A run's timeout is at most a year: beyond that it is a typo, and Temporal's timers overflow.
@@ -68,6 +69,43 @@ class Settings(BaseSettings):
     max_import: int = 64 * MIB
     # The API's GET /metrics answers without a key only when this is true (it names schedules).
     metrics_public: bool = False
+    # The address people reach the dashboard at (https://oto.example.com): notifications link to
+    # their run's page there; unset, they carry no link.
+    public_url: str | None = None
+    # Final runs older than this (a duration: 30d, 12h) are pruned daily by the Temporal Schedule
+    # oto-retention that `oto schedule sync` creates; unset (the default), nothing is pruned by itself.
+    run_retention: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if (not value.startswith(("http://", "https://")) or len(value) > 1000
+                or any(ord(c) < 0x21 or c == "\x7f" for c in value)):
+            raise ValueError(f"OTO_PUBLIC_URL must be an http:// or https:// address, not {value[:100]!r}")
+        return value.rstrip("/")
+
+    @field_validator("run_retention")
+    @classmethod
+    def _retention(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if value and value.lower() not in ("off", "0", "none"):
+            try:
+                seconds = parse_duration(value)
+            except ValueError:
+                seconds = -1.0
+            if not 3600 <= seconds <= 100 * 365 * 86400:
+                raise ValueError(f"OTO_RUN_RETENTION must be a duration from 1h to 36500d (30d, 12h), or off, "
+                                 f"not {value[:50]!r}")
+            return value
+        return None
+
+    @property
+    def retention_seconds(self) -> float | None:
+        """OTO_RUN_RETENTION in seconds; None when it is off."""
+        return parse_duration(self.run_retention) if self.run_retention else None
 
     @field_validator(*_NUMBERS, mode="before")
     @classmethod

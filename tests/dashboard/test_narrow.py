@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
-from oto.services import documents, runs, schedules
+from oto.services import documents, notifications, runs, schedules
 from oto.services.database import Database
 from oto.web.server import create_app
 from tests.dashboard.conftest import make_key, serving
@@ -42,10 +42,16 @@ def catalog(database: Database) -> str:
 
 async def test_no_page_is_wider_than_a_phone(sqlite_database: Database) -> None:
     routine_run = catalog(sqlite_database)
+    with sqlite_database.session() as db:
+        notifications.add(db, {"name": "phone-hook", "url": "https://hooks.example.com/services/T000/B000/" + "x" * 60,
+                               "on": ["failed", "timed_out", "cancelled", "succeeded"], "job": "GenRSA-2048"})
+        notifications.record_attempt(db, "phone-hook", routine_run, 1, http_status=None, ok=False,
+                                     error="ConnectError: [Errno 111] Connection refused " + "y" * 80)
     key = make_key(sqlite_database, "admin", "phone")
     pages = ["/", "/executables", f"/executables/{TAG}", "/builder", f"/builder?tag={TAG}", "/commands",
              "/commands/GenRSA", "/jobs", "/jobs/GenRSA-2048", "/jobs/GenRSA-2048/edit", "/routines",
              "/routines/keypair-and-pub", "/routines/new", "/runs", f"/runs/{routine_run}", "/schedules",
+             "/notifications", "/notifications/phone-hook",
              "/import", "/login"]
     app = create_app(sqlite_database, temporal_probe=None)
     with serving(app) as base:

@@ -46,7 +46,7 @@ def problem(html: str) -> str:
 PAGES = ["/", "/executables", EXE, "/builder", f"/builder?executable={quote(TAG)}", "/commands",
          "/commands/GenRSA", "/jobs", "/jobs/new?command=GenRSA", "/jobs/GenRSA-2048", "/jobs/GenRSA-2048/edit",
          "/routines", "/routines/new", "/routines/keypair-and-pub", "/routines/keypair-and-pub/edit", "/runs",
-         "/schedules", "/import"]
+         "/schedules", "/notifications", "/import"]
 
 
 # -- logging in --------------------------------------------------------------------------------

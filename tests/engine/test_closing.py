@@ -14,7 +14,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from oto.domain.runs import FinishRoutineInput, RoutinePlan, RoutineResult, RunStatus, SegmentStatuses, StepsInput
-from oto.engine.contracts import FINISH_ROUTINE, ROUTINE_WORKFLOW, RUN_STEPS
+from oto.engine.contracts import FINISH_ROUTINE, NOTIFY_WANTED, ROUTINE_WORKFLOW, RUN_STEPS
 from oto.engine.workflows import RoutineWorkflow
 
 
@@ -33,10 +33,14 @@ async def test_a_cancel_during_the_closing_write_still_closes_the_record(tempora
         closed.append(request)
         return RunStatus.SUCCEEDED
 
+    @activity.defn(name=NOTIFY_WANTED)
+    async def notify_wanted(run_id: str) -> list[list[str]]:
+        return []  # no notification listens
+
     queue = f"closing-{uuid.uuid4().hex[:12]}"
     plan = RoutinePlan(f"run-{uuid.uuid4().hex}", ["only"], [queue], [0], [[]], [10.0], 1.0, 1)
     async with Worker(temporal_client, task_queue=queue, workflows=[RoutineWorkflow],
-                      activities=[run_steps, finish_routine]):
+                      activities=[run_steps, finish_routine, notify_wanted]):
         handle = await temporal_client.start_workflow(ROUTINE_WORKFLOW, plan, id=plan.run_id, task_queue=queue,
                                                       result_type=RoutineResult)
         await asyncio.wait_for(closing_started.wait(), 30)

@@ -159,3 +159,23 @@ def test_configure_installs_one_handler_of_the_chosen_format() -> None:
     finally:
         root.handlers[:] = saved
         root.setLevel(level)
+
+
+async def test_the_run_folders_bytes_are_measured_and_served(engine: Engine) -> None:
+    engine.sh("writes", "head -c 5000 /dev/zero > blob.bin")
+    run = await engine.run_job("writes")
+    assert run["status"] == "succeeded"
+    metrics.forget_folders_figure()
+    assert sample("oto_run_folders_bytes") >= 5000
+    async def temporal() -> Client:
+        return engine.client
+
+    app = create_app(engine.database, temporal=temporal)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://oto") as http:
+        served = await http.get("/metrics", headers=read_key(engine.database, "folders"))
+    assert served.status_code == 200
+    line = next(x for x in served.text.splitlines() if x.startswith("oto_run_folders_bytes "))
+    assert float(line.split()[1]) >= 5000
+    engine.app.runs.prune(older_than="0s")
+    metrics.forget_folders_figure()
+    assert sample("oto_run_folders_bytes") < 5000

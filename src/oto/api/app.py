@@ -22,6 +22,7 @@ from oto.api.routes import (
     health,
     jobs,
     metrics,
+    notifications,
     parameters,
     routines,
     runs,
@@ -60,7 +61,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics.router)  # GET /metrics, open like /health
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
-                   apikeys):
+                   apikeys, notifications):
         app.include_router(module.router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from oto.app.doctor import Check
     from oto.app.documents import Documents
     from oto.app.keys import ApiKeys
+    from oto.app.notifications import Notifications
     from oto.app.runs import Runs
     from oto.app.schedules import Schedules
     from oto.app.secrets import Secrets
@@ -128,6 +129,12 @@ class App:
         from oto.app.secrets import Secrets
 
         return Secrets(self)
+
+    @cached_property
+    def notifications(self) -> Notifications:
+        from oto.app.notifications import Notifications
+
+        return Notifications(self)
 
     @cached_property
     def workers(self) -> Workers:

@@ -7,14 +7,15 @@ starts the workflow whose id is the run id. Bad input is refused before Temporal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
-from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs
+from oto.services import adhoc, jobs, lookups, retention, run_pages, run_streams, runs
 from oto.services.adhoc import AdHoc
 from oto.services.listings import Page
+from oto.services.retention import Pruned
 
 if TYPE_CHECKING:
     from oto.app.application import App
@@ -25,7 +26,7 @@ KINDS = runs.KINDS
 SUCCEEDED, QUEUED, RUNNING = runs.SUCCEEDED, runs.QUEUED, runs.RUNNING
 MAX_TIMEOUT = runs.MAX_TIMEOUT
 
-__all__ = ["FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "Runs"]
+__all__ = ["FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "Pruned", "Runs"]
 
 
 class Runs:
@@ -131,3 +132,18 @@ class Runs:
         return self.database.call(run_pages.page, status=status, job=job, routine=routine, trigger=trigger,
                                   kind=kind, offset=offset, limit=limit)
 
+
+    # -- retention ---------------------------------------------------------------------------------
+
+    def prune(self, *, older_than: str | None = None, keep_last: int | None = None,
+              statuses: Sequence[str] = (), dry_run: bool = False,
+              progress: Callable[[int, int], None] | None = None) -> Pruned:
+        """Delete final runs (records, output, run folders, artifacts) older than ``older_than`` (30d)
+        and beyond the newest ``keep_last`` of each job or routine, with one of ``statuses`` (any final
+        one by default); ``dry_run`` says what would go and removes nothing. Never a run not final."""
+        from oto.settings import get_settings
+
+        criteria = retention.check(retention.Criteria(
+            older_than=None if older_than is None else retention.parse_age(older_than),
+            keep_last=keep_last, statuses=tuple(statuses)))
+        return retention.prune(self.database, get_settings().home, criteria, dry_run=dry_run, progress=progress)

@@ -27,6 +27,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "run": ("oto.cli.runs", "The history of runs; show or cancel one."),
     "schedule": ("oto.cli.schedules", "Jobs and routines that run by themselves, on Temporal Schedules."),
     "apikey": ("oto.cli.apikeys", "Keys for the REST API (scopes: read, run, admin)."),
+    "notify": ("oto.cli.notify", "Webhooks told when runs end (failed, timed out...)."),
     "secret": ("oto.cli.secrets", "The key that seals secret values at rest (docs/secrets.md)."),
 }
 # Verbs of their own, by the module that registers them, with the first line of their help.

@@ -151,3 +151,45 @@ def cancel(run_id: str, json: JsonOption = False) -> None:
         print_json({"run_id": run_id, "cancel_requested": True})
     else:
         say(f"cancellation requested for run {run_id}")
+
+
+def _bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+@app.command("prune")
+def prune(
+    older_than: Annotated[str | None, typer.Option("--older-than", help="Runs that ended longer ago than this "
+                                                   "(30d, 12h, 0s).")] = None,
+    keep_last: Annotated[int | None, typer.Option("--keep-last", help="Keep the newest N finished runs of each "
+                                                  "job and routine.")] = None,
+    status: Annotated[list[str] | None, typer.Option("--status", help="Only runs that ended so (succeeded, failed, "
+                                                     "timed_out, cancelled); repeatable.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go; remove nothing.")] = False,
+    json: JsonOption = False, wide: WideOption = False,
+) -> None:
+    """Delete finished runs (records, output, run folders, artifacts); a queued or running run never goes."""
+    statuses = [s.strip() for given in status or [] for s in given.split(",") if s.strip()]
+    oto = get_app()
+    if json or not sys.stdout.isatty():
+        pruned = oto.runs.prune(older_than=older_than, keep_last=keep_last, statuses=statuses, dry_run=dry_run)
+    else:
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True) as bar:
+            task = bar.add_task("pruning runs", total=None)
+            pruned = oto.runs.prune(older_than=older_than, keep_last=keep_last, statuses=statuses, dry_run=dry_run,
+                                    progress=lambda done, total: bar.update(task, completed=done, total=total))
+    if json:
+        print_json(pruned.to_dict())
+        return
+    verb = "would remove" if dry_run else "removed"
+    print_table("runs to prune" if dry_run else "pruned runs", ["run", "kind", "name", "status", "ended", "size"],
+                [(c.run_id, c.kind, c.target, c.status, c.ended_at.isoformat(timespec="seconds"), _bytes(c.bytes))
+                 for c in pruned.runs], wide=wide)
+    say(f"{verb} {len(pruned.runs)} run{'s' if len(pruned.runs) != 1 else ''}, "
+        f"{_bytes(pruned.bytes)} {'would be ' if dry_run else ''}freed")

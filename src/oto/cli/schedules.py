@@ -356,6 +356,8 @@ def sync(
                              ("pruned", report.pruned)):
             if items:
                 say(f"  {label}: {', '.join(items)}")
+        if report.retention != "off":
+            say(f"retention schedule oto-retention: {report.retention}")
         if report.unknown and not prune:
             warn(f"Temporal has schedules OTO does not know: {', '.join(report.unknown)} "
                  "(`oto schedule sync --prune` deletes them)")

@@ -37,6 +37,7 @@ NAV = (
     ("/routines", "Routines"),
     ("/runs", "Runs"),
     ("/schedules", "Schedules"),
+    ("/notifications", "Notifications"),
     ("/import", "Import"),
 )
 

@@ -322,3 +322,79 @@ class ScheduleDoc(Item):
             if value != default and value is not None:
                 data[key] = value
         return data
+
+
+# The statuses a notification may listen to (a run's final ones; a skipped step never ends a run),
+# in the order they are written back; the default when none is given.
+NOTIFY_STATUSES = ("failed", "timed_out", "cancelled", "succeeded")
+NOTIFY_DEFAULT_ON = ["failed", "timed_out"]
+MAX_URL = 2048
+
+
+class NotificationDoc(Item):
+    """A webhook told when a run ends with one of ``on``: every run's, or one job's, routine's or schedule's.
+
+    ``secret`` signs the body: masked as ``***`` in an export (importing ``***`` keeps the stored
+    one), sealed for another installation's key with ``--with-secrets``, or a reference.
+    """
+
+    name: str
+    url: str
+    on: list[str] = Field(default_factory=lambda: list(NOTIFY_DEFAULT_ON))
+    job: str | None = None
+    routine: str | None = None
+    schedule: str | None = None
+    secret: str | None = None
+    description: str = ""
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return _url_name(value)
+
+    @field_validator("job", "routine", "schedule")
+    @classmethod
+    def _target(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else check_length(_no_blank(value, f"the {info.field_name}"),
+                                                        f"the {info.field_name}")
+
+    @field_validator("on")
+    @classmethod
+    def _statuses(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError(f"name at least one status of {', '.join(NOTIFY_STATUSES)}")
+        unknown = [s for s in value if s not in NOTIFY_STATUSES]
+        if unknown:
+            raise ValueError(f"{str(unknown[0])[:50]!r} is not a status a run ends with "
+                             f"(one of {', '.join(NOTIFY_STATUSES)})")
+        return [s for s in NOTIFY_STATUSES if s in value]
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, value: str) -> str:
+        if "\x00" in value:
+            raise ValueError("the description cannot contain a NUL character")
+        return check_length(value, "the description", 2000)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> NotificationDoc:
+        if sum(t is not None for t in (self.job, self.routine, self.schedule)) > 1:
+            raise ValueError("a notification names at most one of job, routine or schedule")
+        return self
+
+    @property
+    def target(self) -> tuple[str, str]:
+        """(kind, name) of what it listens to; ("", "") for every run."""
+        for kind in ("job", "routine", "schedule"):
+            name = getattr(self, kind)
+            if name is not None:
+                return kind, name
+        return "", ""
+
+    def to_document(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name}
+        for key, value in self.model_dump(mode="json", exclude={"name"}).items():
+            default = NotificationDoc.model_fields[key].get_default(call_default_factory=True)
+            if value != default and value is not None:
+                data[key] = value
+        return data

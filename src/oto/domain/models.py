@@ -226,3 +226,46 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Dashboard sessions carry the generation they began in; logging out moves it on, ending them.
     session_generation: Mapped[int] = mapped_column(default=0)
+
+
+class Notification(Base):
+    """A webhook told when runs end with one of its statuses: of every run, or of one job, routine or schedule.
+
+    The target is kept by name (``target_kind`` job | routine | schedule, or "" for every run): a
+    notification outlives nothing it names in a way that matters, it only stops matching.
+    """
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    on: Mapped[list[str]] = mapped_column(default=list)
+    target_kind: Mapped[str] = mapped_column(String(10), default="")
+    target: Mapped[str] = mapped_column(String(200), default="", index=True)
+    # the signing secret sealed with the installation's key (services/secrets.py), or "" for none
+    secret: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    deliveries: Mapped[list[NotificationDelivery]] = relationship(
+        back_populates="notification", cascade="all, delete-orphan", passive_deletes=True,
+        order_by="NotificationDelivery.id")
+
+
+class NotificationDelivery(Base):
+    """One attempt at POSTing a run's end (or a test) to a notification's URL."""
+
+    __tablename__ = "notification_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id", ondelete="CASCADE"), index=True)
+    # the run it told of ("" for `oto notify test`); no foreign key: a prune deletes these with their runs
+    run_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    attempt: Mapped[int] = mapped_column(default=1)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    http_status: Mapped[int | None] = mapped_column(default=None)
+    error: Mapped[str] = mapped_column(Text, default="")
+    ok: Mapped[bool] = mapped_column(default=False)
+
+    notification: Mapped[Notification] = relationship(back_populates="deliveries")

@@ -494,3 +494,28 @@ class ScheduledStart:
     task_queue: str
     job: JobInput | None = None
     routine: RoutinePlan | None = None
+
+
+# -- after a run: notifications, retention ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NotifyInput:
+    """The deliveries one run's end calls for: ``[notification name, run id]`` pairs (a routine's
+    own, and its steps' for notifications naming a step's job)."""
+
+    run_id: str
+    deliveries: list[list[str]]
+
+
+@dataclass(frozen=True)
+class DeliverInput:
+    notification: str
+    run_id: str
+
+
+@dataclass(frozen=True)
+class PruneInput:
+    """A prune of final runs older than ``older_than`` seconds (the retention schedule's)."""
+
+    older_than: float

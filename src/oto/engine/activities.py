@@ -32,6 +32,7 @@ from temporalio.exceptions import ApplicationError
 
 from oto.domain.runs import (
     FINAL,
+    DeliverInput,
     FinishRoutineInput,
     FinishRunInput,
     JobAttempt,
@@ -39,6 +40,7 @@ from oto.domain.runs import (
     JobProgress,
     JobResult,
     JobSpec,
+    PruneInput,
     RunStatus,
     ScheduledStart,
     SegmentStatuses,
@@ -47,14 +49,17 @@ from oto.domain.runs import (
     StepsInput,
     Watch,
 )
-from oto.engine import logs, metrics, process  # logs, metrics: observability
+from oto.engine import logs, metrics, notify, process  # logs, metrics: observability
 from oto.engine.contracts import (
+    DELIVER_NOTIFICATION,
     FAST_WINDOW,
     FINISH_ROUTINE,
     FINISH_RUN,
     HEARTBEAT_EVERY,
     HEARTBEAT_TIMEOUT,
+    NOTIFY_WANTED,
     OWN_QUEUE_PREFIX,
+    PRUNE_RUNS,
     RUN_JOB_NOW,
     RUN_STEPS,
     START_SCHEDULED_RUN,
@@ -62,7 +67,7 @@ from oto.engine.contracts import (
 )
 from oto.engine.dag import Dag
 from oto.errors import OtoError, Refused, Unavailable
-from oto.services import runs, schedules, secrets
+from oto.services import notifications, retention, runs, schedules, secrets
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
@@ -486,9 +491,46 @@ class Activities:
                                   job=JobInput(made.run_id, made.timeout, made.kill_grace))
         return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue, routine=made.plan)
 
+    @activity.defn(name=NOTIFY_WANTED)
+    async def notify_wanted(self, run_id: str) -> list[list[str]]:
+        """The notifications a run's end calls for (a local activity: one small query when there are none).
+
+        A database that does not answer fails it, to be tried again; the workflow gives up after a few
+        tries (logged), and the run stays as it ended.
+        """
+        return await self._db(notifications.wanted, run_id)
+
+    @activity.defn(name=DELIVER_NOTIFICATION)
+    async def deliver_notification(self, request: DeliverInput) -> int:
+        """POST one notification once, record the attempt, and fail (for Temporal to retry) unless it got a 2xx."""
+        logs.RUN_ID.set(request.run_id)
+        attempt = activity.info().attempt
+        try:
+            out = await self._db(notifications.outgoing, request.notification, request.run_id,
+                                 get_settings().public_url or "")
+        except ApplicationError as error:  # the notification or the run is gone: nothing left to tell
+            log.warning("notification %s of run %s not sent: %s", request.notification, request.run_id, error)
+            return 0
+        sent = await notify.send(out)
+        await self._db(notifications.record_attempt, request.notification, request.run_id, attempt,
+                       http_status=sent.http_status, error=sent.error, ok=sent.ok)
+        if sent.ok:
+            return sent.http_status or 0
+        raise ApplicationError(f"notification {request.notification}: {sent.error}", type="DeliveryFailed",
+                               non_retryable=not sent.worth_retrying)
+
+    @activity.defn(name=PRUNE_RUNS)
+    async def prune_runs(self, request: PruneInput) -> dict[str, int]:
+        """The retention schedule's daily prune: final runs older than the setting, folders included."""
+        pruned = await asyncio.to_thread(retention.prune, self.database, get_settings().home,
+                                         retention.Criteria(older_than=request.older_than))
+        log.info("retention pruned %d runs, %d bytes", len(pruned.runs), pruned.bytes)
+        return {"runs": len(pruned.runs), "bytes": pruned.bytes}
+
     def all(self) -> list[Callable[..., Any]]:
-        """The activities of a job's task queue (``run_job_now`` runs as a local activity)."""
-        return [self.run_job_now, self.run_steps, self.finish_run, self.finish_routine, self.start_scheduled_run]
+        """The activities of a job's task queue (``run_job_now`` and ``notify_wanted`` run as local activities)."""
+        return [self.run_job_now, self.run_steps, self.finish_run, self.finish_routine, self.start_scheduled_run,
+                self.notify_wanted, self.deliver_notification, self.prune_runs]
 
     def own(self) -> list[Callable[..., Any]]:
         """The activities of this worker's own task queue."""

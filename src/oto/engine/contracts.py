@@ -29,3 +29,16 @@ MAX_ATTEMPTS = 10
 FAST_WINDOW = 1.0
 # A worker's own task queue: where it watches the jobs it started.
 OWN_QUEUE_PREFIX = "oto-worker-"
+# After a run: its notifications, each delivered by an activity retried with backoff, in a
+# workflow of their own (``notify-<run id>``) that the run's workflow starts and abandons.
+NOTIFY_WORKFLOW = "oto.notify"
+NOTIFY_WANTED = "oto.notify_wanted"
+DELIVER_NOTIFICATION = "oto.deliver_notification"
+NOTIFY_ID_PREFIX = "notify-"
+# A delivery: each attempt at most 10 s; tried again after 1, 2, 4 ... 60 s, for about an hour.
+DELIVERY_TIMEOUT = 10.0
+DELIVERY_ATTEMPTS = 64
+# Retention: the daily prune, a Temporal Schedule of its own running this workflow.
+RETENTION_WORKFLOW = "oto.retention"
+PRUNE_RUNS = "oto.prune_runs"
+RETENTION_SCHEDULE = "oto-retention"

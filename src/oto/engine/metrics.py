@@ -8,12 +8,16 @@ A retried activity may count an attempt twice: the counters count attempts, not 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import UTC, datetime
 
 from prometheus_client import Counter, Gauge, Histogram
 from temporalio.client import Client
 
+from oto.services import retention
 from oto.services.database import Database
+from oto.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +33,33 @@ QUEUE_WAIT = Histogram(
 )
 SCHEDULE_SKIPPED = Gauge("oto_schedule_fires_skipped", "Fires Temporal skipped by the overlap policy", ["schedule"])
 SCHEDULE_MISSED = Gauge("oto_schedule_fires_missed", "Fires missed past the catch-up window", ["schedule"])
+RUN_FOLDERS_BYTES = Gauge("oto_run_folders_bytes", "Bytes under OTO_HOME/runs on this host (measured at most "
+                          "once a minute)")
+# Measuring the run folders walks them all: a scrape reuses the last figure for this long.
+FOLDERS_EVERY = 60.0
+_measured: list[float] = [-FOLDERS_EVERY, 0.0]
+_measuring = threading.Lock()
+
+
+def run_folders_bytes() -> float:
+    """The bytes of the run folders, measured again when the last figure is older than FOLDERS_EVERY."""
+    with _measuring:
+        if time.monotonic() - _measured[0] >= FOLDERS_EVERY:
+            try:
+                _measured[1] = float(retention.folders_bytes(get_settings().home))
+            except Exception as error:  # a setting or a folder that cannot be read: keep the last figure
+                log.warning("run folders not measured: %s", error)
+            _measured[0] = time.monotonic()
+        return _measured[1]
+
+
+def forget_folders_figure() -> None:
+    """Measure again at the next scrape (after a prune, and in tests)."""
+    with _measuring:
+        _measured[0] = -FOLDERS_EVERY
+
+
+RUN_FOLDERS_BYTES.set_function(run_folders_bytes)
 
 
 def _seconds(start: datetime | None, end: datetime | None) -> float | None:

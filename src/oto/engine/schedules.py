@@ -39,9 +39,9 @@ from temporalio.client import (
 from temporalio.service import RPCError, RPCStatusCode
 
 from oto.domain.documents import ScheduleDoc
-from oto.domain.runs import ScheduledInput
+from oto.domain.runs import PruneInput, ScheduledInput
 from oto.domain.valuetypes import parse_duration
-from oto.engine.contracts import SCHEDULED_WORKFLOW
+from oto.engine.contracts import RETENTION_SCHEDULE, RETENTION_WORKFLOW, SCHEDULED_WORKFLOW
 from oto.errors import InvalidInput, OtoError, Unavailable
 from oto.services import schedules
 from oto.services.database import Database
@@ -179,7 +179,10 @@ async def handle(client: Client, doc: ScheduleDoc) -> ScheduleHandle:
 
 
 def _memo_revision(client: Client, description: ScheduleDescription) -> str | None:
-    action = description.schedule.action
+    return _action_revision(client, description.schedule.action)
+
+
+def _action_revision(client: Client, action: Any) -> str | None:
     if not isinstance(action, ScheduleActionStartWorkflow) or not action.memo:
         return None
     value = action.memo.get(REVISION_MEMO)
@@ -270,6 +273,8 @@ class SyncReport:
     unknown: list[str] = field(default_factory=list)
     pruned: list[str] = field(default_factory=list)
     failed: dict[str, str] = field(default_factory=dict)
+    # the retention schedule (oto-retention): created, updated, unchanged, deleted, or off
+    retention: str = "off"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -319,6 +324,10 @@ async def sync(client: Client, database: Database, *, prune: bool = False) -> Sy
         except Exception as error:  # a record OTO cannot build (stored before today's checks): the rest go on
             log.warning("schedule %r cannot be written to Temporal: %r", doc.name, error)
             report.failed[doc.name] = f"OTO cannot build it ({type(error).__name__}: {error}); fix or delete it"
+    try:
+        report.retention = await sync_retention(client)
+    except OtoError as error:
+        report.failed[RETENTION_SCHEDULE] = error.message
     known = {schedule_id(d.name) for d in docs}
     for sid in await _server_ids(client):
         if sid in known:
@@ -337,6 +346,53 @@ async def sync(client: Client, database: Database, *, prune: bool = False) -> Sy
             except OtoError as error:
                 report.failed[sid] = error.message
     return report
+
+
+# -- retention: a Temporal Schedule of its own -----------------------------------------------------------
+
+# Once a day, at a quiet hour (UTC); a prune still going when the next fire comes makes it skip.
+RETENTION_CRON = "17 3 * * *"
+
+
+def retention_schedule(older_than: float, task_queue: str | None = None) -> Schedule:
+    """The daily prune of final runs older than ``older_than`` seconds, on OTO_TASK_QUEUE's workers."""
+    queue = task_queue or get_settings().task_queue
+    shape = json.dumps({"layout": LAYOUT, "queue": queue, "older_than": older_than, "cron": RETENTION_CRON})
+    action = ScheduleActionStartWorkflow(
+        RETENTION_WORKFLOW, PruneInput(older_than), id=RETENTION_SCHEDULE, task_queue=queue,
+        memo={REVISION_MEMO: hashlib.sha256(shape.encode()).hexdigest()[:32]},
+        static_summary=f"prune final runs older than {get_settings().run_retention}")
+    return Schedule(action=action, spec=ScheduleSpec(cron_expressions=[RETENTION_CRON], time_zone_name="UTC"),
+                    policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP))
+
+
+async def sync_retention(client: Client) -> str:
+    """Make ``oto-retention`` match OTO_RUN_RETENTION: created, updated or unchanged when it is set;
+    deleted (or off) when it is not."""
+    seconds = get_settings().retention_seconds
+    handle = client.get_schedule_handle(RETENTION_SCHEDULE)
+    try:
+        description: ScheduleDescription | None = await handle.describe()
+    except RPCError as error:
+        if not is_missing(error):
+            raise Unavailable(f"Temporal did not describe schedule {RETENTION_SCHEDULE}: {error.message}") from None
+        description = None
+    try:
+        if seconds is None:
+            if description is None:
+                return "off"
+            await handle.delete()
+            return "deleted"
+        schedule = retention_schedule(seconds)
+        if description is None:
+            await client.create_schedule(RETENTION_SCHEDULE, schedule)
+            return "created"
+        if _memo_revision(client, description) == _action_revision(client, schedule.action):
+            return "unchanged"
+        await handle.update(lambda _: ScheduleUpdate(schedule))
+        return "updated"
+    except RPCError as error:
+        raise Unavailable(f"Temporal did not write schedule {RETENTION_SCHEDULE}: {error.message}") from None
 
 
 async def sync_on_start(client: Client, database: Database) -> SyncReport | None:

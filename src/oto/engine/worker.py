@@ -25,11 +25,17 @@ from oto.engine.client import connect
 from oto.engine.contracts import HEARTBEAT_EVERY
 from oto.engine.reconcile import reconcile_forever
 from oto.engine.schedules import sync_on_start
-from oto.engine.workflows import JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow
+from oto.engine.workflows import (
+    JobWorkflow,
+    NotifyWorkflow,
+    RetentionWorkflow,
+    RoutineWorkflow,
+    ScheduledRunWorkflow,
+)
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
-WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow]
+WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow, NotifyWorkflow, RetentionWorkflow]
 
 
 def build(client: Client, task_queue: str, activities: Activities) -> Worker:

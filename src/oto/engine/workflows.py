@@ -18,17 +18,26 @@ from typing import TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError, CancelledError, ChildWorkflowError
+from temporalio.exceptions import (
+    ActivityError,
+    ApplicationError,
+    CancelledError,
+    ChildWorkflowError,
+    WorkflowAlreadyStartedError,
+)
 
 with workflow.unsafe.imports_passed_through():
     from oto.domain.runs import (
         FINAL,
+        DeliverInput,
         FinishRoutineInput,
         FinishRunInput,
         JobAttempt,
         JobInput,
         JobProgress,
         JobResult,
+        NotifyInput,
+        PruneInput,
         RoutinePlan,
         RoutineResult,
         RunEnd,
@@ -41,12 +50,20 @@ with workflow.unsafe.imports_passed_through():
         Watch,
     )
     from oto.engine.contracts import (
+        DELIVER_NOTIFICATION,
+        DELIVERY_ATTEMPTS,
+        DELIVERY_TIMEOUT,
         FAST_WINDOW,
         FINISH_ROUTINE,
         FINISH_RUN,
         HEARTBEAT_TIMEOUT,
         JOB_WORKFLOW,
         MAX_ATTEMPTS,
+        NOTIFY_ID_PREFIX,
+        NOTIFY_WANTED,
+        NOTIFY_WORKFLOW,
+        PRUNE_RUNS,
+        RETENTION_WORKFLOW,
         ROUTINE_WORKFLOW,
         RUN_JOB_NOW,
         RUN_STEPS,
@@ -83,6 +100,32 @@ async def _despite_cancel(closing: Awaitable[T]) -> T:
         return await task
 
 
+# Workflows that began before a run's end could notify replay without it (Temporal's patching).
+NOTIFY_PATCH = "notify-at-end"
+
+
+async def _notify(run_id: str) -> None:
+    """Start the notifications a run's end calls for, in a workflow of their own that this one abandons.
+
+    Never the run's concern: whatever happens here (no worker reads the database, the notify workflow
+    exists already), the run's status and result stay as they are, and its deliveries, retried for
+    about an hour, never hold up the run's workflow or the next step of a routine.
+    """
+    if not workflow.patched(NOTIFY_PATCH):  # a run started before notifications replays as it ran
+        return
+    try:
+        deliveries: list[list[str]] = await workflow.execute_local_activity(
+            NOTIFY_WANTED, run_id, result_type=list[list[str]], start_to_close_timeout=BOOKKEEPING,
+            retry_policy=RetryPolicy(maximum_attempts=3))
+        if deliveries:
+            await workflow.start_child_workflow(
+                NOTIFY_WORKFLOW, NotifyInput(run_id, deliveries), id=f"{NOTIFY_ID_PREFIX}{run_id}",
+                static_summary=f"notifications of {run_id}",
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON)
+    except (ActivityError, ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError) as error:
+        workflow.logger.warning("notifications of %s not started: %s", run_id, error)
+
+
 def _reason(error: BaseException) -> str:
     """The innermost cause's first line, short enough for a table cell."""
     while isinstance(error, ActivityError) and error.cause is not None:
@@ -108,6 +151,15 @@ class JobWorkflow:
 
     @workflow.run
     async def run(self, job: JobInput) -> JobResult:
+        try:
+            result = await self._run(job)
+        except asyncio.CancelledError:
+            await _notify(job.run_id)
+            raise
+        await _notify(job.run_id)
+        return result
+
+    async def _run(self, job: JobInput) -> JobResult:
         attempt = JobAttempt(job.run_id)
         try:
             for _ in range(MAX_ATTEMPTS):
@@ -172,6 +224,15 @@ class RoutineWorkflow:
 
     @workflow.run
     async def run(self, plan: RoutinePlan) -> RoutineResult:
+        try:
+            result = await self._run(plan)
+        except asyncio.CancelledError:
+            await _notify(plan.run_id)
+            raise
+        await _notify(plan.run_id)
+        return result
+
+    async def _run(self, plan: RoutinePlan) -> RoutineResult:
         if plan.timeout > 0 and not plan.deadline:  # the clock starts with the workflow, in workflow time
             plan = replace(plan, deadline=workflow.now().timestamp() + plan.timeout)
         dag = Dag(plan.after, plan.statuses or None)
@@ -318,3 +379,37 @@ class ScheduledRunWorkflow:
             await workflow.execute_activity(
                 FINISH_ROUTINE, FinishRoutineInput(start.run_id, False, {}, {}), result_type=RunStatus,
                 start_to_close_timeout=BOOKKEEPING, retry_policy=SCHEDULED_RETRY)
+
+
+# -- after runs: notifications and retention ----------------------------------------------------------
+
+# A receiver down for a while still gets it: tried again after 1, 2, 4 ... 60 s, for about an hour.
+DELIVERY_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), backoff_coefficient=2.0,
+                             maximum_interval=timedelta(seconds=60), maximum_attempts=DELIVERY_ATTEMPTS,
+                             non_retryable_error_types=["NotFound"])
+
+
+@workflow.defn(name=NOTIFY_WORKFLOW, sandboxed=False)
+class NotifyWorkflow:
+    """The notifications of one run's end, each delivered by its own retried activity; how many got a 2xx."""
+
+    @workflow.run
+    async def run(self, request: NotifyInput) -> int:
+        sending = [workflow.execute_activity(
+            DELIVER_NOTIFICATION, DeliverInput(name, run_id), result_type=int,
+            start_to_close_timeout=timedelta(seconds=DELIVERY_TIMEOUT + 20), retry_policy=DELIVERY_RETRY)
+            for name, run_id in request.deliveries]
+        results = await asyncio.gather(*sending, return_exceptions=True)
+        return sum(1 for r in results if isinstance(r, int) and r > 0)
+
+
+@workflow.defn(name=RETENTION_WORKFLOW, sandboxed=False)
+class RetentionWorkflow:
+    """The retention schedule's daily fire: prune the final runs older than OTO_RUN_RETENTION."""
+
+    @workflow.run
+    async def run(self, request: PruneInput) -> dict[str, int]:
+        pruned: dict[str, int] = await workflow.execute_activity(
+            PRUNE_RUNS, request, result_type=dict[str, int], start_to_close_timeout=timedelta(hours=6),
+            retry_policy=RetryPolicy(initial_interval=timedelta(seconds=10), maximum_attempts=3))
+        return pruned

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from oto.domain.documents import DOCUMENT_VERSION, ExecutableDoc, ParameterDoc
 from oto.domain.models import Command, Executable, Job, Parameter, Routine, Schedule
 from oto.errors import InvalidInput, OtoError
-from oto.services import commands, executables, jobs, parameters, routines, schedules
+from oto.services import commands, executables, jobs, notifications, parameters, routines, schedules
 from oto.services.validation import describe
 
-KINDS = ("executables", "parameters", "commands", "jobs", "routines", "schedules")
+KINDS = ("executables", "parameters", "commands", "jobs", "routines", "schedules", "notifications")
 
 
 @dataclass
@@ -147,6 +147,7 @@ def import_document(db: Session, data: Any) -> ImportReport:
         ("jobs", jobs.parse, jobs.save, ("name",)),
         ("routines", routines.parse, routines.save, ("name",)),
         ("schedules", schedules.parse, schedules.save, ("name",)),
+        ("notifications", notifications.parse, notifications.save, ("name",)),
     ]
     for kind, parse, save, keys in savers:
         seen: dict[str, str] = {}
@@ -191,6 +192,7 @@ def export_document(db: Session, *, seal_for: list[bytes] | None = None) -> dict
                  for j in db.scalars(select(Job).order_by(Job.name))],
         "routines": [routines.to_doc(r).model_dump() for r in db.scalars(select(Routine).order_by(Routine.name))],
         "schedules": [schedules.to_doc(s).to_document() for s in db.scalars(select(Schedule).order_by(Schedule.name))],
+        "notifications": notifications.all_docs(db, seal_for=seal_for),
     }
 
 
