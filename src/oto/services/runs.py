@@ -98,7 +98,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         argv=tuple(resolved.argv), display_argv=tuple(resolved.masked_argv), requires_root=resolved.requires_root,
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
-        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets),
+        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets), retry=resolved.retry,
     )
 
 
@@ -175,8 +175,8 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
             retried.append(i)
         row = queued_row(sid, RunKind.STEP, spec, trigger, settings, created, job_name=step.job.name,
                          routine_name=found.name, parent_id=run_id, step_id=step.step_id)
-        if step.step_id in carried:
-            row |= _carried_row(carried[step.step_id])
+        if carried:  # one statement inserts every row: each names the same columns
+            row |= _carried_row(carried[step.step_id]) if step.step_id in carried else _NOT_CARRIED
         rows.append(row)
     routine_spec = RoutineSpec(
         routine=found.name, workdir=f"runs/{folder}", task_queue=queues[0],
@@ -216,6 +216,10 @@ def _carried_over(db: Session, rerun_of: str, steps: Sequence[Any]) -> tuple[str
     if len(kept) == len(steps):
         raise InvalidInput(f"run {rerun_of!r}: every step of it succeeded, so a failed-only rerun has nothing to run")
     return folder, {sid: succeeded[sid] for sid in kept}
+
+
+_NOT_CARRIED: dict[str, Any] = {"carried_over": False, "rerun_of": None, "exit_code": None, "worker": None,
+                                "started_at": None, "finished_at": None, "artifacts_total": None}
 
 
 def _carried_row(original: Run) -> dict[str, Any]:
