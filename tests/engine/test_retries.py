@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def flaky(engine: Engine, name: str, succeeds_at: int, retry: dict[str, Any] | N
 def gaps(run: dict[str, Any]) -> list[float]:
     """The waits between one attempt's end and the next one's start, in seconds."""
     tries = run["attempts"]
-    return [(at(b["started_at"]) - at(a["finished_at"])).total_seconds() for a, b in zip(tries, tries[1:])]
+    return [(at(b["started_at"]) - at(a["finished_at"])).total_seconds() for a, b in pairwise(tries)]
 
 
 async def test_a_job_failing_twice_then_succeeding_ends_succeeded_with_three_attempts(engine: Engine) -> None:
