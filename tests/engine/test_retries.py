@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import time
 from itertools import pairwise
@@ -11,12 +12,13 @@ from typing import Any
 import pytest
 
 from oto.engine import client as engine_client
+from oto.engine.devserver import DevServer
 from oto.errors import InvalidInput
 from oto.services import runs
 from oto.services.database import Database
 from tests.engine.test_lost_worker import Workers, workers  # noqa: F401 (a fixture)
 from tests.support import until
-from tests.support.engine import Engine, at, by_step
+from tests.support.engine import Engine, at, by_step, oto_process
 
 # Fails until it has run ``N`` times in its run folder (its count is a file there), then succeeds.
 FLAKY = 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "try $n"; [ "$n" -ge {n} ]'
@@ -206,3 +208,28 @@ async def test_what_a_rerun_refuses(engine: Engine) -> None:
         assert what
     with engine.database.session() as db:
         assert len(runs.list_runs(db)) == 2  # nothing was written
+
+
+async def test_the_cli_sets_a_policy_runs_shows_attempts_and_reruns(engine: Engine, temporal: DevServer) -> None:
+    engine.sh("cli-flaky", FLAKY.format(n=2))
+    edited = await oto_process(engine, temporal, "job", "edit", "cli-flaky", "--retries", "2", "--retry-delay", "1s",
+                               "--backoff", "2", "--max-retry-delay", "5m", "--retry-on", "failed")
+    assert edited.code == 0, edited.err
+    shown = await oto_process(engine, temporal, "job", "show", "cli-flaky")
+    assert "3 attempts, waiting 1s x2 (at most 5m), after failed" in shown.out
+    result = await oto_process(engine, temporal, "job", "run", "cli-flaky", "--wait", "--json")
+    assert result.code == 0, result.err
+    run = json.loads(result.out)
+    assert [(a["attempt"], a["status"], a["exit_code"]) for a in run["attempts"]] == [(1, "failed", 1),
+                                                                                       (2, "succeeded", 0)]
+    assert {"started_at", "finished_at", "stdout", "stderr", "duration", "error"} <= set(run["attempts"][0])
+    text = await oto_process(engine, temporal, "run", "show", run["run_id"])
+    assert "1\tfailed\t1\t" in text.out and "2\tsucceeded\t0\t" in text.out  # the attempts table
+    again = await oto_process(engine, temporal, "run", "rerun", run["run_id"], "--wait", "--json")
+    assert again.code == 0, again.err
+    rerun = json.loads(again.out)
+    assert rerun["rerun_of"] == run["run_id"] and rerun["status"] == "succeeded"
+    refused = await oto_process(engine, temporal, "run", "rerun", run["run_id"], "--failed-only")
+    assert refused.code == 2 and refused.err.count("\n") == 1 and "routine run" in refused.err
+    gone = await oto_process(engine, temporal, "run", "rerun", "run-nonexistent")
+    assert gone.code == 2 and "no run" in gone.err
