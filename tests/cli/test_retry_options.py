@@ -10,6 +10,9 @@ from tests.support import DATA
 from tests.support.cli import Oto
 
 
+VALUES = ["--set", "genpkey", "--set", "-algorithm=RSA", "--set", "-pkeyopt=rsa_keygen_bits:2048", "--set", "-out=k.pem"]
+
+
 @pytest.fixture
 def catalog(initialized: Oto) -> Oto:
     assert initialized("import", str(DATA / "openssl.json")).code == 0
@@ -24,9 +27,8 @@ def job(oto: Oto, name: str) -> dict[str, object]:
 
 def test_add_with_retries_then_edit_and_drop_them(catalog: Oto) -> None:
     oto = catalog
-    added = oto("job", "add", "Flaky", "--command", "GenRSA", "--set", "genpkey", "--set", "-algorithm=RSA",
-                "--set", "-pkeyopt=rsa_keygen_bits:2048", "--set", "-out=k.pem", "--retries", "3", "--retry-delay", "10s", "--backoff", "2",
-                "--max-retry-delay", "5m", "--retry-on", "failed,timed_out")
+    added = oto("job", "add", "Flaky", "--command", "GenRSA", *VALUES, "--retries", "3", "--retry-delay", "10s",
+                "--backoff", "2", "--max-retry-delay", "5m", "--retry-on", "failed,timed_out")
     assert added.code == 0, added.err
     assert job(oto, "Flaky")["retry"] == {"attempts": 4, "delay": "10s", "backoff": 2.0, "max_delay": "5m",
                                           "on": ["failed", "timed_out"]}
@@ -58,8 +60,7 @@ def test_bad_retry_options_are_refused_with_exit_2_and_nothing_written(
         catalog: Oto, options: list[str], words: str) -> None:
     oto = catalog
     before = oto("export").out
-    added = oto("job", "add", "Bad", "--command", "GenRSA", "--set", "genpkey", "--set", "-algorithm=RSA",
-                "--set", "-pkeyopt=rsa_keygen_bits:2048", "--set", "-out=k.pem", *options)
+    added = oto("job", "add", "Bad", "--command", "GenRSA", *VALUES, *options)
     assert added.code == 2, added
     assert words in added.err and added.err.count("\n") == 1 and "Traceback" not in added.err
     edited = oto("job", "edit", "GenRSA-2048", *options)
