@@ -9,8 +9,8 @@ import pytest
 from tests.support import DATA
 from tests.support.cli import Oto
 
-
-VALUES = ["--set", "genpkey", "--set", "-algorithm=RSA", "--set", "-pkeyopt=rsa_keygen_bits:2048", "--set", "-out=k.pem"]
+VALUES = ["--set", "genpkey", "--set", "-algorithm=RSA", "--set", "-pkeyopt=rsa_keygen_bits:2048",
+          "--set", "-out=k.pem"]
 
 
 @pytest.fixture
