@@ -66,3 +66,40 @@ def test_bad_retry_options_are_refused_with_exit_2_and_nothing_written(
     edited = oto("job", "edit", "GenRSA-2048", *options)
     assert edited.code == 2 and words in edited.err
     assert oto("export").out == before
+
+
+def test_a_routine_step_gets_its_own_policy_and_keeps_it_while_its_id_stays(catalog: Oto) -> None:
+    oto = catalog
+
+    def steps() -> dict[str, object]:
+        shown = json.loads(oto("routine", "show", "keypair-and-pub", "--json").out)
+        return {s["id"]: s["retry"] for s in shown["steps"]}
+
+    assert oto("routine", "edit", "keypair-and-pub", "--step-retry", "key=3,10s,2").code == 0
+    assert steps()["key"] == {"attempts": 3, "delay": "10s", "backoff": 2.0, "max_delay": None,
+                              "on": ["failed", "timed_out"]}
+    assert "3 attempts, waiting 10s x2" in oto("routine", "show", "keypair-and-pub").out
+    kept = oto("routine", "edit", "keypair-and-pub", "--step", "key=GenRSA-2048", "--step", "pub=ExtractPub-key@key")
+    assert kept.code == 0, kept.err
+    assert steps() == {"key": steps()["key"], "pub": None} and steps()["key"] is not None
+    assert oto("routine", "edit", "keypair-and-pub", "--step-retry", "key=job").code == 0
+    assert steps()["key"] is None
+    added = oto("routine", "add", "solo", "--step", "a=GenRSA-2048", "--step-retry", "a=2")
+    assert added.code == 0, added.err
+
+
+@pytest.mark.parametrize(("given", "words"), [
+    ("ghost=3", "the routine has no step 'ghost'"),
+    ("key", "give ID=ATTEMPTS"),
+    ("key=three", "ATTEMPTS is a whole number"),
+    ("key=99999999999999999999", "ATTEMPTS is a whole number"),
+    ("key=0", "greater than or equal to 1"),
+    ("key=3,10s,fast", "BACKOFF 'fast' is not a number"),
+    ("key=3,forever", "is not a duration"),
+    ("key=3,1s,2,5m,x", "ATTEMPTS is a whole number"),
+])
+def test_bad_step_retries_are_refused_with_exit_2(catalog: Oto, given: str, words: str) -> None:
+    before = catalog("export").out
+    refused = catalog("routine", "edit", "keypair-and-pub", "--step-retry", given)
+    assert refused.code == 2 and words in refused.err and refused.err.count("\n") == 1, refused
+    assert catalog("export").out == before
