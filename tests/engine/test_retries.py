@@ -233,3 +233,25 @@ async def test_the_cli_sets_a_policy_runs_shows_attempts_and_reruns(engine: Engi
     assert refused.code == 2 and refused.err.count("\n") == 1 and "routine run" in refused.err
     gone = await oto_process(engine, temporal, "run", "rerun", "run-nonexistent")
     assert gone.code == 2 and "no run" in gone.err
+
+
+async def test_cancelling_a_routine_while_a_step_waits_to_retry_stops_it_at_once(engine: Engine) -> None:
+    engine.sh("never", "exit 1")
+    engine.sh("later", "true")
+    engine.load({"routines": [{"name": "stuck", "steps": [
+        {"id": "a", "job": "never", "retry": {"attempts": 5, "delay": "1m"}},
+        {"id": "b", "job": "later", "after": ["a"]}]}]})
+    run_id = await engine.submit_routine("stuck")
+
+    def waiting() -> bool:
+        with engine.database.session() as db:
+            step = runs.get(db, run_id)["steps"][0]
+        return [a["status"] for a in step["attempts"]] == ["failed"] and step["status"] == "running"
+
+    await until(waiting, timeout=20, what="step a's wait after its first attempt")
+    cancelled_at = time.monotonic()
+    await engine_client.cancel(run_id, client=engine.client, database=engine.database)
+    run = await engine.wait(run_id)
+    assert run["status"] == "cancelled" and time.monotonic() - cancelled_at < 15
+    assert [(s["step"], s["status"]) for s in run["steps"]] == [("a", "cancelled"), ("b", "skipped")]
+    assert len(run["steps"][0]["attempts"]) == 1
