@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from temporalio.worker import Replayer
 
 from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
+from oto.engine.worker import WORKFLOWS
 from oto.errors import InvalidInput
 from oto.services import runs
 from oto.services.database import Database
@@ -255,3 +257,17 @@ async def test_cancelling_a_routine_while_a_step_waits_to_retry_stops_it_at_once
     assert run["status"] == "cancelled" and time.monotonic() - cancelled_at < 15
     assert [(s["step"], s["status"]) for s in run["steps"]] == [("a", "cancelled"), ("b", "skipped")]
     assert len(run["steps"][0]["attempts"]) == 1
+
+
+async def test_histories_with_retry_waits_and_retried_steps_replay_deterministically(engine: Engine) -> None:
+    flaky(engine, "replayed", 2, {"attempts": 2, "delay": "100ms"})
+    job_run = await engine.run_job("replayed")
+    engine.sh("before", "true")
+    engine.sh("shaky2", FLAKY.format(n=2))
+    engine.load({"routines": [{"name": "replayed-routine", "steps": [
+        {"id": "a", "job": "before"}, {"id": "b", "job": "shaky2", "after": ["a"], "retry": {"attempts": 2}}]}]})
+    routine_run = await engine.run_routine("replayed-routine")
+    assert job_run["status"] == routine_run["status"] == "succeeded"
+    for run_id in (job_run["run_id"], routine_run["run_id"], routine_run["steps"][1]["run_id"]):
+        history = await engine.client.get_workflow_handle(run_id).fetch_history()
+        await Replayer(workflows=WORKFLOWS).replay_workflow(history)
