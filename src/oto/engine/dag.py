@@ -80,7 +80,7 @@ class Dag:
         retry policy): they are returned apart, and never taken into a segment."""
         if not alone:
             return self.take_segments(queue_of), []
-        return self.take_segments(queue_of, alone), [s for s in self._alone_taken]
+        return self.take_segments(queue_of, alone), list(self._alone_taken)
 
     def take_segments(self, queue_of: list[int], alone: frozenset[int] = frozenset()) -> dict[int, list[int]]:
         """Per task queue, the steps one activity can run from here on its own, in a runnable order.
