@@ -71,8 +71,8 @@ class Runs:
         them, run again, in its folder; the others are carried over. Returns the new run's id.
         """
         source = await self.database.run(runs.rerun_source, run_id, failed_only=failed_only)
-        # The same input values as the original run: pass ``values=source.values`` to both submits
-        # below once they take values (``rerun_source`` reads them from the original's record).
+        # Inputs: the same input values as the original run. Once runs record their values, fill
+        # ``RerunSource.values`` in ``runs.rerun_source`` and pass ``values=source.values`` to both submits.
         if source.kind == "job":
             return await self.submit_job(source.name, trigger=trigger, timeout=source.timeout,
                                          rerun_of=source.run_id)

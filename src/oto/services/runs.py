@@ -232,7 +232,8 @@ def _carried_row(original: Run) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class RerunSource:
-    """What ``oto run rerun`` submits again: a job or routine run's target, its timeout, and its input values."""
+    """What ``oto run rerun`` submits again: a job or routine run's target, its timeout, and its input
+    values (empty until runs record the values they ran with; ``app.runs.rerun`` passes them on)."""
 
     run_id: str
     kind: RunKind
