@@ -51,3 +51,22 @@ async def test_rerun_failed_steps_from_a_routine_run_page(engine: Engine, tempor
         page = (await client.get(f"/runs/{first['run_id']}")).text
         assert ">Rerun</button>" not in page
         assert (await client.post(f"/runs/{first['run_id']}/rerun", data={"csrf": csrf})).status_code == 403
+
+
+async def test_job_and_routine_pages_show_retry_policies_and_the_routine_form_keeps_them(
+        engine: Engine, temporal: DevServer) -> None:
+    engine.sh("pol", "true")
+    engine.load({"jobs": [{"name": "pol", "command": f"sh-{engine.queue}", "values": {"-c": "true"},
+                           "retry": {"attempts": 3, "delay": "10s", "backoff": 2.0, "max_delay": "5m"}}],
+                 "routines": [{"name": "pol-r", "steps": [{"id": "a", "job": "pol", "retry": {"attempts": 2}},
+                                                          {"id": "b", "job": "pol", "after": ["a"]}]}]})
+    async with logged_in(engine, temporal, scope="admin", name="admin") as (client, csrf):
+        page = (await client.get("/jobs/pol")).text
+        assert "up to 3 attempts, waiting 10s ×2 (at most 5m) after failed or timed_out" in page
+        page = (await client.get("/routines/pol-r")).text
+        assert "<td>2 attempts, 0s</td>" in page and "<td>its job's</td>" in page
+        saved = await client.post("/routines/pol-r/edit", data={
+            "csrf": csrf, "description": "changed", "steps": "2", "step-0-id": "a", "step-0-job": "pol",
+            "step-0-after": "", "step-1-id": "b", "step-1-job": "pol", "step-1-after": "a"})
+        assert saved.status_code == 303, saved.text
+    assert engine.app.routines.get("pol-r").steps[0].retry is not None
