@@ -271,3 +271,13 @@ async def test_histories_with_retry_waits_and_retried_steps_replay_deterministic
     for run_id in (job_run["run_id"], routine_run["run_id"], routine_run["steps"][1]["run_id"]):
         history = await engine.client.get_workflow_handle(run_id).fetch_history()
         await Replayer(workflows=WORKFLOWS).replay_workflow(history)
+
+
+async def test_a_job_needing_root_on_a_worker_without_it_is_refused_once_never_retried(user_engine: Engine) -> None:
+    engine = user_engine
+    engine.command("rooty", "/bin/true", [], None, root=True)
+    engine.load({"jobs": [{"name": "rooty", "command": "rooty", "retry": {"attempts": 5, "delay": "1s"}}]})
+    started = time.monotonic()
+    run = await engine.run_job("rooty")
+    assert run["status"] == "failed" and "needs root" in run["error"]
+    assert run["attempts"] == [] and run["starts"] == 0 and time.monotonic() - started < 5
