@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
+from oto.domain.runs import Retry
 from oto.services import documents, notifications, runs, schedules
 from oto.services.database import Database
 from oto.web.server import create_app
@@ -27,8 +28,8 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() or not shutil.which(
                                 reason="needs Debian's chromium (make browser installs it) and openssl")
 
 
-def catalog(database: Database) -> str:
-    """The openssl catalog, a finished and a failed run, and a schedule; returns a run id."""
+def catalog(database: Database) -> tuple[str, str]:
+    """The openssl catalog, a finished, a retried and a failed run, and a schedule; returns two run ids."""
     with database.session() as db:
         documents.import_document(db, json.loads((ROOT / "data" / "openssl.json").read_text()))
         schedules.add(db, {"name": "nightly-key", "job": "GenRSA-2048", "cron": "0 3 * * *",
@@ -37,11 +38,16 @@ def catalog(database: Database) -> str:
         runs.finish(db, runs.Outcome(run_id, runs.SUCCEEDED, exit_code=0, stdout="x" * 400,
                                      stderr="a long line without spaces " + "y" * 300))
         failed = runs.create_routine_run(db, "keypair-and-pub", trigger="test").run_id
-    return failed
+        retried = runs.create_job_run(db, "GenRSA-2048", trigger="test").id
+        for status in (runs.FAILED, runs.SUCCEEDED):  # two attempts, each with a long line of output
+            runs.end_attempt(db, runs.Outcome(retried, status, exit_code=0, started_at=runs.now(),
+                                              stdout="z" * 300, error="a reason without spaces " + "w" * 200),
+                             Retry(2))
+    return failed, retried
 
 
 async def test_no_page_is_wider_than_a_phone(sqlite_database: Database) -> None:
-    routine_run = catalog(sqlite_database)
+    routine_run, retried_run = catalog(sqlite_database)
     with sqlite_database.session() as db:
         notifications.add(db, {"name": "phone-hook", "url": "https://hooks.example.com/services/T000/B000/" + "x" * 60,
                                "on": ["failed", "timed_out", "cancelled", "succeeded"], "job": "GenRSA-2048"})
@@ -50,8 +56,8 @@ async def test_no_page_is_wider_than_a_phone(sqlite_database: Database) -> None:
     key = make_key(sqlite_database, "admin", "phone")
     pages = ["/", "/executables", f"/executables/{TAG}", "/builder", f"/builder?tag={TAG}", "/commands",
              "/commands/GenRSA", "/jobs", "/jobs/GenRSA-2048", "/jobs/GenRSA-2048/edit", "/routines",
-             "/routines/keypair-and-pub", "/routines/new", "/runs", f"/runs/{routine_run}", "/schedules",
-             "/notifications", "/notifications/phone-hook",
+             "/routines/keypair-and-pub", "/routines/new", "/runs", f"/runs/{routine_run}", f"/runs/{retried_run}",
+             "/schedules", "/notifications", "/notifications/phone-hook",
              "/import", "/login"]
     app = create_app(sqlite_database, temporal_probe=None)
     with serving(app) as base:

@@ -102,10 +102,10 @@ async def test_runs_survive_postgresql_going_away_and_the_api_says_503(proxied: 
     for run in runs[:-1]:
         assert run["status"] == "succeeded", f"{run}\n{stack.logs()}"
         assert run["exit_code"] == 0 and run["stdout"] == f"slept {jobs[run['job']][1]}\n"
-        assert run["attempts"] == 1, f"{run['job']} ran again instead of its record being written late"
+        assert run["starts"] == 1, f"{run['job']} ran again instead of its record being written late"
     routine = runs[-1]
     assert routine["status"] == "succeeded", f"{routine}\n{stack.logs()}"
-    steps = [(s["status"], s["stdout"], s["attempts"]) for s in routine["steps"]]
+    steps = [(s["status"], s["stdout"], s["starts"]) for s in routine["steps"]]
     assert steps == [("succeeded", "slept 2.5\n", 1)] * 2
     worker_log = next(s for s in stack.services if s.name.startswith("worker")).log_text()
     waits = [json.loads(line) for line in worker_log.splitlines() if "the database does not answer" in line]

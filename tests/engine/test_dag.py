@@ -74,3 +74,12 @@ def test_segments_respect_the_order_and_every_step_ends(routine: tuple[list[list
         assert all(ran.index(d) < ran.index(step) for d in deps) if step in ran else True
         below_failure = any(dag.status[d] in ("failed", "skipped") for d in deps)
         assert (dag.status[step] == "skipped") == below_failure
+
+
+def test_steps_with_a_retry_policy_run_alone_and_are_never_taken_into_a_segment() -> None:
+    dag = Dag([[], [0], [1], [2]])  # a -> b -> c -> d on one queue; b retries
+    assert dag.take_work([0, 0, 0, 0], frozenset({1})) == ({0: [0]}, [])
+    dag.settle(0, "succeeded")
+    assert dag.take_work([0, 0, 0, 0], frozenset({1})) == ({}, [1])
+    dag.settle(1, "succeeded")
+    assert dag.take_work([0, 0, 0, 0], frozenset({1})) == ({0: [2, 3]}, [])

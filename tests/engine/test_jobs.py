@@ -23,7 +23,7 @@ async def test_a_job_succeeds_and_its_record_holds_everything(any_engine: Engine
                            "echo x > sub/deep.txt"]
     assert run["stdout"] == "out\n" and run["stderr"] == "err\n"
     assert run["started_at"] and run["finished_at"] and run["started_at"] <= run["finished_at"]
-    assert run["worker"] and run["attempts"] == 1
+    assert run["worker"] and run["starts"] == 1
     assert {a["path"] for a in run["artifacts"]} == {"made.txt", "sub/deep.txt"}
     folder = Path(run["workdir"])
     assert folder == any_engine.home / "runs" / run["run_id"]
@@ -39,7 +39,7 @@ async def test_a_failing_job_ends_failed_with_its_exit_code_and_stderr(engine: E
     assert run["status"] == "failed"
     assert run["exit_code"] == 3
     assert run["stderr"] == "no such thing\n"
-    assert run["attempts"] == 1  # a non-zero exit is a result, never retried
+    assert run["starts"] == 1  # a non-zero exit is a result, never retried
 
 
 async def test_a_timeout_kills_the_job_and_leaves_no_process(engine: Engine) -> None:
@@ -146,7 +146,7 @@ async def test_output_beyond_one_mib_is_cut_in_the_record_but_whole_in_the_run_f
 async def test_a_job_longer_than_its_first_second_is_watched_to_its_end(engine: Engine) -> None:
     engine.sh("slowish", "sleep 1.5; echo done")
     run = await engine.run_job("slowish")
-    assert run["status"] == "succeeded" and run["stdout"] == "done\n" and run["attempts"] == 1
+    assert run["status"] == "succeeded" and run["stdout"] == "done\n" and run["starts"] == 1
     events = [e async for e in engine.client.get_workflow_handle(run["run_id"]).fetch_history_events()]
     assert any(e.activity_task_scheduled_event_attributes.activity_type.name == "oto.watch_job" for e in events)
 

@@ -82,7 +82,7 @@ async def test_killing_the_worker_mid_job_still_ends_succeeded_with_one_record(
     workers.start()
     run = await engine.wait(run_id)
     assert run["status"] == "succeeded", run
-    assert run["attempts"] == 2
+    assert run["starts"] == 2
     assert time.monotonic() - killed_at < 30
     assert not any(alive(pid) for pid in lost)
     assert processes_in(folder) == []
@@ -121,7 +121,7 @@ async def test_the_retry_reaps_the_process_the_lost_worker_left_running(
 
     def second_attempt_running() -> bool:
         with sqlite_database.session() as db:
-            return runs.get(db, run_id)["attempts"] == 2 and processes_in(folder) not in ([], orphan)
+            return runs.get(db, run_id)["starts"] == 2 and processes_in(folder) not in ([], orphan)
 
     await until(second_attempt_running, timeout=40)
     assert not any(alive(pid) for pid in orphan)  # ...until the retry reaps it

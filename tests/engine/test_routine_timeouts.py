@@ -59,7 +59,7 @@ async def test_a_routine_past_its_timeout_stops_its_steps_and_ends_timed_out(any
     first, second = by_step(run)["first"], by_step(run)["second"]
     assert first["status"] in ("cancelled", "timed_out") and first["started_at"] and first["finished_at"]
     assert "the routine ran past its timeout of 2s" in first["error"]
-    assert second["status"] == "cancelled" and second["started_at"] is None and second["attempts"] == 0
+    assert second["status"] == "cancelled" and second["started_at"] is None and second["starts"] == 0
     assert "the routine ran past its timeout of 2s" in second["error"]
     assert processes_in(folder) == []
     # the workflow itself ended normally: a timeout is the run's result, not the workflow's failure

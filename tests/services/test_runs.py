@@ -41,7 +41,7 @@ def test_a_job_run_is_queued_with_an_immutable_spec(database: Database, oto_home
     with database.session() as db:
         view = runs.get(db, run_id)
         pending = runs.load(db, run_id)
-    assert view["status"] == "queued" and view["trigger"] == "api" and view["attempts"] == 0
+    assert view["status"] == "queued" and view["trigger"] == "api" and view["starts"] == 0
     assert pending.spec.argv == ("/usr/bin/openssl", "genpkey", "-algorithm", "RSA", "-pkeyopt",
                                  "rsa_keygen_bits:2048", "-out", "key.pem")  # the job's values at submission
     assert pending.spec.timeout == 30 and pending.spec.task_queue == "oto"
@@ -182,7 +182,7 @@ def test_a_step_start_written_twice_counts_one_attempt_and_a_new_start_counts_an
         with database.session() as db:
             runs.record_steps(db, [runs.Started(step, "w", ["a"], "/tmp/x", at)], [])
     with database.session() as db:
-        assert runs.get(db, step)["attempts"] == 2
+        assert runs.get(db, step)["starts"] == 2
 
 
 def test_batched_step_records_start_and_finish_in_one_go(database: Database) -> None:
@@ -204,7 +204,7 @@ def test_batched_step_records_start_and_finish_in_one_go(database: Database) -> 
     with database.session() as db:
         steps = runs.get(db, plan.run_id)["steps"]
         status = runs.finish_routine(db, plan.run_id, cancelled=False, steps={}).status
-    assert [(s["status"], s["attempts"]) for s in steps] == [("succeeded", 1), ("failed", 1), ("skipped", 0)]
+    assert [(s["status"], s["starts"]) for s in steps] == [("succeeded", 1), ("failed", 1), ("skipped", 0)]
     assert steps[1]["artifacts"] == [{"path": "k", "size": 1}] and steps[2]["argv"] != [] and steps[0]["duration"] == 1
     assert status == "failed"
 
@@ -316,7 +316,7 @@ def test_sqlite_takes_concurrent_writers_from_separate_processes(sqlite_database
     assert [w.exitcode for w in writers] == [0, 0, 0, 0]
     with sqlite_database.session() as db:
         done: list[dict[str, Any]] = runs.list_runs(db, status="succeeded", limit=1000)
-    assert len(done) == 200 and all(r["attempts"] == 1 for r in done)
+    assert len(done) == 200 and all(r["starts"] == 1 for r in done)
     with sqlite_database.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 

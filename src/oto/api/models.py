@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from oto.api.problems import Violation
-from oto.domain.documents import ExecutableDoc, StepDoc, Value
+from oto.domain.documents import ExecutableDoc, RetryDoc, StepDoc, Value
 
 T = TypeVar("T")
 
@@ -130,6 +130,7 @@ class JobChanges(Body):
     command: str | None = None
     description: str | None = None
     values: dict[str, Value] | None = None
+    retry: RetryDoc | None = Field(None, description="Its retry policy; null: one attempt")
 
 
 class RoutineChanges(Body):
@@ -229,13 +230,30 @@ class RunSummary(BaseModel):
     workdir: str
     task_queue: str
     worker: str | None
-    attempts: int
+    starts: int = Field(description="How many times a worker started it (a lost worker's run starts again)")
     created_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
     duration: float | None
     error: str | None
     timeout: float | None
+    rerun_of: str | None = Field(None, description="The run this one repeats (``POST /runs/{id}/rerun``)")
+    carried_over: bool = Field(False, description="A step a failed-only rerun carried over from the run it "
+                               "repeats: it succeeded there and did not run again")
+
+
+class Attempt(BaseModel):
+    """One attempt of a run: each try its retry policy made, in order (a run without one has one)."""
+
+    attempt: int
+    status: str
+    exit_code: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    duration: float | None
+    error: str | None
+    stdout: str
+    stderr: str
 
 
 class RunDetail(RunSummary):
@@ -248,6 +266,8 @@ class RunDetail(RunSummary):
         "undecodable bytes written ``\\xff`` in ``path`` and its exact bytes percent-encoded in ``raw``"))
     artifacts_total: int = Field(0, description="How many files the run made in all")
     artifacts_cut: bool = Field(False, description="The run made more files than ``artifacts`` lists")
+    attempts: list[Attempt] = Field(default_factory=list, description="Each attempt, first to last; the run's "
+                                    "status is the last one's")
     steps: list[RunDetail] | None = None
 
 

@@ -38,23 +38,47 @@ class Runs:
 
     # -- starting ----------------------------------------------------------------------------------
 
-    async def submit_job(self, name: str, *, trigger: str = "cli", timeout: float | None = None) -> str:
-        """Queue a run of job ``name`` and start its workflow; returns the run id at once."""
+    async def submit_job(self, name: str, *, trigger: str = "cli", timeout: float | None = None,
+                         rerun_of: str | None = None) -> str:
+        """Queue a run of job ``name`` and start its workflow; returns the run id at once.
+
+        ``rerun_of``: the run this one repeats (``rerun`` passes it), named in the new record.
+        """
         from oto.engine import client
 
         runs.check_timeout(timeout)  # bad input is refused before Temporal is asked
         await self.database.run(jobs.resolve, name)
         return await client.submit_job(name, trigger=trigger, timeout=timeout, client=await self.app.temporal(),
-                                       database=self.database)
+                                       database=self.database, rerun_of=rerun_of)
 
-    async def submit_routine(self, name: str, *, trigger: str = "cli", timeout: float | None = None) -> str:
-        """Queue a run of routine ``name`` and start its workflow; ``timeout`` limits the whole run."""
+    async def submit_routine(self, name: str, *, trigger: str = "cli", timeout: float | None = None,
+                             rerun_of: str | None = None, failed_only: bool = False) -> str:
+        """Queue a run of routine ``name`` and start its workflow; ``timeout`` limits the whole run.
+
+        ``rerun_of`` with ``failed_only``: run again only what did not succeed in that run, in its folder.
+        """
         from oto.engine import client
 
         runs.check_timeout(timeout)
         await self.database.run(lookups.routine, name)
         return await client.submit_routine(name, trigger=trigger, timeout=timeout,
-                                           client=await self.app.temporal(), database=self.database)
+                                           client=await self.app.temporal(), database=self.database,
+                                           rerun_of=rerun_of, failed_only=failed_only)
+
+    async def rerun(self, run_id: str, *, trigger: str = "cli", failed_only: bool = False) -> str:
+        """Run a job or routine run's target again, as a new run whose record names it (``rerun_of``).
+
+        ``failed_only`` (a routine run that ended): only its steps that did not succeed, and those after
+        them, run again, in its folder; the others are carried over. Returns the new run's id.
+        """
+        source = await self.database.run(runs.rerun_source, run_id, failed_only=failed_only)
+        # Inputs: the same input values as the original run. Once runs record their values, fill
+        # ``RerunSource.values`` in ``runs.rerun_source`` and pass ``values=source.values`` to both submits.
+        if source.kind == "job":
+            return await self.submit_job(source.name, trigger=trigger, timeout=source.timeout,
+                                         rerun_of=source.run_id)
+        return await self.submit_routine(source.name, trigger=trigger, timeout=source.timeout,
+                                         rerun_of=source.run_id, failed_only=failed_only)
 
     async def submit_adhoc(self, request: AdHoc, *, trigger: str, timeout: float | None = None) -> str:
         """Check an ad-hoc combination (flags and values of an executable, nothing saved), then run it once."""

@@ -24,7 +24,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "command": ("oto.cli.commands", "Sets of an executable's flags the flag matching engine accepts."),
     "job": ("oto.cli.jobs", "Commands with values, ready to run."),
     "routine": ("oto.cli.routines", "Named DAGs of job steps, and running them."),
-    "run": ("oto.cli.runs", "The history of runs; show or cancel one."),
+    "run": ("oto.cli.runs", "The history of runs; show, rerun or cancel one."),
     "schedule": ("oto.cli.schedules", "Jobs and routines that run by themselves, on Temporal Schedules."),
     "apikey": ("oto.cli.apikeys", "Keys for the REST API (scopes: read, run, admin)."),
     "notify": ("oto.cli.notify", "Webhooks told when runs end (failed, timed out...)."),

@@ -9,10 +9,52 @@ import typer
 from oto.cli.common import CascadeOption, JsonOption, WaitOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say, warn
-from oto.domain.documents import Value
+from oto.domain.documents import RetryDoc, Value
 from oto.errors import InvalidInput
 
 app = typer.Typer(help="Commands with values, ready to run.", no_args_is_help=True)
+
+RETRY_HELP = "Retries (a failed or timed-out run tried again; the waits are durable Temporal timers)"
+AttemptsOption = Annotated[int | None, typer.Option(
+    "--attempts", help="Try the job up to N times in all (1: no retry).", metavar="N", rich_help_panel=RETRY_HELP)]
+RetriesOption = Annotated[int | None, typer.Option(
+    "--retries", help="Try it again up to N times after the first (--attempts N+1).", metavar="N",
+    rich_help_panel=RETRY_HELP)]
+RetryDelayOption = Annotated[str | None, typer.Option(
+    "--retry-delay", help="Wait this long before the first retry (10s, 2m; default 0s).", metavar="DURATION",
+    rich_help_panel=RETRY_HELP)]
+BackoffOption = Annotated[float | None, typer.Option(
+    "--backoff", help="Multiply the wait by this before each later retry (1 to 10; default 1).", metavar="FACTOR",
+    rich_help_panel=RETRY_HELP)]
+MaxDelayOption = Annotated[str | None, typer.Option(
+    "--max-retry-delay", help="Never wait longer than this between attempts.", metavar="DURATION",
+    rich_help_panel=RETRY_HELP)]
+RetryOnOption = Annotated[str | None, typer.Option(
+    "--retry-on", help="The statuses tried again: failed, timed_out or both (default both).",
+    metavar="STATUS,STATUS", rich_help_panel=RETRY_HELP)]
+
+
+def retry_policy(attempts: int | None, retries: int | None, delay: str | None, backoff: float | None,
+                 max_delay: str | None, on: str | None, current: dict[str, object] | None = None
+                 ) -> dict[str, object] | None:
+    """The retry policy the options give, over ``current`` (a job's policy as it is, for edit); None when
+    no option is given and there is none; ``{}`` when ``--attempts 1`` takes a policy away."""
+    if attempts is not None and retries is not None:
+        raise InvalidInput("give --attempts N or --retries N-1, not both")
+    if retries is not None:
+        if retries < 0:
+            raise InvalidInput(f"--retries must be 0 or more, not {retries}")
+        attempts = retries + 1
+    given: dict[str, object] = {k: v for k, v in (("attempts", attempts), ("delay", delay), ("backoff", backoff),
+                                                  ("max_delay", max_delay)) if v is not None}
+    if on is not None:
+        given["on"] = [s.strip() for s in on.split(",")]
+    if not given:
+        return current
+    policy = dict(current or {}) | given
+    if "attempts" not in policy:
+        raise InvalidInput("a retry policy needs --attempts N (or --retries N): how many tries in all")
+    return {} if policy["attempts"] == 1 and not current and len(given) == 1 else policy
 
 
 def parse_sets(sets: list[str]) -> dict[str, Value]:
@@ -39,11 +81,20 @@ def add(
         list[str] | None, typer.Option("--set", metavar="FLAG=VALUE", help="A value (FLAG alone for a switch).")
     ] = None,
     description: str = "",
+    attempts: AttemptsOption = None,
+    retries: RetriesOption = None,
+    retry_delay: RetryDelayOption = None,
+    backoff: BackoffOption = None,
+    max_retry_delay: MaxDelayOption = None,
+    retry_on: RetryOnOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add a job: a value for each flag of the command that takes one."""
-    doc = get_app().jobs.add(
-        {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description})
+    """Add a job: a value for each flag of the command that takes one, and how often to try it."""
+    data: dict[str, object] = {"name": name, "command": command, "values": parse_sets(set_ or []),
+                               "description": description}
+    if retry := retry_policy(attempts, retries, retry_delay, backoff, max_retry_delay, retry_on):
+        data["retry"] = retry
+    doc = get_app().jobs.add(data)
     if warning := get_app().jobs.argv_warning(doc.name):
         warn(warning)
     if json:
@@ -106,8 +157,17 @@ def show(name: str, json: JsonOption = False) -> None:
 
     print_fields(f"job {doc.name}", [
         ("command", doc.command), ("values", _values(doc.values)), ("argv", shlex.join(argv)),
-        ("description", doc.description),
+        ("retry", describe_retry(doc.retry)), ("description", doc.description),
     ])
+
+
+def describe_retry(retry: RetryDoc | None) -> str:
+    """A retry policy in a few words: ``3 attempts, 10s x2 (at most 5m) after failed, timed_out``."""
+    if retry is None or retry.attempts == 1:
+        return "one attempt"
+    wait = retry.delay + (f" x{retry.backoff:g}" if retry.backoff != 1 else "") + (
+        f" (at most {retry.max_delay})" if retry.max_delay else "")
+    return f"{retry.attempts} attempts, waiting {wait}, after {', '.join(retry.on)}"
 
 
 @app.command("edit")
@@ -118,15 +178,33 @@ def edit(
         "repeat a repeatable flag once per value).")] = None,
     command: Annotated[str | None, typer.Option("--command", help="Run another command.")] = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    attempts: AttemptsOption = None,
+    retries: RetriesOption = None,
+    retry_delay: RetryDelayOption = None,
+    backoff: BackoffOption = None,
+    max_retry_delay: MaxDelayOption = None,
+    retry_on: RetryOnOption = None,
+    no_retry: Annotated[bool, typer.Option("--no-retry", help="Drop the job's retry policy: one attempt.",
+                                           rich_help_panel=RETRY_HELP)] = False,
     json: JsonOption = False,
 ) -> None:
-    """Change a job; a secret value given as *** keeps the stored one."""
+    """Change a job; a secret value given as *** keeps the stored one; retry options change its policy."""
     changes: dict[str, object] = {k: v for k, v in (("command", command), ("description", description))
                                   if v is not None}
     if set_ is not None:
         changes["values"] = parse_sets(set_)
+    retry_given = any(v is not None for v in (attempts, retries, retry_delay, backoff, max_retry_delay, retry_on))
+    if no_retry and retry_given:
+        raise InvalidInput("give --no-retry or retry options, not both")
+    if no_retry:
+        changes["retry"] = None
+    elif retry_given:
+        current = get_app().jobs.get(name).retry
+        policy = retry_policy(attempts, retries, retry_delay, backoff, max_retry_delay, retry_on,
+                              None if current is None else current.model_dump())
+        changes["retry"] = policy or None
     if not changes:
-        raise InvalidInput("nothing to change: give --set, --command or --description")
+        raise InvalidInput("nothing to change: give --set, --command, --description or a retry option")
     doc = get_app().jobs.update(name, changes)
     if json:
         print_json(doc)

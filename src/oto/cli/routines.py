@@ -23,16 +23,53 @@ def parse_step(text: str) -> dict[str, Any]:
     return {"id": step_id, "job": job, "after": [d for d in deps.split(",") if d]}
 
 
+StepRetryOption = Annotated[list[str] | None, typer.Option(
+    "--step-retry", metavar="ID=ATTEMPTS[,DELAY[,BACKOFF]]",
+    help="Step ID's own retry policy, in place of its job's: ATTEMPTS tries in all, waiting DELAY (default 0s) "
+    "times BACKOFF (default 1) after each; ID=job goes back to the job's (repeat per step).")]
+
+
+def apply_step_retries(steps: list[dict[str, Any]], given: list[str]) -> list[dict[str, Any]]:
+    """``steps`` with the policies ``--step-retry`` gives (``ID=job``: the job's own again)."""
+    by_id = {s["id"]: s for s in steps}
+    for text in given:
+        step_id, sep, rest = text.partition("=")
+        if not sep or not step_id or not rest:
+            raise InvalidInput(f"--step-retry {text!r}: give ID=ATTEMPTS[,DELAY[,BACKOFF]] or ID=job")
+        if step_id not in by_id:
+            raise InvalidInput(f"--step-retry {text!r}: the routine has no step {step_id!r} "
+                               f"(its steps: {', '.join(by_id)})")
+        if rest == "job":
+            by_id[step_id]["retry"] = None
+            continue
+        parts = rest.split(",")
+        if len(parts) > 3 or not parts[0].isdecimal() or len(parts[0]) > 3:
+            raise InvalidInput(f"--step-retry {text!r}: ATTEMPTS is a whole number from 1 to 100, then "
+                               "optionally ,DELAY and ,BACKOFF")
+        policy: dict[str, Any] = {"attempts": int(parts[0])}
+        if len(parts) > 1:
+            policy["delay"] = parts[1]
+        if len(parts) > 2:
+            try:
+                policy["backoff"] = float(parts[2])
+            except ValueError:
+                raise InvalidInput(f"--step-retry {text!r}: BACKOFF {parts[2]!r} is not a number") from None
+        by_id[step_id]["retry"] = policy
+    return steps
+
+
 @app.command("add")
 def add(
     name: str,
     step: Annotated[list[str], typer.Option("--step", metavar="ID=JOB[@DEP,DEP...]",
                                             help="A step running JOB after the steps DEP (repeat per step).")],
+    step_retry: StepRetryOption = None,
     description: str = "",
     json: JsonOption = False,
 ) -> None:
     """Add a routine; refused if its steps form a cycle or name an unknown job or step."""
-    doc = get_app().routines.add({"name": name, "description": description, "steps": [parse_step(s) for s in step]})
+    steps = apply_step_retries([parse_step(s) for s in step], step_retry or [])
+    doc = get_app().routines.add({"name": name, "description": description, "steps": steps})
     if json:
         print_json(doc)
     else:
@@ -74,7 +111,11 @@ def show(name: str, json: JsonOption = False) -> None:
         print_json(doc)
         return
     print_fields(f"routine {doc.name}", [("description", doc.description), ("steps", len(doc.steps))])
-    print_table(None, ["step", "job", "after"], [(s.id, s.job, ", ".join(s.after)) for s in doc.steps])
+    from oto.cli.jobs import describe_retry
+
+    print_table(None, ["step", "job", "after", "retry"],
+                [(s.id, s.job, ", ".join(s.after), "its job's" if s.retry is None else describe_retry(s.retry))
+                 for s in doc.steps])
 
 
 @app.command("edit")
@@ -82,18 +123,24 @@ def edit(
     name: str,
     step: Annotated[list[str] | None, typer.Option(
         "--step", metavar="ID=JOB[@DEP,DEP...]",
-        help="The routine's steps (replace them all; repeat per step).")] = None,
+        help="The routine's steps (replace them all; repeat per step; a step keeps its own retry policy "
+        "while its id stays).")] = None,
+    step_retry: StepRetryOption = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
     json: JsonOption = False,
 ) -> None:
     """Change a routine; refused if its steps form a cycle or name an unknown job or step."""
     changes: dict[str, Any] = {}
-    if step is not None:
-        changes["steps"] = [parse_step(s) for s in step]
+    if step is not None or step_retry:
+        current = {s.id: s.model_dump() for s in get_app().routines.get(name).steps}
+        steps = [parse_step(s) for s in step] if step is not None else list(current.values())
+        for new in steps:
+            new.setdefault("retry", current.get(new["id"], {}).get("retry"))
+        changes["steps"] = apply_step_retries(steps, step_retry or [])
     if description is not None:
         changes["description"] = description
     if not changes:
-        raise InvalidInput("nothing to change: give --step or --description")
+        raise InvalidInput("nothing to change: give --step, --step-retry or --description")
     doc = get_app().routines.update(name, changes)
     if json:
         print_json(doc)

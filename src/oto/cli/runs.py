@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from oto.app import App
 from oto.app.runs import FINAL, SUCCEEDED
-from oto.cli.common import JsonOption, WideOption, get_app, run
+from oto.cli.common import JsonOption, WaitOption, WideOption, get_app, run
 from oto.cli.output import console, print_json, print_table, say
 
-app = typer.Typer(help="The history of runs; show or cancel one.", no_args_is_help=True)
+app = typer.Typer(help="The history of runs; show, rerun or cancel one.", no_args_is_help=True)
 POLL = 0.25
 
 
@@ -60,7 +60,8 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
     say(f"run {run['run_id']} ({what}): {run['status']}{exit_part}"
         f"{' in ' + _seconds(run['duration']) if run['duration'] is not None else ''}")
     facts = [("argv", shlex.join(run["argv"])), ("folder", run["workdir"]), ("task queue", run["task_queue"]),
-             ("worker", run["worker"]), ("attempts", run["attempts"]), ("trigger", run["trigger"]),
+             ("worker", run["worker"]), ("starts", run["starts"] if run["starts"] > 1 else None),
+             ("trigger", run["trigger"]), ("rerun of", run.get("rerun_of")),
              ("timeout", None if run.get("timeout") is None else f"{run['timeout']:g}s"),
              ("created", run["created_at"]), ("started", run["started_at"]), ("finished", run["finished_at"]),
              ("error", run["error"])]
@@ -71,9 +72,15 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
         say(f"  artifacts: {', '.join(a['path'] for a in run['artifacts'])}")
         if run.get("artifacts_cut"):
             say(f"  ({len(run['artifacts'])} listed of {run['artifacts_total']} files: the rest are in the run folder)")
+    attempts = run.get("attempts") or []
+    if len(attempts) > 1:
+        print_table("attempts", ["attempt", "status", "exit", "started", "duration", "error"],
+                    [(a["attempt"], a["status"], a["exit_code"], (a["started_at"] or "")[:19], _seconds(a["duration"]),
+                      a["error"] or "") for a in attempts])
     if "steps" in run:
-        print_table("steps", ["step", "job", "status", "exit", "duration", "error"],
-                    [(s["step"], s["job"], s["status"], s["exit_code"], _seconds(s["duration"]), s["error"] or "")
+        print_table("steps", ["step", "job", "status", "attempts", "exit", "duration", "error"],
+                    [(s["step"], s["job"], "carried over" if s.get("carried_over") else s["status"],
+                      len(s.get("attempts") or []), s["exit_code"], _seconds(s["duration"]), s["error"] or "")
                      for s in run["steps"]])
     if outputs:
         for stream in ("stdout", "stderr"):
@@ -141,6 +148,20 @@ def show_(run_id: str, json: JsonOption = False) -> None:
         print_json(run)
     else:
         show(run)
+
+
+@app.command("rerun")
+def rerun(
+    run_id: str,
+    wait: WaitOption = False,
+    failed_only: Annotated[bool, typer.Option(
+        "--failed-only", help="A routine run that ended: run again only its steps that did not succeed and the "
+        "steps after them, in its folder (the files its good steps made are there); the others are carried "
+        "over.")] = False,
+    json: JsonOption = False,
+) -> None:
+    """Run a job or routine run's target again, as a new run whose record names the run it repeats."""
+    start(lambda app: app.runs.rerun(run_id, failed_only=failed_only), wait=wait, json=json)
 
 
 @app.command("cancel")

@@ -340,7 +340,10 @@ async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -
         app = app_of(request)
         if editing is None:
             return app.routines.add({"name": name, "description": description, "steps": steps}).name
-        return app.routines.update(editing, {"description": description, "steps": steps}).name
+        # the form edits no retry policy: a step keeps its own while its id stays
+        kept = {s.id: s.retry for s in app.routines.get(editing).steps if s.retry is not None}
+        with_retry = [step | ({"retry": kept[step["id"]].model_dump()} if step["id"] in kept else {}) for step in steps]
+        return app.routines.update(editing, {"description": description, "steps": with_retry}).name
 
     try:
         saved = await in_thread(save)

@@ -1,4 +1,4 @@
-"""Runs: the list with filters, and one run with its argv, times, artifacts, live output and cancel."""
+"""Runs: the list with filters; one run with its argv, times, attempts, artifacts, output, cancel and rerun."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, Response
 from oto.app import App
 from oto.app.runs import FINAL, KINDS, STATUSES
 from oto.dashboard import artifacts, graphs
-from oto.dashboard.web import ViewerDep, app_of, page_router, posted, redirect, render, url_part
+from oto.dashboard.web import ViewerDep, app_of, page_router, posted, redirect, render, trigger_of, url_part
 from oto.errors import NotFound
 
 router = page_router()
@@ -60,6 +60,14 @@ def run_artifact(request: Request, run_id: str, path: str, viewer: ViewerDep) ->
     run = app.runs.get(run_id)
     found, name = artifacts.artifact_file(run["workdir"], run["artifacts"], path, cut=run["artifacts_cut"])
     return FileResponse(found, filename=name, media_type="application/octet-stream")
+
+
+@router.post("/runs/{run_id}/rerun")
+async def run_rerun(request: Request, run_id: str, viewer: ViewerDep) -> Response:
+    form = await posted(request, viewer, "run")
+    new_id = await app_of(request).runs.rerun(run_id, trigger=trigger_of(viewer),
+                                              failed_only=form.get("failed_only") == "yes")
+    return redirect(f"/runs/{url_part(new_id)}")
 
 
 @router.post("/runs/{run_id}/cancel")

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from oto.domain.valuetypes import STYLES, normalize_value_type
+from oto.domain.valuetypes import STYLES, normalize_value_type, parse_duration
 
 DOCUMENT_VERSION = 1
 DELIVERIES = ("argv", "env", "file", "stdin")
@@ -241,27 +241,96 @@ class CommandDoc(Item):
 Value = str | list[str] | None
 
 
+# A retry policy's bounds: more tries or longer waits are typos, and would hold a run open for days.
+MAX_RETRY_ATTEMPTS = 100
+MAX_RETRY_DELAY = 86400.0
+MAX_BACKOFF = 10.0
+RETRY_ON = ("failed", "timed_out")
+
+
+def retry_delay(value: str, what: str) -> str:
+    """A retry wait as given (``10s``), or ValueError: a duration of at most a day."""
+    check_length(value, what, MAX_DURATION_TEXT)
+    try:
+        seconds = parse_duration(value)
+    except ValueError as error:
+        raise ValueError(f"{what}: {error}") from None
+    if seconds > MAX_RETRY_DELAY:
+        raise ValueError(f"{what} can be at most a day (86400s), not {value!r}")
+    return value
+
+
+class RetryDoc(Item):
+    """A retry policy (docs/document.md): ``attempts`` counts the first try; the wait before attempt
+    n+1 is ``delay`` times ``backoff`` to the power n-1, at most ``max_delay``."""
+
+    attempts: int = Field(strict=True, ge=1, le=MAX_RETRY_ATTEMPTS)
+    delay: str = "0s"
+    backoff: float = Field(default=1.0, strict=True, ge=1.0, le=MAX_BACKOFF, allow_inf_nan=False)
+    max_delay: str | None = None
+    on: list[str] = Field(default_factory=lambda: list(RETRY_ON))
+
+    @field_validator("delay", "max_delay")
+    @classmethod
+    def _delay(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return value if value is None else retry_delay(value, f"the {info.field_name}")
+
+    @field_validator("on")
+    @classmethod
+    def _on(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError(f"name at least one status to retry on ({', '.join(RETRY_ON)})")
+        for status in value:
+            if status not in RETRY_ON:
+                shown = status if len(status) <= MAX_DURATION_TEXT else status[:MAX_DURATION_TEXT] + "…"
+                raise ValueError(f"{shown!r} is not a status a retry may follow (only {', '.join(RETRY_ON)}; "
+                                 "a cancelled run is never retried)")
+        if len(set(value)) != len(value):
+            raise ValueError("names a status twice")
+        return [s for s in RETRY_ON if s in value]  # one order: exports stay byte-identical
+
+    def seconds(self) -> dict[str, Any]:
+        """The policy in seconds, as a run's spec holds it (oto.domain.runs.Retry)."""
+        return {"attempts": self.attempts, "delay": parse_duration(self.delay), "backoff": float(self.backoff),
+                "max_delay": parse_duration(self.max_delay) if self.max_delay else 0.0, "on": list(self.on)}
+
+
 class JobDoc(Item):
     name: str
     command: str
     description: str = ""
     values: dict[str, Value] = Field(default_factory=dict)
+    retry: RetryDoc | None = None
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
 
+    def to_document(self) -> dict[str, Any]:
+        """As exported: ``retry`` only when the job has one, so older documents export unchanged."""
+        data = self.model_dump()
+        if self.retry is None:
+            del data["retry"]
+        return data
+
 
 class StepDoc(Item):
     id: str
     job: str
     after: list[str] = Field(default_factory=list)
+    retry: RetryDoc | None = None  # in place of its job's
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _url_name(value, "a step id")
+
+    def to_document(self) -> dict[str, Any]:
+        data = self.model_dump()
+        if self.retry is None:
+            del data["retry"]
+        return data
 
 
 class RoutineDoc(Item):
@@ -273,6 +342,9 @@ class RoutineDoc(Item):
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
+
+    def to_document(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "steps": [s.to_document() for s in self.steps]}
 
 
 class ScheduleDoc(Item):

@@ -129,6 +129,8 @@ class Job(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # flag -> value ("" for a flag that takes none; a list for a repeated flag)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # its retry policy as its document holds it (oto.domain.documents.RetryDoc); None: one attempt
+    retry: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
     command: Mapped[Command] = relationship()
 
@@ -152,6 +154,8 @@ class RoutineStep(Base):
     step_id: Mapped[str] = mapped_column(String(200))
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
     after: Mapped[list[str]] = mapped_column(default=list)
+    # a retry policy of this step's own, in place of its job's (None: the job's)
+    retry: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
 
     job: Mapped[Job] = relationship()
 
@@ -210,7 +214,28 @@ class Run(Base):
     # how many files the run made in all: more than ``artifacts`` lists when the list was cut
     artifacts_total: Mapped[int | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # how many times a worker started it (a lost worker's run starts again); shown as ``starts``
     attempts: Mapped[int] = mapped_column(default=0)
+    # the run this one repeats (``oto run rerun``); on a step: the step run it carries over, not run again
+    rerun_of: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
+    carried_over: Mapped[bool] = mapped_column(default=False)
+
+
+class RunAttempt(Base):
+    """One attempt of a run with a retry policy: how it ended, its output (the run holds the last's too)."""
+
+    __tablename__ = "run_attempts"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True)
+    number: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20))
+    exit_code: Mapped[int | None] = mapped_column(default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    stdout: Mapped[str] = mapped_column(Text, default="")
+    stderr: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    worker: Mapped[str | None] = mapped_column(String(300), default=None)
 
 
 class ApiKey(Base):

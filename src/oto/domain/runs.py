@@ -11,6 +11,8 @@ payload breaks the replay of the workflows running when workers are upgraded (se
 
 from __future__ import annotations
 
+import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -72,6 +74,55 @@ READABLE_VERSIONS = (SPEC_VERSION, SECRETS_SPEC_VERSION)
 
 class SpecError(ValueError):
     """A stored spec this version of OTO cannot read."""
+
+
+# The statuses an attempt may end in that a retry policy may name (a cancel is never retried).
+RETRYABLE = (RunStatus.FAILED, RunStatus.TIMED_OUT)
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A job's (or a routine step's) retry policy, in seconds: what the worker decides an attempt's end by.
+
+    ``attempts`` counts the first try; the wait before attempt n+1 is ``delay * backoff**(n-1)``,
+    at most ``max_delay`` when that is set (0: no cap). ``on``: the statuses that are tried again.
+    """
+
+    attempts: int = 1
+    delay: float = 0.0
+    backoff: float = 1.0
+    max_delay: float = 0.0
+    on: tuple[str, ...] = (RunStatus.FAILED.value, RunStatus.TIMED_OUT.value)
+
+    def wait_after(self, attempt: int) -> float:
+        """Seconds to wait after attempt ``attempt`` (1-based) before the next one."""
+        wait = self.delay * self.backoff ** max(0, attempt - 1) if self.backoff != 1.0 else self.delay
+        return min(wait, self.max_delay) if self.max_delay > 0 else wait
+
+    def again(self, attempt: int, status: str) -> bool:
+        """Whether an attempt ``attempt`` that ended ``status`` is followed by another."""
+        return attempt < self.attempts and status in self.on
+
+    def to_json(self) -> dict[str, object]:
+        return {"attempts": self.attempts, "delay": self.delay, "backoff": self.backoff,
+                "max_delay": self.max_delay, "on": list(self.on)}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Retry:
+        return cls(_whole(data, "attempts", 1), _number(data, "delay", 0.0), _number(data, "backoff", 1.0),
+                   _number(data, "max_delay", 0.0), _strings(data, "on", cls.on))
+
+
+_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def step_run_id(parent_id: str, step_id: str) -> str:
+    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100))."""
+    candidate = f"{parent_id}-{step_id}"
+    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
+        return candidate
+    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
+    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
 
 
 @dataclass(frozen=True)
@@ -177,6 +228,7 @@ class JobSpec(RunSpec):
     env: Mapping[str, str] = field(default_factory=dict)
     step: StepPlace | None = None
     secrets: tuple[SecretSlot, ...] = ()
+    retry: Retry | None = None  # None: one attempt
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> JobSpec:
@@ -201,6 +253,8 @@ class JobSpec(RunSpec):
         if self.secrets:
             data["version"] = SECRETS_SPEC_VERSION
             data["secrets"] = [slot.to_json() for slot in self.secrets]
+        if self.retry is not None:
+            data["retry"] = self.retry.to_json()
         return data | self._extra()
 
 
@@ -237,8 +291,13 @@ def _job_spec(data: Mapping[str, object]) -> JobSpec:
         workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""), timeout=_number(data, "timeout"),
         kill_grace=_number(data, "kill_grace"), env=_text_map(data, "env"), schedule=_schedule(data),
         step=None if step is None else StepPlace(_text(step, "id"), _whole(step, "index", 0), _strings(step, "after")),
-        secrets=_secret_slots(data),
+        secrets=_secret_slots(data), retry=_retry(data),
     )
+
+
+def _retry(data: Mapping[str, object]) -> Retry | None:
+    found = _object(data, "retry")
+    return None if found is None else Retry.from_json(found)
 
 
 def _secret_slots(data: Mapping[str, object]) -> tuple[SecretSlot, ...]:
@@ -293,8 +352,8 @@ def _text(data: Mapping[str, object], key: str, default: str | _Missing = _MISSI
     return value
 
 
-def _number(data: Mapping[str, object], key: str) -> float:
-    value = _get(data, key, _MISSING, "a number")
+def _number(data: Mapping[str, object], key: str, default: float | _Missing = _MISSING) -> float:
+    value = _get(data, key, default, "a number")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _wrong(key, "a number", value)
     return float(value)
@@ -347,8 +406,9 @@ class RoutinePlan:
     across continue-as-new ("" for a step not final yet). ``timeout`` limits the whole run from
     its workflow's start (0: no limit); ``deadline`` is then that start plus the timeout, in POSIX
     seconds of workflow time: 0 until the workflow's first run sets it, then carried across
-    continue-as-new (``dataclasses.replace``). Those three default, so histories written before
-    they existed still replay.
+    continue-as-new (``dataclasses.replace``). ``retried``: the steps with a retry policy, each run
+    on its own as a child job workflow (its waits are that workflow's timers), never in a segment.
+    Those four default, so histories written before they existed still replay.
     """
 
     run_id: str
@@ -362,6 +422,7 @@ class RoutinePlan:
     statuses: list[str] = field(default_factory=list)
     timeout: float = 0.0
     deadline: float = 0.0
+    retried: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -384,13 +445,18 @@ class JobAttempt:
 
 @dataclass(frozen=True)
 class JobProgress:
-    """What a job's first second came to: its final status, or ``running`` and who watches it now."""
+    """What a job's first second came to: its final status, or ``running`` and who watches it now.
+
+    ``again`` >= 0: the attempt ended ``status`` and its retry policy asks for another after that
+    many seconds (the run's record stays open); -1: ``status`` is the run's own.
+    """
 
     status: RunStatus
     exit_code: int | None = None
     queue: str = ""
     host: str = ""
     groups: list[list[int]] = field(default_factory=list)
+    again: float = -1.0
 
 
 @dataclass(frozen=True)
@@ -443,6 +509,7 @@ class JobResult:
     run_id: str
     status: RunStatus
     exit_code: int | None = None
+    again: float = -1.0  # as JobProgress's: another attempt follows after that many seconds
 
 
 @dataclass(frozen=True)

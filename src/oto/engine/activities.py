@@ -41,6 +41,7 @@ from oto.domain.runs import (
     JobResult,
     JobSpec,
     PruneInput,
+    Retry,
     RunStatus,
     ScheduledStart,
     SegmentStatuses,
@@ -263,7 +264,7 @@ class Activities:
         if result is None:  # refused, or final already
             return JobProgress(held.status, held.exit_code)
         if not isinstance(result, process.Launch):  # over within the quick wait
-            return JobProgress(*await self._record(result))
+            return _progress(await self._record(result, held.spec.retry))
         spec = held.spec
         verdict = await process.supervise(result, timeout=spec.timeout, grace=spec.kill_grace,
                                           hand_over_at=FAST_WINDOW)
@@ -276,7 +277,7 @@ class Activities:
             # a local activity is only cancelled when its worker stops (a user's cancellation
             # reaches the workflow after it): the next attempt runs the job again
             raise asyncio.CancelledError()
-        return JobProgress(*await self._end(run_id, worker, result, verdict))
+        return _progress(await self._end(run_id, worker, result, verdict, spec))
 
     def _hand_over(self, run_id: str, running: process.Launch, spec: JobSpec, worker: str) -> None:
         """Keep a running job for its watcher; stop it if no watcher comes (its workflow is gone)."""
@@ -312,10 +313,10 @@ class Activities:
             if status == RunStatus.CANCELLED and not watch.stop and not _cancel_requested():
                 raise asyncio.CancelledError()  # a lost watch: the workflow starts the job again
             # still heartbeating: a record waiting for the database must not look like a lost worker
-            ended, exit_code = await self._end(watch.run_id, handed.worker, running, verdict)
+            ended = await self._end(watch.run_id, handed.worker, running, verdict, spec)
         if status == RunStatus.CANCELLED and not watch.stop:
             raise asyncio.CancelledError()
-        return JobResult(watch.run_id, ended, exit_code)
+        return JobResult(watch.run_id, ended.status, ended.exit_code, ended.again)
 
     async def close(self) -> None:
         """Stop the jobs this worker still holds for a watcher that will not come now."""
@@ -326,7 +327,7 @@ class Activities:
         await asyncio.gather(*stops, *self._stopping, return_exceptions=True)
 
     def _begin(self, run_id: str, worker: str, home: Path, allow_sudo: bool
-               ) -> tuple[runs.Claim, process.Launch | tuple[RunStatus, int | None] | runs.Outcome | None]:
+               ) -> tuple[runs.Claim, process.Launch | runs.Ended | runs.Outcome | None]:
         """In a pool thread: claim the run (one transaction), start its program, and if it ends
         within the quick wait, record it too: the status and exit code, or the still running launch
         (or the outcome itself, when the database is away: the caller keeps trying)."""
@@ -344,46 +345,48 @@ class Activities:
                                  env=process.job_env({**held.spec.env, **delivered.env}, workdir), secrets=delivered)
         except (OSError, ValueError) as failure:
             error = f"cannot start {held.argv[0]}: {process.describe(failure)}"
+            # a refusal (the executable is missing, a secret cannot be delivered): never tried again
             return held, self._try_record(runs.Outcome(run_id, RunStatus.FAILED, finished_at=runs.now(),
-                                                       error=error))
+                                                       error=error, retryable=False), held.spec.retry)
         if isinstance(result, process.Launch):
             return held, result
-        return held, self._try_record(_outcome(run_id, result, worker, None, None))
+        return held, self._try_record(_outcome(run_id, result, worker, None, None), held.spec.retry)
 
-    def _record_once(self, outcome: runs.Outcome) -> tuple[RunStatus, int | None]:
-        """Write a final record; the status and exit code the run ended with (the first, if retried)."""
-        if self._in_session(runs.finish, outcome):
+    def _record_once(self, outcome: runs.Outcome, retry: Retry | None) -> runs.Ended:
+        """Write how an attempt ended (the run's final record unless its retry policy asks for another);
+        how the run stands after it (the first record's, if retried)."""
+        ended = self._in_session(runs.end_attempt, outcome, retry)
+        if ended.closed:
             metrics.run_finished("job", outcome.status, outcome.started_at, outcome.finished_at)
-            return outcome.status, outcome.exit_code
-        recorded = self._in_session(runs.load, outcome.run_id)
-        return recorded.status, recorded.exit_code
+        return ended
 
-    def _try_record(self, outcome: runs.Outcome) -> tuple[RunStatus, int | None] | runs.Outcome:
-        """In a pool thread: write a final record once; the outcome back when the database is away.
+    def _try_record(self, outcome: runs.Outcome, retry: Retry | None) -> runs.Ended | runs.Outcome:
+        """In a pool thread: write an attempt's end once; the outcome back when the database is away.
 
         The pool's threads start processes: one must never sleep waiting for the database.
         """
         try:
-            return self._record_once(outcome)
+            return self._record_once(outcome, retry)
         except (Unavailable, DBAPIError) as error:
             if not _database_away(error):
                 raise
             return outcome
 
-    async def _record(self, written: tuple[RunStatus, int | None] | runs.Outcome) -> tuple[RunStatus, int | None]:
-        """The status and exit code a run ended with, writing its outcome patiently if it is not yet."""
+    async def _record(self, written: runs.Ended | runs.Outcome, retry: Retry | None) -> runs.Ended:
+        """How the run stands after an attempt, writing its outcome patiently if it is not yet."""
         if isinstance(written, runs.Outcome):
-            return await _patiently(functools.partial(self._record_once, written))
+            return await _patiently(functools.partial(self._record_once, written, retry))
         return written
 
-    async def _end(self, run_id: str, worker: str, running: process.Launch, verdict: process.Verdict
-                   ) -> tuple[RunStatus, int | None]:
-        """Read what the program left and write the final record (in a pool thread, then patiently)."""
+    async def _end(self, run_id: str, worker: str, running: process.Launch, verdict: process.Verdict,
+                   spec: JobSpec) -> runs.Ended:
+        """Read what the program left and write the attempt's record (in a pool thread, then patiently)."""
 
-        def end() -> tuple[RunStatus, int | None] | runs.Outcome:
-            return self._try_record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None))
+        def end() -> runs.Ended | runs.Outcome:
+            return self._try_record(_outcome(run_id, process.conclude(running, *verdict), worker, None, None),
+                                    spec.retry)
 
-        return await self._record(await process.in_pool(end))
+        return await self._record(await process.in_pool(end), spec.retry)
 
     @activity.defn(name=RUN_STEPS)
     async def run_steps(self, segment: StepsInput) -> SegmentStatuses:
@@ -535,6 +538,10 @@ class Activities:
     def own(self) -> list[Callable[..., Any]]:
         """The activities of this worker's own task queue."""
         return [self.watch_job]
+
+
+def _progress(ended: runs.Ended) -> JobProgress:
+    return JobProgress(ended.status, ended.exit_code, again=ended.again)
 
 
 def _database_away(error: Exception) -> bool:

@@ -30,6 +30,7 @@ class Dag:
         self.waiting = [sum(1 for d in deps if self.status[d] != SUCCEEDED) for deps in after]
         self._ready: set[int] = {i for i in range(len(after)) if self.waiting[i] == 0 and self.status[i] == PENDING}
         self.skipped_because: dict[int, int] = {}
+        self._alone_taken: list[int] = []
         for i, status in enumerate(self.status):
             if status in FINAL and status != SUCCEEDED:
                 self._skip_below(i)
@@ -73,7 +74,15 @@ class Dag:
             self.status[step] = DISPATCHED
         return ready
 
-    def take_segments(self, queue_of: list[int]) -> dict[int, list[int]]:
+    def take_work(self, queue_of: list[int], alone: frozenset[int] = frozenset()
+                  ) -> tuple[dict[int, list[int]], list[int]]:
+        """``take_segments``, but the ready steps in ``alone`` each run on their own (a step with a
+        retry policy): they are returned apart, and never taken into a segment."""
+        if not alone:
+            return self.take_segments(queue_of), []
+        return self.take_segments(queue_of, alone), list(self._alone_taken)
+
+    def take_segments(self, queue_of: list[int], alone: frozenset[int] = frozenset()) -> dict[int, list[int]]:
         """Per task queue, the steps one activity can run from here on its own, in a runnable order.
 
         A segment starts at ready steps and takes in every pending step whose steps-before are
@@ -82,14 +91,16 @@ class Dag:
         """
         segments: dict[int, list[int]] = {}
         need: dict[int, int] = {}
-        todo = deque(self.take_ready())
+        ready = self.take_ready()
+        self._alone_taken = [s for s in ready if s in alone]
+        todo = deque(s for s in ready if s not in alone)
         while todo:
             step = todo.popleft()
             queue = queue_of[step]
             segments.setdefault(queue, []).append(step)
             self.status[step] = DISPATCHED
             for child in self.children[step]:
-                if self.status[child] != PENDING or queue_of[child] != queue:
+                if self.status[child] != PENDING or queue_of[child] != queue or child in alone:
                     continue
                 left = need.get(child, self.waiting[child]) - 1
                 need[child] = left

@@ -92,6 +92,9 @@ class _Tail:
                 return [], False
             self.seen = True
         chunks: list[str] = []
+        if self.offset and os.fstat(self.fd).st_size < self.offset:  # a retry's next attempt began the file anew
+            self.offset = 0
+            self.decoder.reset()
         while budget > 0 and self.offset < FOLLOW_LIMIT:
             data = os.pread(self.fd, min(CHUNK, budget, FOLLOW_LIMIT - self.offset), self.offset)
             if not data:

@@ -48,6 +48,7 @@ with workflow.unsafe.imports_passed_through():
         StartScheduledRunInput,
         StepsInput,
         Watch,
+        step_run_id,
     )
     from oto.engine.contracts import (
         DELIVER_NOTIFICATION,
@@ -77,8 +78,9 @@ T = TypeVar("T")
 HEARTBEAT = timedelta(seconds=HEARTBEAT_TIMEOUT)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                     maximum_attempts=MAX_ATTEMPTS)
-# A routine's running segments: each activity's handle, and the step indices it runs.
-Segments = list[tuple[workflow.ActivityHandle[SegmentStatuses], list[int]]]
+# A routine's running segments: each activity's handle (or the task awaiting a retried step's own
+# workflow), and the step indices it runs.
+Segments = list[tuple["asyncio.Task[SegmentStatuses]", list[int]]]
 BOOKKEEPING = timedelta(seconds=60)
 # Room after a run's own timeout for killing its group and writing its record.
 MARGIN = 60.0
@@ -86,7 +88,7 @@ MARGIN = 60.0
 
 def _cancelled(error: BaseException) -> bool:
     return isinstance(error, asyncio.CancelledError | CancelledError) or (
-        isinstance(error, ActivityError) and isinstance(error.cause, CancelledError)
+        isinstance(error, ActivityError | ChildWorkflowError) and isinstance(error.cause, CancelledError)
     )
 
 
@@ -160,30 +162,14 @@ class JobWorkflow:
         return result
 
     async def _run(self, job: JobInput) -> JobResult:
-        attempt = JobAttempt(job.run_id)
         try:
-            for _ in range(MAX_ATTEMPTS):
-                self._first = workflow.start_local_activity(
-                    RUN_JOB_NOW, attempt, result_type=JobProgress,
-                    start_to_close_timeout=timedelta(seconds=FAST_WINDOW + MARGIN), retry_policy=RETRY)
-                first: JobProgress = await self._first
-                if first.status != RunStatus.RUNNING:
-                    return JobResult(job.run_id, first.status, first.exit_code)
-                try:
-                    watched: JobResult = await workflow.execute_activity(
-                        WATCH_JOB, Watch(job.run_id), result_type=JobResult, task_queue=first.queue,
-                        schedule_to_start_timeout=HEARTBEAT,
-                        start_to_close_timeout=timedelta(seconds=job.timeout + 3 * job.kill_grace + MARGIN),
-                        heartbeat_timeout=HEARTBEAT, retry_policy=RetryPolicy(maximum_attempts=1),
-                        cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-                    )
-                    return watched
-                except ActivityError as error:
-                    if _cancelled(error):
-                        raise
-                    # its worker is lost: start the job again, reaping what that try left if here
-                    attempt = JobAttempt(job.run_id, first.host, first.groups)
-            raise ApplicationError(f"its worker was lost {MAX_ATTEMPTS} times")
+            while True:
+                result = await self._attempt(job)
+                if result.again < 0:
+                    return result
+                # the retry policy's wait: a durable timer, so a worker lost meanwhile loses nothing
+                # (another replays this history and waits out the rest); a cancel ends it at once
+                await workflow.sleep(timedelta(seconds=max(result.again, 0.001)))
         except (ActivityError, ApplicationError, asyncio.CancelledError) as error:
             if _cancelled(error):
                 await self._stop_handed_over(job.run_id)
@@ -191,6 +177,32 @@ class JobWorkflow:
                 raise asyncio.CancelledError() from None
             await _despite_cancel(self._finish(job.run_id, RunStatus.FAILED, _reason(error)))
             return JobResult(job.run_id, RunStatus.FAILED)
+
+    async def _attempt(self, job: JobInput) -> JobResult:
+        """One attempt of the job's retry policy, started again on another worker when its worker is lost."""
+        attempt = JobAttempt(job.run_id)
+        for _ in range(MAX_ATTEMPTS):
+            self._first = workflow.start_local_activity(
+                RUN_JOB_NOW, attempt, result_type=JobProgress,
+                start_to_close_timeout=timedelta(seconds=FAST_WINDOW + MARGIN), retry_policy=RETRY)
+            first: JobProgress = await self._first
+            if first.status != RunStatus.RUNNING:
+                return JobResult(job.run_id, first.status, first.exit_code, first.again)
+            try:
+                watched: JobResult = await workflow.execute_activity(
+                    WATCH_JOB, Watch(job.run_id), result_type=JobResult, task_queue=first.queue,
+                    schedule_to_start_timeout=HEARTBEAT,
+                    start_to_close_timeout=timedelta(seconds=job.timeout + 3 * job.kill_grace + MARGIN),
+                    heartbeat_timeout=HEARTBEAT, retry_policy=RetryPolicy(maximum_attempts=1),
+                    cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+                )
+                return watched
+            except ActivityError as error:
+                if _cancelled(error):
+                    raise
+                # its worker is lost: start the job again, reaping what that try left if here
+                attempt = JobAttempt(job.run_id, first.host, first.groups)
+        raise ApplicationError(f"its worker was lost {MAX_ATTEMPTS} times")
 
     async def _stop_handed_over(self, run_id: str) -> None:
         """A run cancelled between its first second and its watch: stop it on the worker holding it."""
@@ -236,6 +248,7 @@ class RoutineWorkflow:
         if plan.timeout > 0 and not plan.deadline:  # the clock starts with the workflow, in workflow time
             plan = replace(plan, deadline=workflow.now().timestamp() + plan.timeout)
         dag = Dag(plan.after, plan.statuses or None)
+        retried = frozenset(plan.retried)
         per_segment = max(1, plan.concurrency // max(1, len(plan.queues)))
         running: Segments = []
         errors: dict[str, str] = {}
@@ -250,8 +263,11 @@ class RoutineWorkflow:
                 if wrap_up and not running:
                     workflow.continue_as_new(replace(plan, statuses=[s if s in FINAL else "" for s in dag.status]))
                 if not wrap_up:
-                    for queue, steps in dag.take_segments(plan.queue_of).items():
+                    segments, alone = dag.take_work(plan.queue_of, retried)
+                    for queue, steps in segments.items():
                         running.append((self._start(plan, queue, steps, per_segment), steps))
+                    for i in alone:
+                        running.append((asyncio.ensure_future(self._retried(plan, i)), [i]))
                 if not running:
                     break
                 with contextlib.suppress(asyncio.TimeoutError):  # the deadline: the next turn sees it
@@ -287,7 +303,7 @@ class RoutineWorkflow:
             self._settle(plan, dag, handle, steps, errors)
 
     def _start(self, plan: RoutinePlan, queue: int, steps: list[int], concurrency: int
-               ) -> workflow.ActivityHandle[SegmentStatuses]:
+               ) -> asyncio.Task[SegmentStatuses]:
         budget = sum(plan.timeouts[i] + 3 * plan.kill_grace for i in steps) / min(concurrency, len(steps))
         return workflow.start_activity(
             RUN_STEPS, StepsInput(plan.run_id, [plan.step_ids[i] for i in steps], concurrency),
@@ -297,7 +313,22 @@ class RoutineWorkflow:
             cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
 
-    def _settle(self, plan: RoutinePlan, dag: Dag, handle: workflow.ActivityHandle[SegmentStatuses],
+    async def _retried(self, plan: RoutinePlan, i: int) -> SegmentStatuses:
+        """A step with a retry policy: its own job workflow (child), whose waits between attempts are timers."""
+        step_id = plan.step_ids[i]
+        run_id = step_run_id(plan.run_id, step_id)
+        try:
+            result: JobResult = await workflow.execute_child_workflow(
+                JOB_WORKFLOW, JobInput(run_id, plan.timeouts[i], plan.kill_grace), id=run_id,
+                task_queue=plan.queues[plan.queue_of[i]], result_type=JobResult,
+                static_summary=f"step {step_id} of {plan.run_id}")
+        except ChildWorkflowError as error:
+            if _cancelled(error):
+                raise asyncio.CancelledError() from None
+            raise
+        return {step_id: result.status}
+
+    def _settle(self, plan: RoutinePlan, dag: Dag, handle: asyncio.Task[SegmentStatuses],
                 steps: list[int], errors: dict[str, str]) -> None:
         if not handle.done():
             return

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oto.domain import argv as argv_rendering
-from oto.domain.documents import JobDoc, Value
+from oto.domain.documents import JobDoc, RetryDoc, Value
 from oto.domain.models import Command, CommandParameter, Job, Parameter, Routine, RoutineStep, Schedule
-from oto.domain.runs import SecretSlot
+from oto.domain.runs import Retry, SecretSlot
 from oto.domain.valuetypes import check_value
 from oto.errors import AlreadyExists, InvalidInput, Refused
 from oto.services import lookups, secrets
@@ -33,6 +33,7 @@ class ResolvedJob:
     requires_root: bool
     task_queue: str
     secrets: list[SecretSlot]
+    retry: Retry | None = None  # None: one attempt
 
     @property
     def masked_argv(self) -> list[str]:
@@ -179,7 +180,21 @@ def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
         requires_root=cmd.requires_root or any(i.parameter.requires_root for i in cmd.items),
         task_queue=exe.task_queue,
         secrets=slots,
+        retry=policy(job.retry),
     )
+
+
+def retry_doc(stored: dict[str, Any] | None) -> RetryDoc | None:
+    """A stored retry policy (a job's or a step's) as its document shows it."""
+    return None if stored is None else RetryDoc.model_validate(stored)
+
+
+def policy(stored: dict[str, Any] | None) -> Retry | None:
+    """A stored retry policy in seconds, as a run's spec freezes it; None for one attempt."""
+    doc = retry_doc(stored)
+    if doc is None or doc.attempts <= 1:
+        return None
+    return Retry.from_json(doc.seconds())
 
 
 def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[str]:
@@ -216,7 +231,7 @@ def argv(db: Session, name: str) -> list[str]:
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     secret = [i.parameter.flag for i in job.command.items if i.parameter.secret] if mask_secrets else []
-    return doc_of(job.name, job.command.name, job.description, job.values, secret)
+    return doc_of(job.name, job.command.name, job.description, job.values, secret, job.retry)
 
 
 def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
@@ -234,10 +249,12 @@ def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
         given = values[flag]
         values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
             moved(given) if isinstance(given, str) else given)
-    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values,
+                                  retry=retry_doc(job.retry))
 
 
-def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str]) -> JobDoc:
+def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str],
+           retry: dict[str, Any] | None = None) -> JobDoc:
     """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
     shown = dict(values)
     for flag in secret:
@@ -246,7 +263,8 @@ def doc_of(name: str, command: str, description: str, values: dict[str, Any], se
             shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
         elif given and not (isinstance(given, str) and secrets.is_reference(given)):
             shown[flag] = secrets.MASK
-    return JobDoc.model_construct(name=name, command=command, description=description, values=shown)
+    return JobDoc.model_construct(name=name, command=command, description=description, values=shown,
+                                  retry=retry_doc(retry))
 
 
 def secret_flags(db: Session, command_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -290,13 +308,15 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
                     values[flag] = [olds[n] if v == secrets.MASK and n < len(olds) else v for n, v in enumerate(value)]
     clean = check_values(cmd, values, where=f"{where} ({doc.name})")
     clean = seal_values(cmd, clean, current.values if current is not None else {}, f"{where} ({doc.name})")
+    retry = None if doc.retry is None else doc.retry.model_dump()
     if current is not None:
-        if current.command_id == cmd.id and current.values == clean and current.description == doc.description:
+        if (current.command_id == cmd.id and current.values == clean and current.description == doc.description
+                and current.retry == retry):
             return "unchanged"
-        current.command, current.values, current.description = cmd, clean, doc.description
+        current.command, current.values, current.description, current.retry = cmd, clean, doc.description, retry
         db.flush()
         return "updated"
-    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description))
+    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, retry=retry))
     db.flush()
     return "created"
 

@@ -233,7 +233,9 @@ def wanted(db: Session, run_id: str) -> list[list[str]]:
     if not listening:
         return []
     run = db.get(Run, run_id)
-    if run is None or run.status not in NOTIFY_STATUSES:
+    # A step is told of with its routine's end, even when it ran in a workflow of its own (a
+    # retried step): never twice.
+    if run is None or run.kind == "step" or run.status not in NOTIFY_STATUSES:
         return []
     pairs = [[n.name, run.id] for n in listening
              if _listens(n, run.status, kind=run.kind, job=run.job_name, routine=run.routine_name, trigger=run.trigger)]

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oto.domain.documents import RoutineDoc, StepDoc
+from oto.domain.documents import RetryDoc, RoutineDoc, StepDoc
 from oto.domain.models import Job, Routine, RoutineStep, Schedule
 from oto.errors import AlreadyExists, InvalidInput
 from oto.services import lookups
@@ -82,7 +82,9 @@ def to_doc(routine: Routine) -> RoutineDoc:
     return RoutineDoc.model_construct(
         name=routine.name,
         description=routine.description,
-        steps=[StepDoc.model_construct(id=s.step_id, job=s.job.name, after=list(s.after)) for s in routine.steps],
+        steps=[StepDoc.model_construct(id=s.step_id, job=s.job.name, after=list(s.after),
+                                       retry=None if s.retry is None else RetryDoc.model_validate(s.retry))
+               for s in routine.steps],
     )
 
 
@@ -116,7 +118,9 @@ def save(db: Session, doc: RoutineDoc, where: str, *, replace: bool) -> str:
     routine.steps = []
     db.flush()
     routine.steps = [
-        RoutineStep(index=i, step_id=s.id, job=jobs[s.job], after=list(s.after)) for i, s in enumerate(doc.steps)
+        RoutineStep(index=i, step_id=s.id, job=jobs[s.job], after=list(s.after),
+                    retry=None if s.retry is None else s.retry.model_dump())
+        for i, s in enumerate(doc.steps)
     ]
     if current is None:
         db.add(routine)

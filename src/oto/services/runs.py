@@ -13,25 +13,24 @@ without closing it) is closed by whoever finds it so, through that one operation
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
 from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session, defer
 
 from oto.domain import artifacts as artifact_names
-from oto.domain.models import Run
+from oto.domain.models import Run, RunAttempt
 from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read them here
 from oto.domain.runs import (
     OPEN,
     JobSpec,
+    Retry,
     RoutineSpec,
     RoutineStep,
     RunKind,
@@ -41,6 +40,7 @@ from oto.domain.runs import (
 )
 from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
 from oto.domain.runs import RoutinePlan as RoutinePlan
+from oto.domain.runs import step_run_id as step_run_id
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import jobs, lookups
 from oto.settings import Settings, get_settings
@@ -56,7 +56,6 @@ OUTPUT_LIMIT = 1 << 20
 MAX_LIMIT = 1000
 # A run's timeout is at most a year: beyond that it is a typo, and Temporal's timers overflow.
 MAX_TIMEOUT = 365 * 86400.0
-_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def now() -> datetime:
@@ -65,15 +64,6 @@ def now() -> datetime:
 
 def new_run_id() -> str:
     return f"run-{uuid.uuid4().hex}"
-
-
-def step_run_id(parent_id: str, step_id: str) -> str:
-    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100))."""
-    candidate = f"{parent_id}-{step_id}"
-    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
-        return candidate
-    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
-    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
 
 
 def check_timeout(timeout: float | None) -> float | None:
@@ -108,7 +98,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         argv=tuple(resolved.argv), display_argv=tuple(resolved.masked_argv), requires_root=resolved.requires_root,
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
-        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets),
+        env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets), retry=resolved.retry,
     )
 
 
@@ -123,24 +113,32 @@ def queued_row(run_id: str, kind: RunKind, spec: RunSpec, trigger: str, settings
     }
 
 
-def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: float | None = None) -> Run:
-    """A queued Run holding the job's immutable spec; the caller starts its workflow."""
+def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: float | None = None,
+                   rerun_of: str | None = None) -> Run:
+    """A queued Run holding the job's immutable spec; the caller starts its workflow.
+
+    ``rerun_of``: the run this one repeats (``oto run rerun``), named in the new record.
+    """
     settings = get_settings()
     timeout = check_timeout(timeout)
     resolved = jobs.resolve(db, job)
     run_id = new_run_id()
     spec = job_spec(resolved, run_id, run_id, timeout, settings)
-    run = Run(**queued_row(run_id, RunKind.JOB, spec, trigger, settings, now(), job_name=resolved.name))
+    run = Run(**queued_row(run_id, RunKind.JOB, spec, trigger, settings, now(), job_name=resolved.name,
+                           rerun_of=rerun_of))
     db.add(run)
     db.flush()
     return run
 
 
-def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
-                       timeout: float | None = None) -> RoutinePlan:
+def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeout: float | None = None,
+                       rerun_of: str | None = None, failed_only: bool = False) -> RoutinePlan:
     """A queued routine Run and one queued step Run per step (one statement), and the plan to run.
 
-    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too).
+    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too). ``rerun_of``:
+    the run this one repeats; with ``failed_only``, the new run works in that run's folder and
+    the steps that succeeded there (and run after no step run again) are carried over: recorded
+    succeeded, marked so, and not run.
     """
     settings = get_settings()
     timeout = check_timeout(timeout)
@@ -148,12 +146,16 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
     run_id = new_run_id()
     created = now()
     folder = run_id  # every step of a routine run works in the routine's folder
+    carried: dict[str, Run] = {}
+    if rerun_of is not None and failed_only:
+        folder, carried = _carried_over(db, rerun_of, found.steps)
     resolved: dict[str, jobs.ResolvedJob] = {}
     rows = []
     index = {s.step_id: i for i, s in enumerate(found.steps)}
     queues: list[str] = []
     queue_of: list[int] = []
     timeouts: list[float] = []
+    retried: list[int] = []
     for i, step in enumerate(found.steps):
         if step.job.name not in resolved:
             try:
@@ -163,27 +165,102 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
         sid = step_run_id(run_id, step.step_id)
         spec = job_spec(resolved[step.job.name], sid, folder, None, settings)
         spec = replace(spec, env={**spec.env, "OTO_ROUTINE_RUN_ID": run_id},
-                       step=StepPlace(step.step_id, i, tuple(step.after)))
+                       step=StepPlace(step.step_id, i, tuple(step.after)),
+                       retry=jobs.policy(step.retry) if step.retry is not None else spec.retry)
         if spec.task_queue not in queues:
             queues.append(spec.task_queue)
         queue_of.append(queues.index(spec.task_queue))
         timeouts.append(spec.timeout)
-        rows.append(queued_row(sid, RunKind.STEP, spec, trigger, settings, created, job_name=step.job.name,
-                               routine_name=found.name, parent_id=run_id, step_id=step.step_id))
+        if spec.retry is not None:
+            retried.append(i)
+        row = queued_row(sid, RunKind.STEP, spec, trigger, settings, created, job_name=step.job.name,
+                         routine_name=found.name, parent_id=run_id, step_id=step.step_id)
+        if carried:  # one statement inserts every row: each names the same columns
+            row |= _carried_row(carried[step.step_id]) if step.step_id in carried else _NOT_CARRIED
+        rows.append(row)
     routine_spec = RoutineSpec(
         routine=found.name, workdir=f"runs/{folder}", task_queue=queues[0],
         steps=tuple(RoutineStep(s.step_id, s.job.name, tuple(s.after)) for s in found.steps),
         concurrency=settings.routine_concurrency, timeout=timeout,
     )
     db.add(Run(**queued_row(run_id, RunKind.ROUTINE, routine_spec, trigger, settings, created,
-                            routine_name=found.name)))
+                            routine_name=found.name, rerun_of=rerun_of)))
     db.flush()
     db.execute(insert(cast(Table, Run.__table__)), rows)
     return RoutinePlan(
         run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
         kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout or 0.0,
+        statuses=[SUCCEEDED.value if s.step_id in carried else "" for s in found.steps] if carried else [],
+        retried=retried,
     )
+
+
+def _carried_over(db: Session, rerun_of: str, steps: Sequence[Any]) -> tuple[str, dict[str, Run]]:
+    """The folder of routine run ``rerun_of`` and its step runs a failed-only rerun carries over: those
+    that succeeded, unless they run after a step that runs again (by step id, in the routine as it is now)."""
+    original = db.get(Run, rerun_of)
+    if original is None:
+        raise NotFound(f"no run {rerun_of!r}")
+    folder = PurePosixPath(RoutineSpec.from_json(original.spec).workdir).name
+    succeeded = {r.step_id: r for r in db.scalars(
+        select(Run).where(Run.parent_id == rerun_of, Run.status == SUCCEEDED))}
+    kept = {s.step_id for s in steps if s.step_id in succeeded}
+    changed = True
+    while changed:  # a step after one that runs again runs again too
+        changed = False
+        for step in steps:
+            if step.step_id in kept and any(dep not in kept for dep in step.after):
+                kept.discard(step.step_id)
+                changed = True
+    if len(kept) == len(steps):
+        raise InvalidInput(f"run {rerun_of!r}: every step of it succeeded, so a failed-only rerun has nothing to run")
+    return folder, {sid: succeeded[sid] for sid in kept}
+
+
+_NOT_CARRIED: dict[str, Any] = {"carried_over": False, "rerun_of": None, "exit_code": None, "worker": None,
+                                "started_at": None, "finished_at": None, "artifacts_total": None}
+
+
+def _carried_row(original: Run) -> dict[str, Any]:
+    """A step's record carried over from the run it repeats: succeeded there, not run again."""
+    return {"status": SUCCEEDED.value, "carried_over": True, "rerun_of": original.id, "exit_code": original.exit_code,
+            "argv": list(original.argv), "worker": original.worker, "started_at": original.started_at,
+            "finished_at": original.finished_at, "stdout": original.stdout, "stderr": original.stderr,
+            "artifacts": list(original.artifacts), "artifacts_total": original.artifacts_total}
+
+
+@dataclass(frozen=True)
+class RerunSource:
+    """What ``oto run rerun`` submits again: a job or routine run's target, its timeout, and its input
+    values (empty until runs record the values they ran with; ``app.runs.rerun`` passes them on)."""
+
+    run_id: str
+    kind: RunKind
+    name: str
+    timeout: float | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+def rerun_source(db: Session, given: str, *, failed_only: bool = False) -> RerunSource:
+    """The run ``given`` names, checked to be one a rerun can repeat, or one sentence why not."""
+    run_id = resolve_id(db, given)
+    run = db.get(Run, run_id, options=[defer(Run.stdout), defer(Run.stderr)])
+    assert run is not None
+    if run.kind == RunKind.STEP:
+        raise InvalidInput(f"run {run_id!r} is a step of routine run {run.parent_id!r}: rerun the routine run "
+                           "(--failed-only runs its steps that did not succeed)")
+    if failed_only and run.kind != RunKind.ROUTINE:
+        raise InvalidInput(f"--failed-only reruns the failed steps of a routine run; run {run_id!r} is a job run")
+    if failed_only and not RunStatus(run.status).final:
+        raise InvalidInput(f"run {run_id!r} has not ended ({run.status}): a failed-only rerun works in its folder, "
+                           "so it waits for its end")
+    if run.kind == RunKind.ROUTINE:
+        spec = RoutineSpec.from_json(run.spec)
+        return RerunSource(run_id, RunKind.ROUTINE, str(run.routine_name), spec.timeout)
+    if run.job_name is None:
+        raise InvalidInput(f"run {run_id!r} ran an ad-hoc combination, not a saved job: there is no job to run again")
+    return RerunSource(run_id, RunKind.JOB, run.job_name, JobSpec.from_json(run.spec).timeout)
 
 
 def plan_of(db: Session, run_id: str) -> RoutinePlan:
@@ -206,6 +283,7 @@ def plan_of(db: Session, run_id: str) -> RoutinePlan:
         after=[[index[a] for a in (p.spec.step.after if p.spec.step else ())] for p in steps],
         timeouts=[p.spec.timeout for p in steps], kill_grace=steps[0].spec.kill_grace if steps else 0.0,
         concurrency=spec.concurrency, timeout=spec.timeout or 0.0,
+        retried=[i for i, p in enumerate(steps) if p.spec.retry is not None],
     )
 
 
@@ -235,6 +313,7 @@ class Outcome:
     artifacts_total: int | None = None  # the files it made in all, when more than ``artifacts`` lists
     argv: list[str] | None = None
     workdir: str | None = None
+    retryable: bool = True  # False: a refusal (the program could not start), never tried again
 
 
 @dataclass(frozen=True)
@@ -247,6 +326,7 @@ class Pending:
     step_id: str | None
     exit_code: int | None
     created_at: datetime | None = None
+    parent_id: str | None = None
 
 
 def _text(value: str) -> str:
@@ -259,7 +339,7 @@ def load(db: Session, run_id: str) -> Pending:
     if run is None:
         raise NotFound(f"no run {run_id!r}")
     return Pending(run.id, RunStatus(run.status), JobSpec.from_json(run.spec), run.step_id, run.exit_code,
-                   run.created_at)
+                   run.created_at, run.parent_id)
 
 
 def load_steps(db: Session, parent_id: str, step_ids: Iterable[str] | None = None) -> list[Pending]:
@@ -319,6 +399,8 @@ def claim(db: Session, run_id: str, *, worker: str, home: Path, is_root: bool, a
     if not start(db, run_id, worker=worker, argv=display_argv(argv, spec), workdir=workdir, at=now()):
         final = load(db, run_id)
         return Claim(run_id, final.status, final.exit_code, spec, [])
+    if pending.parent_id is not None:  # a step run on its own (it has a retry policy): its routine runs now
+        start_routine(db, pending.parent_id, worker=worker, at=now())
     return Claim(run_id, RUNNING, None, spec, argv, pending.created_at)
 
 
@@ -343,6 +425,64 @@ def finish(db: Session, outcome: Outcome) -> bool:
         .values(**_final_values(outcome)).execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True)
+class Ended:
+    """How one attempt's record ended: the status and exit code, and ``again`` >= 0 when another
+    attempt follows after that many seconds (the run stays open), -1 when this was the run's end."""
+
+    status: RunStatus
+    exit_code: int | None
+    again: float = -1.0
+    closed: bool = False  # this call wrote the run's final record
+
+
+def end_attempt(db: Session, outcome: Outcome, retry: Retry | None) -> Ended:
+    """Record how one attempt of a run ended, under its retry policy.
+
+    Without a policy this is ``finish``. With one, the attempt is written to ``run_attempts``;
+    when the policy asks for another, the run stays open (its error says when the next starts);
+    otherwise its final record is written. A write retried after a lost answer finds its attempt
+    (same start) and decides the same.
+    """
+    if retry is None:
+        if finish(db, outcome):
+            return Ended(outcome.status, outcome.exit_code, closed=True)
+        return _recorded(db, outcome.run_id)
+    status = db.scalar(select(Run.status).where(Run.id == outcome.run_id))
+    if status is None:
+        raise NotFound(f"no run {outcome.run_id!r}")
+    if RunStatus(status).final:
+        return _recorded(db, outcome.run_id)
+    last = db.execute(select(RunAttempt.number, RunAttempt.started_at).where(RunAttempt.run_id == outcome.run_id)
+                      .order_by(RunAttempt.number.desc()).limit(1)).first()
+    number = 1 if last is None else last.number + 1
+    repeated = last is not None and outcome.started_at is not None and last.started_at == outcome.started_at
+    if repeated:
+        number -= 1
+    again = outcome.retryable and retry.again(number, outcome.status)
+    if not repeated:
+        db.add(RunAttempt(run_id=outcome.run_id, number=number, status=outcome.status, exit_code=outcome.exit_code,
+                          started_at=outcome.started_at, finished_at=outcome.finished_at or now(),
+                          stdout=_text(outcome.stdout[:OUTPUT_LIMIT]), stderr=_text(outcome.stderr[:OUTPUT_LIMIT]),
+                          error=outcome.error, worker=outcome.worker))
+        db.flush()
+    if not again:
+        if finish(db, outcome):
+            return Ended(outcome.status, outcome.exit_code, closed=True)
+        return _recorded(db, outcome.run_id)
+    wait = retry.wait_after(number)
+    code = f", exit {outcome.exit_code}" if outcome.exit_code is not None else ""
+    db.execute(update(Run).where(Run.id == outcome.run_id, _open(Run.status)).values(
+        error=f"attempt {number} of {retry.attempts} ended {outcome.status}{code}; attempt {number + 1} "
+              f"starts {wait:g}s after it").execution_options(synchronize_session=False))
+    return Ended(RunStatus(outcome.status), outcome.exit_code, wait)
+
+
+def _recorded(db: Session, run_id: str) -> Ended:
+    row = db.execute(select(Run.status, Run.exit_code).where(Run.id == run_id)).one()
+    return Ended(RunStatus(row.status), row.exit_code)
 
 
 def close_orphan(db: Session, run_id: str, status: RunStatus, reason: str) -> bool:
@@ -509,8 +649,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat()
 
 
-def view(run: Run, *, full: bool = True) -> dict[str, Any]:
-    """One run as the CLI and the API show it (secret values stay masked in argv)."""
+def view(run: Run, *, full: bool = True, tried: Mapping[str, Sequence[RunAttempt]] | None = None) -> dict[str, Any]:
+    """One run as the CLI and the API show it (secret values stay masked in argv).
+
+    ``starts``: how many times a worker started it; in full, ``attempts``: each try of its retry
+    policy (``tried``: the recorded ones, by run id).
+    """
     started, finished = run.started_at, run.finished_at
     if started is not None and finished is not None:
         duration: float | None = round((finished - started).total_seconds(), 3)
@@ -520,16 +664,50 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
         "run_id": run.id, "kind": run.kind, "status": run.status, "job": run.job_name,
         "routine": run.routine_name, "step": run.step_id, "parent_id": run.parent_id, "trigger": run.trigger,
         "exit_code": run.exit_code, "argv": list(run.argv), "workdir": run.workdir, "task_queue": run.task_queue,
-        "worker": run.worker, "attempts": run.attempts, "created_at": _iso(run.created_at),
+        "worker": run.worker, "starts": run.attempts, "created_at": _iso(run.created_at),
         "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
-        "timeout": RunSpec.from_json(run.spec).timeout,
+        "timeout": RunSpec.from_json(run.spec).timeout, "rerun_of": run.rerun_of, "carried_over": run.carried_over,
     }
     if full:
         listed = [artifact_names.shown(a) for a in run.artifacts]
         total = max(run.artifacts_total or 0, len(listed))
         data |= {"stdout": run.stdout, "stderr": run.stderr, "artifacts": listed,
-                 "artifacts_total": total, "artifacts_cut": total > len(listed)}
+                 "artifacts_total": total, "artifacts_cut": total > len(listed),
+                 "attempts": _attempts(run, tried.get(run.id, []) if tried is not None else [])}
     return data
+
+
+def _span(started: datetime | None, finished: datetime | None) -> float | None:
+    return None if started is None or finished is None else round((finished - started).total_seconds(), 3)
+
+
+def _attempts(run: Run, rows: Sequence[RunAttempt]) -> list[dict[str, Any]]:
+    """Each attempt of a run: its recorded ones (a run with a retry policy), or the run's own single one;
+    one still running is last. A routine run, a step carried over, or a run that never started has none."""
+    shown = [{"attempt": a.number, "status": a.status, "exit_code": a.exit_code, "started_at": _iso(a.started_at),
+              "finished_at": _iso(a.finished_at), "duration": _span(a.started_at, a.finished_at), "error": a.error,
+              "stdout": a.stdout, "stderr": a.stderr} for a in rows]
+    if run.carried_over or run.started_at is None or run.kind == RunKind.ROUTINE:
+        return shown
+    last = rows[-1].started_at if rows else None
+    if not rows or (run.status == RUNNING and (last is None or run.started_at > last)):
+        # the run's own (no policy), or the attempt running now
+        finished = run.finished_at if run.status != RUNNING else None
+        shown.append({"attempt": len(shown) + 1, "status": run.status, "exit_code": run.exit_code if finished else None,
+                      "started_at": _iso(run.started_at), "finished_at": _iso(finished),
+                      "duration": _span(run.started_at, finished), "error": run.error if finished else None,
+                      "stdout": run.stdout if finished else "", "stderr": run.stderr if finished else ""})
+    return shown
+
+
+def _tried(db: Session, run_ids: Sequence[str]) -> dict[str, list[RunAttempt]]:
+    """The recorded attempts of these runs, in order, in one query."""
+    found: dict[str, list[RunAttempt]] = {}
+    if run_ids:
+        query = select(RunAttempt).where(RunAttempt.run_id.in_(list(run_ids))).order_by(RunAttempt.number)
+        for attempt in db.scalars(query):
+            found.setdefault(attempt.run_id, []).append(attempt)
+    return found
 
 
 # A prefix shorter than this is too likely to match many runs to be worth a query.
@@ -572,11 +750,13 @@ def get(db: Session, run_id: str) -> dict[str, Any]:
     run = db.get(Run, run_id)
     if run is None:
         raise NotFound(f"no run {run_id!r}")
-    data = view(run)
-    if run.kind == RunKind.ROUTINE:
-        steps = db.scalars(select(Run).where(Run.parent_id == run_id)).all()
-        ordered = sorted(steps, key=lambda r: JobSpec.from_json(r.spec).step_index)
-        data["steps"] = [view(s) for s in ordered]
+    if run.kind != RunKind.ROUTINE:
+        return view(run, tried=_tried(db, [run.id]))
+    data = view(run, tried={})
+    steps = db.scalars(select(Run).where(Run.parent_id == run_id)).all()
+    ordered = sorted(steps, key=lambda r: JobSpec.from_json(r.spec).step_index)
+    tried = _tried(db, [s.id for s in ordered if s.attempts > 0 and JobSpec.from_json(s.spec).retry is not None])
+    data["steps"] = [view(s, tried=tried) for s in ordered]
     return data
 
 

@@ -43,6 +43,12 @@ class RunQuery(Paging):
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="How many items at most")
 
 
+class RerunQuery(QueryModel):
+    wait: bool = Field(False, description="Answer when the new run has ended (200), not when it is queued (202)")
+    failed_only: bool = Field(False, description="A routine run that ended: run again only its steps that did "
+                              "not succeed and those after them, in its folder; the others are carried over")
+
+
 Start = Annotated[StartQuery, Query()]
 
 STARTED = responses(401, 403, 404, 422, 503) | {
@@ -137,6 +143,14 @@ async def cancel_run(app: AppDep, run_id: Name, key: RunKey) -> RunDetail:
     """Ask Temporal to cancel a queued or running run; it ends ``cancelled`` once its processes are gone."""
     run_id = await app.runs.cancel(run_id)
     return RunDetail.model_validate(await run_in_threadpool(app.runs.get, run_id))
+
+
+@router.post("/runs/{run_id}/rerun", status_code=202, responses=STARTED)
+async def rerun(response: Response, app: AppDep, run_id: Name, key: RunKey,
+                query: Annotated[RerunQuery, Query()]) -> RunDetail:
+    """Run a job or routine run's target again, as a new run whose ``rerun_of`` names this one."""
+    new_id = await app.runs.rerun(run_id, trigger=_trigger(key), failed_only=query.failed_only)
+    return await _answer(app, new_id, query.wait, response)
 
 
 def _followed(app: AppDep, run_id: Name, _: Annotated[None, NO_QUERY]) -> str:

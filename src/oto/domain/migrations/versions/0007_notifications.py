@@ -1,7 +1,7 @@
 """notifications: webhooks told when runs end, and each attempt at telling them
 
 Revision ID: 0007_notifications
-Revises: 0004_secret_delivery
+Revises: 0006_retries_reruns
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_notifications"
-down_revision = "0004_secret_delivery"
+down_revision = "0006_retries_reruns"
 branch_labels = None
 depends_on = None
 
