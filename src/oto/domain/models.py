@@ -56,6 +56,8 @@ class Executable(Base):
     # A fresh random token whenever a parameter changes: the key of cached compiled schemas,
     # unique across processes and databases, so no cache ever serves stale rules.
     rules_revision: Mapped[str] = mapped_column(String(32), default="")
+    # At most this many of its runs at once, cluster-wide (None: no limit).
+    max_concurrent: Mapped[int | None] = mapped_column(default=None)
 
     parameters: Mapped[list[Parameter]] = relationship(
         back_populates="executable", order_by="Parameter.id", cascade="all, delete-orphan"
@@ -129,6 +131,8 @@ class Job(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # flag -> value ("" for a flag that takes none; a list for a repeated flag)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # At most this many of its runs at once, cluster-wide (None: no limit).
+    max_concurrent: Mapped[int | None] = mapped_column(default=None)
 
     command: Mapped[Command] = relationship()
 
@@ -211,6 +215,8 @@ class Run(Base):
     artifacts_total: Mapped[int | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     attempts: Mapped[int] = mapped_column(default=0)
+    # Why a queued run waits: the slot of a concurrency limit it is in line for (written by its semaphore).
+    waiting: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class ApiKey(Base):

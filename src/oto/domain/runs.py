@@ -123,6 +123,23 @@ class SecretSlot:
                 "delivery": self.delivery, "template": self.template}
 
 
+@dataclass(frozen=True)
+class Limit:
+    """A concurrency limit a run counts against: at most ``most`` runs holding ``key`` at once, cluster-wide.
+
+    ``key`` names what is limited (``executable:<tag>`` or ``job:<name>``), ``label`` says it as
+    people read it (the executable's tag, or ``job <name>``). A run takes a slot of each of its
+    limits, in the order of their keys, before it starts (oto.engine.slots).
+    """
+
+    key: str
+    label: str
+    most: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"key": self.key, "label": self.label, "most": self.most}
+
+
 @dataclass(frozen=True, kw_only=True)
 class RunSpec(ABC):
     """What every run's spec holds; a spec is a ``JobSpec`` or a ``RoutineSpec``.
@@ -177,6 +194,7 @@ class JobSpec(RunSpec):
     env: Mapping[str, str] = field(default_factory=dict)
     step: StepPlace | None = None
     secrets: tuple[SecretSlot, ...] = ()
+    limits: tuple[Limit, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> JobSpec:
@@ -201,6 +219,8 @@ class JobSpec(RunSpec):
         if self.secrets:
             data["version"] = SECRETS_SPEC_VERSION
             data["secrets"] = [slot.to_json() for slot in self.secrets]
+        if self.limits:  # only when limited: a spec of a run without limits reads as before
+            data["limits"] = [limit.to_json() for limit in self.limits]
         return data | self._extra()
 
 
@@ -237,8 +257,15 @@ def _job_spec(data: Mapping[str, object]) -> JobSpec:
         workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""), timeout=_number(data, "timeout"),
         kill_grace=_number(data, "kill_grace"), env=_text_map(data, "env"), schedule=_schedule(data),
         step=None if step is None else StepPlace(_text(step, "id"), _whole(step, "index", 0), _strings(step, "after")),
-        secrets=_secret_slots(data),
+        secrets=_secret_slots(data), limits=_limits(data),
     )
+
+
+def _limits(data: Mapping[str, object]) -> tuple[Limit, ...]:
+    found = data.get("limits", [])
+    if not isinstance(found, list) or not all(isinstance(x, dict) for x in found):
+        raise SpecError("run spec: 'limits' should be a list of objects")
+    return tuple(Limit(_text(x, "key"), _text(x, "label", ""), _whole(x, "most", 1)) for x in found)
 
 
 def _secret_slots(data: Mapping[str, object]) -> tuple[SecretSlot, ...]:
@@ -347,8 +374,8 @@ class RoutinePlan:
     across continue-as-new ("" for a step not final yet). ``timeout`` limits the whole run from
     its workflow's start (0: no limit); ``deadline`` is then that start plus the timeout, in POSIX
     seconds of workflow time: 0 until the workflow's first run sets it, then carried across
-    continue-as-new (``dataclasses.replace``). Those three default, so histories written before
-    they existed still replay.
+    continue-as-new (``dataclasses.replace``). ``slots`` lists the steps that need a slot of a
+    concurrency limit. Those four default, so histories written before they existed still replay.
     """
 
     run_id: str
@@ -362,15 +389,29 @@ class RoutinePlan:
     statuses: list[str] = field(default_factory=list)
     timeout: float = 0.0
     deadline: float = 0.0
+    slots: list[StepSlots] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepSlots:
+    """A step of a routine whose job or executable is limited: it runs alone, once it holds a slot of each limit.
+
+    ``index`` is the step's in routine order, ``run_id`` its own run's (whose record shows why it waits).
+    """
+
+    index: int
+    run_id: str
+    limits: list[Limit]
 
 
 @dataclass(frozen=True)
 class JobInput:
-    """A job run's workflow input: its record holds the rest."""
+    """A job run's workflow input: its record holds the rest (``limits`` defaults: older histories replay)."""
 
     run_id: str
     timeout: float
     kill_grace: float
+    limits: list[Limit] = field(default_factory=list)  # the slots it takes before it starts
 
 
 @dataclass(frozen=True)
@@ -494,3 +535,56 @@ class ScheduledStart:
     task_queue: str
     job: JobInput | None = None
     routine: RoutinePlan | None = None
+
+
+# -- slots of concurrency limits (oto.engine.slots) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    """Ask the semaphore of ``limit`` for a slot: for run ``ticket``, held by workflow ``holder``.
+
+    ``since`` (POSIX seconds) orders the line: when the run was submitted, or when a step became ready.
+    """
+
+    limit: Limit
+    holder: str
+    ticket: str
+    since: float
+    task_queue: str
+
+
+@dataclass(frozen=True)
+class SlotGrant:
+    """The semaphore's answer: ``ticket`` holds a slot of ``key`` now."""
+
+    key: str
+    ticket: str
+
+
+@dataclass(frozen=True)
+class SlotRelease:
+    """A holder gives its slot back, or a waiting run leaves the line."""
+
+    ticket: str
+
+
+@dataclass(frozen=True)
+class SlotWaiter:
+    """One run in a semaphore's line, or holding one of its slots."""
+
+    holder: str
+    ticket: str
+    since: float
+    arrived: int
+    at: float = 0.0  # when its request reached the semaphore (workflow time, POSIX seconds)
+
+
+@dataclass
+class SlotsState:
+    """A semaphore's whole state: what it carries across continue-as-new."""
+
+    limit: Limit
+    holders: list[SlotWaiter] = field(default_factory=list)
+    waiting: list[SlotWaiter] = field(default_factory=list)
+    arrived: int = 0

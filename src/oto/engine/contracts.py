@@ -29,3 +29,13 @@ MAX_ATTEMPTS = 10
 FAST_WINDOW = 1.0
 # A worker's own task queue: where it watches the jobs it started.
 OWN_QUEUE_PREFIX = "oto-worker-"
+
+# Concurrency limits (oto.engine.slots): one semaphore workflow per limited executable or job.
+SLOTS_WORKFLOW = "oto.slots"
+SLOTS_ID_PREFIX = "oto-slots-"
+ACQUIRE_SLOT = "oto.acquire_slot"
+NOTE_WAITING = "oto.note_waiting"
+SLOT_HOLDERS_CLOSED = "oto.slot_holders_closed"
+SIGNAL_ACQUIRE = "oto.slots.acquire"
+SIGNAL_RELEASE = "oto.slots.release"
+SIGNAL_GRANTED = "oto.slots.granted"

@@ -25,18 +25,20 @@ from oto.engine.client import connect
 from oto.engine.contracts import HEARTBEAT_EVERY
 from oto.engine.reconcile import reconcile_forever
 from oto.engine.schedules import sync_on_start
+from oto.engine.slot_activities import SlotActivities
+from oto.engine.slots import SlotsWorkflow
 from oto.engine.workflows import JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
-WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow]
+WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow, SlotsWorkflow]
 
 
 def build(client: Client, task_queue: str, activities: Activities) -> Worker:
     """One Temporal worker for ``task_queue``, serving both workflows and all activities."""
     return Worker(
         client, task_queue=task_queue, workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=[*activities.all(), *SlotActivities(activities.database).all()],
         # heartbeats reach the server each second, so a cancellation reaches the job within one
         max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
         default_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         SegmentStatuses,
         StartScheduledRunInput,
         StepsInput,
+        StepSlots,
         Watch,
     )
     from oto.engine.contracts import (
@@ -55,13 +56,15 @@ with workflow.unsafe.imports_passed_through():
         WATCH_JOB,
     )
     from oto.engine.dag import Dag
+    from oto.engine.slots import Slots
 
 T = TypeVar("T")
 HEARTBEAT = timedelta(seconds=HEARTBEAT_TIMEOUT)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                     maximum_attempts=MAX_ATTEMPTS)
 # A routine's running segments: each activity's handle, and the step indices it runs.
-Segments = list[tuple[workflow.ActivityHandle[SegmentStatuses], list[int]]]
+# (A step waiting for a slot is a task of its own that runs the step's activity once it holds it.)
+Segments = list[tuple[asyncio.Task[SegmentStatuses], list[int]]]
 BOOKKEEPING = timedelta(seconds=60)
 # Room after a run's own timeout for killing its group and writing its record.
 MARGIN = 60.0
@@ -108,6 +111,27 @@ class JobWorkflow:
 
     @workflow.run
     async def run(self, job: JobInput) -> JobResult:
+        if not job.limits:
+            return await self._run(job)
+        # a limited job: a slot of each limit first (its record stays queued, saying why), given
+        # back whatever the end (oto.engine.slots)
+        slots = Slots()
+        try:
+            await slots.acquire(job.limits, ticket=job.run_id, since=workflow.info().workflow_start_time.timestamp(),
+                                task_queue=workflow.info().task_queue)
+        except (ActivityError, asyncio.CancelledError) as error:
+            await slots.release(job.run_id)
+            if _cancelled(error):
+                await self._finish(job.run_id, RunStatus.CANCELLED, "cancelled while it waited for a slot")
+                raise asyncio.CancelledError() from None
+            await _despite_cancel(self._finish(job.run_id, RunStatus.FAILED, _reason(error)))
+            return JobResult(job.run_id, RunStatus.FAILED)
+        try:
+            return await self._run(job)
+        finally:
+            await slots.release(job.run_id)
+
+    async def _run(self, job: JobInput) -> JobResult:
         attempt = JobAttempt(job.run_id)
         try:
             for _ in range(MAX_ATTEMPTS):
@@ -175,6 +199,8 @@ class RoutineWorkflow:
         if plan.timeout > 0 and not plan.deadline:  # the clock starts with the workflow, in workflow time
             plan = replace(plan, deadline=workflow.now().timestamp() + plan.timeout)
         dag = Dag(plan.after, plan.statuses or None)
+        alone = {s.index: s for s in plan.slots}  # steps that need a slot run on their own, once they hold it
+        slots = Slots() if alone else None
         per_segment = max(1, plan.concurrency // max(1, len(plan.queues)))
         running: Segments = []
         errors: dict[str, str] = {}
@@ -189,7 +215,10 @@ class RoutineWorkflow:
                 if wrap_up and not running:
                     workflow.continue_as_new(replace(plan, statuses=[s if s in FINAL else "" for s in dag.status]))
                 if not wrap_up:
-                    for queue, steps in dag.take_segments(plan.queue_of).items():
+                    if slots is not None:
+                        for i in dag.take_alone(alone):
+                            running.append((asyncio.ensure_future(self._alone(plan, slots, alone[i])), [i]))
+                    for queue, steps in dag.take_segments(plan.queue_of, alone).items():
                         running.append((self._start(plan, queue, steps, per_segment), steps))
                 if not running:
                     break
@@ -225,6 +254,16 @@ class RoutineWorkflow:
                 await handle
             self._settle(plan, dag, handle, steps, errors)
 
+    async def _alone(self, plan: RoutinePlan, slots: Slots, step: StepSlots) -> SegmentStatuses:
+        """A step that needs a slot: it waits for one (its record queued, saying why), runs, and gives it back."""
+        queue = plan.queue_of[step.index]
+        try:
+            await slots.acquire(step.limits, ticket=step.run_id, since=workflow.now().timestamp(),
+                                task_queue=plan.queues[queue])
+            return await self._start(plan, queue, [step.index], 1)
+        finally:
+            await slots.release(step.run_id)
+
     def _start(self, plan: RoutinePlan, queue: int, steps: list[int], concurrency: int
                ) -> workflow.ActivityHandle[SegmentStatuses]:
         budget = sum(plan.timeouts[i] + 3 * plan.kill_grace for i in steps) / min(concurrency, len(steps))
@@ -236,7 +275,7 @@ class RoutineWorkflow:
             cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
 
-    def _settle(self, plan: RoutinePlan, dag: Dag, handle: workflow.ActivityHandle[SegmentStatuses],
+    def _settle(self, plan: RoutinePlan, dag: Dag, handle: asyncio.Task[SegmentStatuses],
                 steps: list[int], errors: dict[str, str]) -> None:
         if not handle.done():
             return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from oto.domain import argv as argv_rendering
 from oto.domain.documents import JobDoc, Value
-from oto.domain.models import Command, CommandParameter, Job, Parameter, Routine, RoutineStep, Schedule
-from oto.domain.runs import SecretSlot
+from oto.domain.models import Command, CommandParameter, Executable, Job, Parameter, Routine, RoutineStep, Schedule
+from oto.domain.runs import Limit, SecretSlot
 from oto.domain.valuetypes import check_value
 from oto.errors import AlreadyExists, InvalidInput, Refused
 from oto.services import lookups, secrets
@@ -33,6 +33,7 @@ class ResolvedJob:
     requires_root: bool
     task_queue: str
     secrets: list[SecretSlot]
+    limits: list[Limit] = field(default_factory=list)
 
     @property
     def masked_argv(self) -> list[str]:
@@ -160,6 +161,16 @@ def seal_values(cmd: Command, values: dict[str, Value], current: dict[str, Value
     return sealed
 
 
+def limits_of(exe: Executable, job: Job | None = None) -> list[Limit]:
+    """The concurrency limits a run counts against: its executable's and its job's, in the order of their keys."""
+    found = []
+    if exe.max_concurrent is not None:
+        found.append(Limit(f"executable:{exe.tag}", exe.tag, exe.max_concurrent))
+    if job is not None and job.max_concurrent is not None:
+        found.append(Limit(f"job:{job.name}", f"job {job.name}", job.max_concurrent))
+    return sorted(found, key=lambda limit: limit.key)
+
+
 def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
     """The job as a run needs it; ``to_run``: refuse it when a stored secret cannot be opened with the key."""
     job = lookups.job(db, name)
@@ -179,6 +190,7 @@ def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
         requires_root=cmd.requires_root or any(i.parameter.requires_root for i in cmd.items),
         task_queue=exe.task_queue,
         secrets=slots,
+        limits=limits_of(exe, job),
     )
 
 
@@ -216,7 +228,7 @@ def argv(db: Session, name: str) -> list[str]:
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     secret = [i.parameter.flag for i in job.command.items if i.parameter.secret] if mask_secrets else []
-    return doc_of(job.name, job.command.name, job.description, job.values, secret)
+    return doc_of(job.name, job.command.name, job.description, job.values, secret, job.max_concurrent)
 
 
 def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
@@ -234,10 +246,12 @@ def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
         given = values[flag]
         values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
             moved(given) if isinstance(given, str) else given)
-    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values,
+                                  max_concurrent=job.max_concurrent)
 
 
-def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str]) -> JobDoc:
+def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str],
+           max_concurrent: int | None = None) -> JobDoc:
     """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
     shown = dict(values)
     for flag in secret:
@@ -246,7 +260,8 @@ def doc_of(name: str, command: str, description: str, values: dict[str, Any], se
             shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
         elif given and not (isinstance(given, str) and secrets.is_reference(given)):
             shown[flag] = secrets.MASK
-    return JobDoc.model_construct(name=name, command=command, description=description, values=shown)
+    return JobDoc.model_construct(name=name, command=command, description=description, values=shown,
+                                  max_concurrent=max_concurrent)
 
 
 def secret_flags(db: Session, command_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -291,12 +306,15 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     clean = check_values(cmd, values, where=f"{where} ({doc.name})")
     clean = seal_values(cmd, clean, current.values if current is not None else {}, f"{where} ({doc.name})")
     if current is not None:
-        if current.command_id == cmd.id and current.values == clean and current.description == doc.description:
+        if (current.command_id == cmd.id and current.values == clean and current.description == doc.description
+                and current.max_concurrent == doc.max_concurrent):
             return "unchanged"
         current.command, current.values, current.description = cmd, clean, doc.description
+        current.max_concurrent = doc.max_concurrent
         db.flush()
         return "updated"
-    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description))
+    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description,
+               max_concurrent=doc.max_concurrent))
     db.flush()
     return "created"
 

@@ -38,6 +38,7 @@ from oto.domain.runs import (
     RunSpec,
     RunStatus,
     StepPlace,
+    StepSlots,
 )
 from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
 from oto.domain.runs import RoutinePlan as RoutinePlan
@@ -109,6 +110,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
         env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets),
+        limits=tuple(resolved.limits),
     )
 
 
@@ -154,6 +156,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
     queues: list[str] = []
     queue_of: list[int] = []
     timeouts: list[float] = []
+    slots: list[StepSlots] = []
     for i, step in enumerate(found.steps):
         if step.job.name not in resolved:
             try:
@@ -168,6 +171,8 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
             queues.append(spec.task_queue)
         queue_of.append(queues.index(spec.task_queue))
         timeouts.append(spec.timeout)
+        if spec.limits:
+            slots.append(StepSlots(i, sid, list(spec.limits)))
         rows.append(queued_row(sid, RunKind.STEP, spec, trigger, settings, created, job_name=step.job.name,
                                routine_name=found.name, parent_id=run_id, step_id=step.step_id))
     routine_spec = RoutineSpec(
@@ -183,6 +188,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
         run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
         kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout or 0.0,
+        slots=slots,
     )
 
 
@@ -206,6 +212,7 @@ def plan_of(db: Session, run_id: str) -> RoutinePlan:
         after=[[index[a] for a in (p.spec.step.after if p.spec.step else ())] for p in steps],
         timeouts=[p.spec.timeout for p in steps], kill_grace=steps[0].spec.kill_grace if steps else 0.0,
         concurrency=spec.concurrency, timeout=spec.timeout or 0.0,
+        slots=[StepSlots(i, p.run_id, list(p.spec.limits)) for i, p in enumerate(steps) if p.spec.limits],
     )
 
 
@@ -523,6 +530,8 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
         "worker": run.worker, "attempts": run.attempts, "created_at": _iso(run.created_at),
         "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
         "timeout": RunSpec.from_json(run.spec).timeout,
+        # why a queued run has not started: the slot of a concurrency limit it waits for
+        "waiting": run.waiting if run.status == QUEUED else None,
     }
     if full:
         listed = [artifact_names.shown(a) for a in run.artifacts]
@@ -617,6 +626,15 @@ def list_runs(db: Session, *, status: str | None = None, job: str | None = None,
             query = query.where(column == value)
     query = query.order_by(Run.created_at.desc(), Run.id.desc()).offset(offset).limit(limit)
     return [view(r, full=False) for r in db.scalars(query)]
+
+
+def note_waiting(db: Session, notes: Mapping[str, str]) -> None:
+    """Say why each of these queued runs waits ("" once it waits no more); a run started meanwhile is left alone."""
+    table = cast(Table, Run.__table__)
+    if notes:
+        db.execute(update(table).where(table.c.id == bindparam("rid"), table.c.status == QUEUED.value)
+                   .values(waiting=bindparam("note")),
+                   [{"rid": run_id, "note": note or None} for run_id, note in notes.items()])
 
 
 def display_argv(argv: list[str], spec: JobSpec) -> list[str]:
