@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.responses import Response
 
 from oto.api.problems import Violation
@@ -46,6 +46,7 @@ class ExecutableOut(BaseModel):
     description: str
     task_queue: str
     end_of_options: bool = False
+    max_concurrent: int | None = Field(None, description="At most this many of its runs at once, cluster-wide")
 
     @classmethod
     def of(cls, doc: ExecutableDoc) -> ExecutableOut:
@@ -57,6 +58,7 @@ class ExecutableChanges(Body):
     description: str | None = None
     task_queue: str | None = None
     end_of_options: bool | None = None
+    max_concurrent: StrictInt | None = Field(None, description="A whole number from 1 to 1000; null removes the limit")
 
 
 class NewParameter(Body):
@@ -130,6 +132,7 @@ class JobChanges(Body):
     command: str | None = None
     description: str | None = None
     values: dict[str, Value] | None = None
+    max_concurrent: StrictInt | None = Field(None, description="A whole number from 1 to 1000; null removes the limit")
 
 
 class RoutineChanges(Body):
@@ -236,6 +239,8 @@ class RunSummary(BaseModel):
     duration: float | None
     error: str | None
     timeout: float | None
+    waiting: str | None = Field(None, description=(
+        "Why a queued run has not started: the slot of a concurrency limit it waits for"))
 
 
 class RunDetail(RunSummary):

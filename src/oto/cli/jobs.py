@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WaitOption, WideOption, get_app
+from oto.cli.common import (
+    CascadeOption,
+    JsonOption,
+    MaxConcurrentOption,
+    NoMaxConcurrentOption,
+    WaitOption,
+    WideOption,
+    get_app,
+    limit_changes,
+    limit_text,
+)
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say, warn
 from oto.domain.documents import Value
@@ -39,11 +49,13 @@ def add(
         list[str] | None, typer.Option("--set", metavar="FLAG=VALUE", help="A value (FLAG alone for a switch).")
     ] = None,
     description: str = "",
+    max_concurrent: MaxConcurrentOption = None,
     json: JsonOption = False,
 ) -> None:
     """Add a job: a value for each flag of the command that takes one."""
     doc = get_app().jobs.add(
-        {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description})
+        {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description,
+         "max_concurrent": max_concurrent})
     if warning := get_app().jobs.argv_warning(doc.name):
         warn(warning)
     if json:
@@ -106,7 +118,7 @@ def show(name: str, json: JsonOption = False) -> None:
 
     print_fields(f"job {doc.name}", [
         ("command", doc.command), ("values", _values(doc.values)), ("argv", shlex.join(argv)),
-        ("description", doc.description),
+        ("description", doc.description), ("max concurrent", limit_text(doc.max_concurrent)),
     ])
 
 
@@ -118,6 +130,8 @@ def edit(
         "repeat a repeatable flag once per value).")] = None,
     command: Annotated[str | None, typer.Option("--command", help="Run another command.")] = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
+    max_concurrent: MaxConcurrentOption = None,
+    no_max_concurrent: NoMaxConcurrentOption = False,
     json: JsonOption = False,
 ) -> None:
     """Change a job; a secret value given as *** keeps the stored one."""
@@ -125,8 +139,10 @@ def edit(
                                   if v is not None}
     if set_ is not None:
         changes["values"] = parse_sets(set_)
+    changes |= limit_changes(max_concurrent, no_max_concurrent)
     if not changes:
-        raise InvalidInput("nothing to change: give --set, --command or --description")
+        raise InvalidInput("nothing to change: give --set, --command, --description, --max-concurrent "
+                           "or --no-max-concurrent")
     doc = get_app().jobs.update(name, changes)
     if json:
         print_json(doc)

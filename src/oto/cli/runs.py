@@ -63,7 +63,7 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
              ("worker", run["worker"]), ("attempts", run["attempts"]), ("trigger", run["trigger"]),
              ("timeout", None if run.get("timeout") is None else f"{run['timeout']:g}s"),
              ("created", run["created_at"]), ("started", run["started_at"]), ("finished", run["finished_at"]),
-             ("error", run["error"])]
+             ("error", run["error"]), ("waiting", run.get("waiting"))]
     for label, value in facts:
         if value not in (None, "", []) and not (label == "argv" and run["kind"] == "routine"):
             say(f"  {label}: {value}")
@@ -73,7 +73,8 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
             say(f"  ({len(run['artifacts'])} listed of {run['artifacts_total']} files: the rest are in the run folder)")
     if "steps" in run:
         print_table("steps", ["step", "job", "status", "exit", "duration", "error"],
-                    [(s["step"], s["job"], s["status"], s["exit_code"], _seconds(s["duration"]), s["error"] or "")
+                    [(s["step"], s["job"], s["status"], s["exit_code"], _seconds(s["duration"]),
+                      s["error"] or s.get("waiting") or "")
                      for s in run["steps"]])
     if outputs:
         for stream in ("stdout", "stderr"):
