@@ -109,6 +109,24 @@ async def test_routine_steps_of_a_limited_executable_take_slots_too(engine: Engi
     assert steps["c"]["started_at"] >= steps["a"]["finished_at"]
 
 
+async def test_a_scheduled_run_of_a_limited_job_waits_for_its_slot_too(engine: Engine) -> None:
+    limited(engine, "2")
+    schedule = f"limited-{uuid.uuid4().hex[:8]}"
+    app = engine.app
+    await app.schedules.add({"name": schedule, "job": "nap", "cron": "0 3 * * *", "paused": True})
+    try:
+        first = await engine.submit_job("nap")
+        await until(lambda: engine.app.runs.get(first)["status"] == "running", timeout=20, what="the first running")
+        fired = await app.schedules.trigger(schedule)
+        assert fired is not None
+        await until(lambda: waiting_of(engine, fired) is not None, timeout=20, what="the scheduled run waiting")
+        ended = [await engine.wait(first), await engine.wait(fired)]
+        assert_one_at_a_time(ended)
+        assert ended[1]["trigger"] == f"schedule:{schedule}"
+    finally:
+        await app.schedules.delete(schedule)
+
+
 # -- two worker processes ---------------------------------------------------------------------------
 
 
