@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from oto.services import runs
 from oto.services.database import Database
 from tests.api.conftest import TAG_URL
 
@@ -50,3 +51,13 @@ def _export(client: TestClient, admin: dict[str, str]) -> str:
     response = client.get("/api/v1/export", headers=admin)
     assert response.status_code == 200
     return response.text
+
+
+def test_a_queued_run_says_why_it_waits(client: TestClient, admin: dict[str, str], seeded: Database) -> None:
+    with seeded.session() as db:
+        run_id = runs.create_job_run(db, "GenRSA-2048").id
+        runs.note_waiting(db, {run_id: "waiting for a slot of openssl - 3.5.3: 1 of 1 taken by run-x"})
+    shown = client.get(f"/api/v1/runs/{run_id}", headers=admin).json()
+    assert shown["waiting"] == "waiting for a slot of openssl - 3.5.3: 1 of 1 taken by run-x"
+    listed = client.get("/api/v1/runs", headers=admin).json()["items"]
+    assert [r["waiting"] for r in listed if r["run_id"] == run_id] == [shown["waiting"]]
