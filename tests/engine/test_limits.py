@@ -96,6 +96,18 @@ async def test_a_cancelled_waiting_run_leaves_the_line_at_once(engine: Engine) -
     assert (at(ended[1]["started_at"]) - at(ended[0]["finished_at"])).total_seconds() < 2.5
 
 
+async def test_cancelling_the_run_that_holds_the_slot_frees_it_at_once(engine: Engine) -> None:
+    limited(engine, "30")
+    holder = await engine.submit_job("nap")
+    waiting = await engine.submit_job("nap")
+    await until(lambda: engine.app.runs.get(holder)["status"] == "running", timeout=20, what="the holder running")
+    await engine_client.cancel(holder, client=engine.client, database=engine.database)
+    assert (await engine.wait(holder))["status"] == "cancelled"
+    await until(lambda: engine.app.runs.get(waiting)["status"] == "running", timeout=10, what="the next one running")
+    await engine_client.cancel(waiting, client=engine.client, database=engine.database)
+    assert (await engine.wait(waiting))["status"] == "cancelled"
+
+
 async def test_routine_steps_of_a_limited_executable_take_slots_too(engine: Engine) -> None:
     limited(engine)
     engine.routine("fan", [("a", "nap", []), ("b", "nap", []), ("c", "nap", ["a"])])

@@ -55,7 +55,9 @@ CHECK_EVERY = 60.0
 SHORT = timedelta(seconds=30)
 FEW_TRIES = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=5),
                         maximum_attempts=3)
-ASK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10))
+# Temporal not answering the request: tried for a few minutes, then the run fails saying why.
+ASK_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=30),
+                        maximum_attempts=12)
 SHOWN_HOLDERS = 3
 
 
