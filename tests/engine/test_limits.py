@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 
 from oto.engine import client as engine_client
 from oto.engine.devserver import DevServer
@@ -106,6 +106,32 @@ async def test_cancelling_the_run_that_holds_the_slot_frees_it_at_once(engine: E
     await until(lambda: engine.app.runs.get(waiting)["status"] == "running", timeout=10, what="the next one running")
     await engine_client.cancel(waiting, client=engine.client, database=engine.database)
     assert (await engine.wait(waiting))["status"] == "cancelled"
+
+
+async def test_a_waiting_run_terminated_by_hand_does_not_keep_the_line_waiting(engine: Engine) -> None:
+    limited(engine, "2")
+    holder = await engine.submit_job("nap")
+    gone = await engine.submit_job("nap")
+    last = await engine.submit_job("nap")
+    await until(lambda: waiting_of(engine, last) is not None, timeout=20, what="the last run waiting")
+    await engine.client.get_workflow_handle(gone).terminate("by hand")
+    ended = [await engine.wait(holder), await engine.wait(last)]
+    assert_one_at_a_time(ended)
+    assert (at(ended[1]["started_at"]) - at(ended[0]["finished_at"])).total_seconds() < 2.5
+    assert (await engine.wait(gone))["status"] == "failed"
+
+
+async def test_a_busy_semaphore_continues_as_new_and_keeps_its_line(engine: Engine) -> None:
+    tag = limited(engine, "0.1", on_executable=2)
+    ids = [await engine.submit_job("nap") for _ in range(16)]
+    ended = [await engine.wait(i) for i in ids]
+    assert [r["status"] for r in ended] == ["succeeded"] * 16
+    spans = [(at(r["started_at"]), at(r["finished_at"])) for r in ended]
+    for start, _ in spans:
+        assert sum(1 for s, f in spans if s <= start < f) <= 2
+    found = [w async for w in engine.client.list_workflows(f"WorkflowId = 'oto-slots-executable:{tag}'")]
+    # it continued as new at least once (the test server suggests it early) and lost nobody doing so
+    assert WorkflowExecutionStatus.CONTINUED_AS_NEW in {w.status for w in found}
 
 
 async def test_routine_steps_of_a_limited_executable_take_slots_too(engine: Engine) -> None:
