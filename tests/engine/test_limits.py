@@ -121,6 +121,21 @@ async def test_a_waiting_run_terminated_by_hand_does_not_keep_the_line_waiting(e
     assert (await engine.wait(gone))["status"] == "failed"
 
 
+async def test_a_holder_terminated_by_hand_has_its_slot_taken_back(engine: Engine,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from oto.engine import slots
+
+    monkeypatch.setattr(slots, "CHECK_EVERY", 2.0)  # a minute in production
+    limited(engine, "30")
+    holder = await engine.submit_job("nap")
+    waiting = await engine.submit_job("nap")
+    await until(lambda: engine.app.runs.get(holder)["status"] == "running", timeout=20, what="the holder running")
+    await engine.client.get_workflow_handle(holder).terminate("by hand")
+    await until(lambda: engine.app.runs.get(waiting)["status"] == "running", timeout=15, what="the next one running")
+    await engine_client.cancel(waiting, client=engine.client, database=engine.database)
+    assert (await engine.wait(waiting))["status"] == "cancelled"
+
+
 async def test_a_busy_semaphore_continues_as_new_and_keeps_its_line(engine: Engine) -> None:
     tag = limited(engine, "0.1", on_executable=2)
     ids = [await engine.submit_job("nap") for _ in range(16)]
