@@ -96,3 +96,16 @@ def test_the_bounds_are_kept(catalog: Database) -> None:
     with catalog.session() as db:
         assert executables.update(db, TAG, {"max_concurrent": 1}).max_concurrent == 1
         assert executables.update(db, TAG, {"max_concurrent": 1000}).max_concurrent == 1000
+
+
+def test_a_routine_plan_lists_its_limited_steps_once_per_limit_and_a_retried_fire_rebuilds_it(
+        database: Database) -> None:
+    from tests.support import DATA
+
+    with database.session() as db:
+        documents.import_document(db, documents.loads((DATA / "openssl.json").read_text()))
+        executables.update(db, TAG, {"max_concurrent": 2})
+        plan = runs.create_routine_run(db, "keypair-and-pub")
+        assert plan.limits == [Limit(f"executable:{TAG}", TAG, 2)]
+        assert [(s.index, s.limits) for s in plan.slots] == [(i, [0]) for i in range(len(plan.step_ids))]
+        assert runs.plan_of(db, plan.run_id) == plan

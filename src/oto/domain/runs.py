@@ -11,6 +11,8 @@ payload breaks the replay of the workflows running when workers are upgraded (se
 
 from __future__ import annotations
 
+import hashlib
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -18,6 +20,19 @@ from enum import StrEnum
 from typing import Self, TypeVar
 
 T = TypeVar("T")
+_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def step_run_id(parent_id: str, step_id: str) -> str:
+    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100)).
+
+    Here, not in the services, because the routine workflow names its steps' runs too.
+    """
+    candidate = f"{parent_id}-{step_id}"
+    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
+        return candidate
+    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
+    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
 
 
 class RunStatus(StrEnum):
@@ -375,7 +390,8 @@ class RoutinePlan:
     its workflow's start (0: no limit); ``deadline`` is then that start plus the timeout, in POSIX
     seconds of workflow time: 0 until the workflow's first run sets it, then carried across
     continue-as-new (``dataclasses.replace``). ``slots`` lists the steps that need a slot of a
-    concurrency limit. Those four default, so histories written before they existed still replay.
+    concurrency limit, ``limits`` those limits. They default, so histories written before they
+    existed still replay.
     """
 
     run_id: str
@@ -390,18 +406,19 @@ class RoutinePlan:
     timeout: float = 0.0
     deadline: float = 0.0
     slots: list[StepSlots] = field(default_factory=list)
+    limits: list[Limit] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class StepSlots:
     """A step of a routine whose job or executable is limited: it runs alone, once it holds a slot of each limit.
 
-    ``index`` is the step's in routine order, ``run_id`` its own run's (whose record shows why it waits).
+    ``index`` is the step's in routine order, ``limits`` the indices of its limits in the plan's
+    ``limits`` (each limit is in a plan once, however many steps it limits: the plan stays small).
     """
 
     index: int
-    run_id: str
-    limits: list[Limit]
+    limits: list[int]
 
 
 @dataclass(frozen=True)

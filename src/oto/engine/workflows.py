@@ -40,6 +40,7 @@ with workflow.unsafe.imports_passed_through():
         StepsInput,
         StepSlots,
         Watch,
+        step_run_id,
     )
     from oto.engine.contracts import (
         FAST_WINDOW,
@@ -257,12 +258,13 @@ class RoutineWorkflow:
     async def _alone(self, plan: RoutinePlan, slots: Slots, step: StepSlots) -> SegmentStatuses:
         """A step that needs a slot: it waits for one (its record queued, saying why), runs, and gives it back."""
         queue = plan.queue_of[step.index]
+        ticket = step_run_id(plan.run_id, plan.step_ids[step.index])  # its record says why it waits
         try:
-            await slots.acquire(step.limits, ticket=step.run_id, since=workflow.now().timestamp(),
-                                task_queue=plan.queues[queue])
+            await slots.acquire([plan.limits[i] for i in step.limits], ticket=ticket,
+                                since=workflow.now().timestamp(), task_queue=plan.queues[queue])
             return await self._start(plan, queue, [step.index], 1)
         finally:
-            await slots.release(step.run_id)
+            await slots.release(ticket)
 
     def _start(self, plan: RoutinePlan, queue: int, steps: list[int], concurrency: int
                ) -> workflow.ActivityHandle[SegmentStatuses]:

@@ -13,9 +13,7 @@ without closing it) is closed by whoever finds it so, through that one operation
 
 from __future__ import annotations
 
-import hashlib
 import math
-import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +30,7 @@ from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read t
 from oto.domain.runs import (
     OPEN,
     JobSpec,
+    Limit,
     RoutineSpec,
     RoutineStep,
     RunKind,
@@ -42,6 +41,7 @@ from oto.domain.runs import (
 )
 from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
 from oto.domain.runs import RoutinePlan as RoutinePlan
+from oto.domain.runs import step_run_id as step_run_id  # the routine workflow needs it too
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import jobs, lookups
 from oto.settings import Settings, get_settings
@@ -57,7 +57,6 @@ OUTPUT_LIMIT = 1 << 20
 MAX_LIMIT = 1000
 # A run's timeout is at most a year: beyond that it is a typo, and Temporal's timers overflow.
 MAX_TIMEOUT = 365 * 86400.0
-_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
 def now() -> datetime:
@@ -66,15 +65,6 @@ def now() -> datetime:
 
 def new_run_id() -> str:
     return f"run-{uuid.uuid4().hex}"
-
-
-def step_run_id(parent_id: str, step_id: str) -> str:
-    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100))."""
-    candidate = f"{parent_id}-{step_id}"
-    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
-        return candidate
-    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
-    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
 
 
 def check_timeout(timeout: float | None) -> float | None:
@@ -157,6 +147,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
     queue_of: list[int] = []
     timeouts: list[float] = []
     slots: list[StepSlots] = []
+    limits: list[Limit] = []
     for i, step in enumerate(found.steps):
         if step.job.name not in resolved:
             try:
@@ -172,7 +163,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
         queue_of.append(queues.index(spec.task_queue))
         timeouts.append(spec.timeout)
         if spec.limits:
-            slots.append(StepSlots(i, sid, list(spec.limits)))
+            slots.append(StepSlots(i, [_index(limits, limit) for limit in spec.limits]))
         rows.append(queued_row(sid, RunKind.STEP, spec, trigger, settings, created, job_name=step.job.name,
                                routine_name=found.name, parent_id=run_id, step_id=step.step_id))
     routine_spec = RoutineSpec(
@@ -188,8 +179,15 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
         run_id=run_id, step_ids=[s.step_id for s in found.steps], queues=queues, queue_of=queue_of,
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
         kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout or 0.0,
-        slots=slots,
+        slots=slots, limits=limits,
     )
+
+
+def _index(found: list[Limit], limit: Limit) -> int:
+    """``limit``'s place in ``found``, added at the end the first time (a plan holds each limit once)."""
+    if limit not in found:
+        found.append(limit)
+    return found.index(limit)
 
 
 def plan_of(db: Session, run_id: str) -> RoutinePlan:
@@ -199,6 +197,7 @@ def plan_of(db: Session, run_id: str) -> RoutinePlan:
         raise NotFound(f"no run {run_id!r}")
     spec = RoutineSpec.from_json(run.spec)
     steps = load_steps(db, run_id)
+    limits: list[Limit] = []
     index = {p.step_id: i for i, p in enumerate(steps)}
     queues: list[str] = []
     queue_of: list[int] = []
@@ -212,7 +211,8 @@ def plan_of(db: Session, run_id: str) -> RoutinePlan:
         after=[[index[a] for a in (p.spec.step.after if p.spec.step else ())] for p in steps],
         timeouts=[p.spec.timeout for p in steps], kill_grace=steps[0].spec.kill_grace if steps else 0.0,
         concurrency=spec.concurrency, timeout=spec.timeout or 0.0,
-        slots=[StepSlots(i, p.run_id, list(p.spec.limits)) for i, p in enumerate(steps) if p.spec.limits],
+        slots=[StepSlots(i, [_index(limits, limit) for limit in p.spec.limits])
+               for i, p in enumerate(steps) if p.spec.limits], limits=limits,
     )
 
 
