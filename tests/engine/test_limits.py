@@ -7,6 +7,7 @@ workflows (``oto-slots-<key>``) and the dev server is shared by every test.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 import signal
@@ -203,10 +204,15 @@ async def _six(workers: Workers, client: Client, database: Database, home: Path)
     return engine, [await engine.submit_job("nap") for _ in range(6)]
 
 
+async def _all_ended(engine: Engine, ids: list[str]) -> list[dict[str, Any]]:
+    """Each run as it ended, failing rather than hanging when workers never come (a broken worker start)."""
+    return [await asyncio.wait_for(engine.wait(i), timeout=120) for i in ids]
+
+
 async def test_two_workers_run_six_limited_runs_one_at_a_time_in_submission_order(
         workers: Workers, temporal_client: Client, sqlite_database: Database, oto_home: Path) -> None:
     engine, ids = await _six(workers, temporal_client, sqlite_database, oto_home)
-    ended = [await engine.wait(i) for i in ids]
+    ended = await _all_ended(engine, ids)
     assert_one_at_a_time(ended)
 
 
@@ -227,7 +233,7 @@ async def test_a_worker_killed_while_it_holds_the_slot_loses_no_run_and_frees_th
     assert victim is not None
     pids[victim].send_signal(signal.SIGKILL)
     pids[victim].wait()
-    ended = [await engine.wait(i) for i in ids]
+    ended = await _all_ended(engine, ids)
     assert_one_at_a_time(ended)
     assert [r["attempts"] for r in ended].count(2) == 1  # the killed one ran again, holding its slot
     with sqlite_database.session() as db:
