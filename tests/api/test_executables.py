@@ -16,7 +16,8 @@ def test_create_get_update_list_delete_on_both_backends(any_backend: tuple[TestC
     admin = keys["admin"]
     created = client.post(BASE, json=OPENSSL, headers=admin)
     assert created.status_code == 201
-    assert created.json() == OPENSSL | {"tag": TAG, "task_queue": "oto", "end_of_options": False}
+    assert created.json() == OPENSSL | {"tag": TAG, "task_queue": "oto", "end_of_options": False,
+                                        "max_concurrent": None}
 
     assert client.get(f"{BASE}/{TAG_URL}", headers=admin).json()["path"] == "/usr/bin/openssl"
     changed = client.patch(f"{BASE}/{TAG_URL}", json={"path": "/opt/openssl"}, headers=admin)

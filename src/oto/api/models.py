@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.responses import Response
 
 from oto.api.problems import Violation
@@ -46,6 +46,7 @@ class ExecutableOut(BaseModel):
     description: str
     task_queue: str
     end_of_options: bool = False
+    max_concurrent: int | None = Field(None, description="At most this many of its runs at once, cluster-wide")
 
     @classmethod
     def of(cls, doc: ExecutableDoc) -> ExecutableOut:
@@ -57,6 +58,7 @@ class ExecutableChanges(Body):
     description: str | None = None
     task_queue: str | None = None
     end_of_options: bool | None = None
+    max_concurrent: StrictInt | None = Field(None, description="A whole number from 1 to 1000; null removes the limit")
 
 
 class NewParameter(Body):
@@ -131,6 +133,7 @@ class JobChanges(Body):
     description: str | None = None
     values: dict[str, Value] | None = None
     retry: RetryDoc | None = Field(None, description="Its retry policy; null: one attempt")
+    max_concurrent: StrictInt | None = Field(None, description="A whole number from 1 to 1000; null removes the limit")
 
 
 class RoutineChanges(Body):
@@ -254,6 +257,8 @@ class Attempt(BaseModel):
     error: str | None
     stdout: str
     stderr: str
+    waiting: str | None = Field(None, description=(
+        "Why a queued run has not started: the slot of a concurrency limit it waits for"))
 
 
 class RunDetail(RunSummary):

@@ -8,6 +8,7 @@ from typing import Annotated, Any, TypeVar
 import typer
 
 from oto.app import App
+from oto.errors import InvalidInput
 
 T = TypeVar("T")
 
@@ -53,3 +54,23 @@ def delete(remove: Callable[[], Awaitable[list[str]]]) -> str:
 
 # Lets flag lists such as `-algorithm -out` through as arguments instead of options.
 FLAGS_CONTEXT = {"ignore_unknown_options": True, "help_option_names": ["--help"]}
+
+MaxConcurrentOption = Annotated[int | None, typer.Option(
+    "--max-concurrent", metavar="N",
+    help="At most N runs of it at once, across every worker and queue; the others wait queued, in order.")]
+NoMaxConcurrentOption = Annotated[bool, typer.Option(
+    "--no-max-concurrent", help="Remove the concurrency limit.")]
+
+
+def limit_changes(max_concurrent: int | None, no_max_concurrent: bool) -> dict[str, object]:
+    """The ``max_concurrent`` change an edit's options ask for (none, a new limit, or None: no limit)."""
+    if max_concurrent is not None and no_max_concurrent:
+        raise InvalidInput("give --max-concurrent or --no-max-concurrent, not both")
+    if no_max_concurrent:
+        return {"max_concurrent": None}
+    return {} if max_concurrent is None else {"max_concurrent": max_concurrent}
+
+
+def limit_text(max_concurrent: int | None) -> str:
+    """A concurrency limit as ``show`` prints it."""
+    return "no limit" if max_concurrent is None else f"{max_concurrent} run{'s' if max_concurrent != 1 else ''} at once"

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WideOption, get_app
+from oto.cli.common import (
+    CascadeOption,
+    JsonOption,
+    MaxConcurrentOption,
+    NoMaxConcurrentOption,
+    WideOption,
+    get_app,
+    limit_changes,
+    limit_text,
+)
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say, warn
 from oto.errors import InvalidInput
@@ -25,12 +34,13 @@ def add(
     end_of_options: Annotated[bool, typer.Option(
         "--end-of-options", help='The program reads "--" as the end of its options: put it before positionals.',
     )] = False,
+    max_concurrent: MaxConcurrentOption = None,
     json: JsonOption = False,
 ) -> None:
     """Register an executable; its tag is "NAME - VERSION"."""
     doc = get_app().executables.add(
         {"name": name, "version": version, "path": path, "description": description, "task_queue": task_queue,
-         "end_of_options": end_of_options})
+         "end_of_options": end_of_options, "max_concurrent": max_concurrent})
     if json:
         print_json(doc.model_dump() | {"tag": doc.tag})
     else:
@@ -67,6 +77,7 @@ def show(tag: Annotated[str, typer.Argument(help='The executable, e.g. "openssl 
         return
     print_fields(f"executable {doc.tag}", [
         ("path", doc.path), ("task queue", doc.task_queue), ("description", doc.description),
+        ("max concurrent", limit_text(doc.max_concurrent)),
         ("parameters", f"{len(parameters)} (`oto parameter list {tag!r}`)"),
         ("commands", [c.name for c in commands]),
     ])
@@ -78,13 +89,18 @@ def edit(
     path: Annotated[str | None, typer.Option(help="A new absolute path of the program.")] = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
     task_queue: Annotated[str | None, typer.Option(help="A new task queue for its jobs.")] = None,
+    max_concurrent: MaxConcurrentOption = None,
+    no_max_concurrent: NoMaxConcurrentOption = False,
     json: JsonOption = False,
 ) -> None:
-    """Change an executable's path, description or task queue (its name and version make its tag and stay)."""
-    changes = {k: v for k, v in (("path", path), ("description", description), ("task_queue", task_queue))
-               if v is not None}
+    """Change an executable's path, description, task queue or concurrency limit (its name and version make
+    its tag and stay)."""
+    changes: dict[str, object] = {k: v for k, v in (("path", path), ("description", description),
+                                                    ("task_queue", task_queue)) if v is not None}
+    changes |= limit_changes(max_concurrent, no_max_concurrent)
     if not changes:
-        raise InvalidInput("nothing to change: give --path, --description or --task-queue")
+        raise InvalidInput("nothing to change: give --path, --description, --task-queue, --max-concurrent "
+                           "or --no-max-concurrent")
     doc = get_app().executables.update(tag, changes)
     if json:
         print_json(doc.model_dump() | {"tag": doc.tag})

@@ -6,7 +6,17 @@ from typing import Annotated
 
 import typer
 
-from oto.cli.common import CascadeOption, JsonOption, WaitOption, WideOption, get_app
+from oto.cli.common import (
+    CascadeOption,
+    JsonOption,
+    MaxConcurrentOption,
+    NoMaxConcurrentOption,
+    WaitOption,
+    WideOption,
+    get_app,
+    limit_changes,
+    limit_text,
+)
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say, warn
 from oto.domain.documents import RetryDoc, Value
@@ -87,11 +97,12 @@ def add(
     backoff: BackoffOption = None,
     max_retry_delay: MaxDelayOption = None,
     retry_on: RetryOnOption = None,
+    max_concurrent: MaxConcurrentOption = None,
     json: JsonOption = False,
 ) -> None:
     """Add a job: a value for each flag of the command that takes one, and how often to try it."""
     data: dict[str, object] = {"name": name, "command": command, "values": parse_sets(set_ or []),
-                               "description": description}
+                               "description": description, "max_concurrent": max_concurrent}
     if retry := retry_policy(attempts, retries, retry_delay, backoff, max_retry_delay, retry_on):
         data["retry"] = retry
     doc = get_app().jobs.add(data)
@@ -158,6 +169,7 @@ def show(name: str, json: JsonOption = False) -> None:
     print_fields(f"job {doc.name}", [
         ("command", doc.command), ("values", _values(doc.values)), ("argv", shlex.join(argv)),
         ("retry", describe_retry(doc.retry)), ("description", doc.description),
+        ("max concurrent", limit_text(doc.max_concurrent)),
     ])
 
 
@@ -186,6 +198,8 @@ def edit(
     retry_on: RetryOnOption = None,
     no_retry: Annotated[bool, typer.Option("--no-retry", help="Drop the job's retry policy: one attempt.",
                                            rich_help_panel=RETRY_HELP)] = False,
+    max_concurrent: MaxConcurrentOption = None,
+    no_max_concurrent: NoMaxConcurrentOption = False,
     json: JsonOption = False,
 ) -> None:
     """Change a job; a secret value given as *** keeps the stored one; retry options change its policy."""
@@ -203,8 +217,10 @@ def edit(
         policy = retry_policy(attempts, retries, retry_delay, backoff, max_retry_delay, retry_on,
                               None if current is None else current.model_dump())
         changes["retry"] = policy or None
+    changes |= limit_changes(max_concurrent, no_max_concurrent)
     if not changes:
-        raise InvalidInput("nothing to change: give --set, --command, --description or a retry option")
+        raise InvalidInput("nothing to change: give --set, --command, --description, a retry option, "
+                           "--max-concurrent or --no-max-concurrent")
     doc = get_app().jobs.update(name, changes)
     if json:
         print_json(doc)

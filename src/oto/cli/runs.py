@@ -64,7 +64,7 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
              ("trigger", run["trigger"]), ("rerun of", run.get("rerun_of")),
              ("timeout", None if run.get("timeout") is None else f"{run['timeout']:g}s"),
              ("created", run["created_at"]), ("started", run["started_at"]), ("finished", run["finished_at"]),
-             ("error", run["error"])]
+             ("error", run["error"]), ("waiting", run.get("waiting"))]
     for label, value in facts:
         if value not in (None, "", []) and not (label == "argv" and run["kind"] == "routine"):
             say(f"  {label}: {value}")
@@ -80,7 +80,8 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
     if "steps" in run:
         print_table("steps", ["step", "job", "status", "attempts", "exit", "duration", "error"],
                     [(s["step"], s["job"], "carried over" if s.get("carried_over") else s["status"],
-                      len(s.get("attempts") or []), s["exit_code"], _seconds(s["duration"]), s["error"] or "")
+                      len(s.get("attempts") or []), s["exit_code"], _seconds(s["duration"]),
+                      s["error"] or s.get("waiting") or "")
                      for s in run["steps"]])
     if outputs:
         for stream in ("stdout", "stderr"):

@@ -21,6 +21,9 @@ MAX_VERSION = 100
 MAX_FLAG = 500
 MAX_PATH = 4096
 MAX_DURATION_TEXT = 50
+# The most runs of one executable or job that may run at once when it is limited: a limit above it is
+# a typo (one worker runs at most a few hundred jobs at once), and it keeps a semaphore's state small.
+MAX_CONCURRENT = 1000
 
 
 def make_tag(name: str, version: str) -> str:
@@ -56,6 +59,18 @@ def check_no_slash(value: str, what: str) -> str:
     return value
 
 
+def check_max_concurrent(value: object) -> int | None:
+    """A concurrency limit: None (no limit), or a whole number from 1 to MAX_CONCURRENT."""
+    if value is None:
+        return None
+    wanted = f"max_concurrent must be a whole number from 1 to {MAX_CONCURRENT}, or null for no limit"
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{wanted}, not {'true or false' if isinstance(value, bool) else type(value).__name__}")
+    if not 1 <= value <= MAX_CONCURRENT:
+        raise ValueError(f"{wanted}, not {value if abs(value) < 10**12 else 'a number that large'}")
+    return value
+
+
 def _url_name(value: str, what: str = "a name") -> str:
     return check_no_slash(check_length(_no_blank(value, what), what), what)
 
@@ -72,6 +87,13 @@ class ExecutableDoc(Item):
     task_queue: str = ""
     # The program honours "--" as the end of its options: argv puts "--" before its trailing positionals.
     end_of_options: bool = False
+    # At most this many runs of it at once, across every worker and queue (None: no limit).
+    max_concurrent: int | None = None
+
+    @field_validator("max_concurrent", mode="before")
+    @classmethod
+    def _limit(cls, value: object) -> int | None:
+        return check_max_concurrent(value)
 
     @field_validator("name", "version")
     @classmethod
@@ -101,10 +123,12 @@ class ExecutableDoc(Item):
         return make_tag(self.name, self.version)
 
     def to_document(self) -> dict[str, Any]:
-        """As exported: ``end_of_options`` only when set, so older documents export unchanged."""
+        """As exported: ``end_of_options`` and ``max_concurrent`` only when set, so older documents export unchanged."""
         data = self.model_dump()
         if not self.end_of_options:
             del data["end_of_options"]
+        if self.max_concurrent is None:
+            del data["max_concurrent"]
         return data
 
 
@@ -301,17 +325,26 @@ class JobDoc(Item):
     description: str = ""
     values: dict[str, Value] = Field(default_factory=dict)
     retry: RetryDoc | None = None
+    # At most this many runs of the job at once, across every worker and queue (None: no limit).
+    max_concurrent: int | None = None
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
 
+    @field_validator("max_concurrent", mode="before")
+    @classmethod
+    def _limit(cls, value: object) -> int | None:
+        return check_max_concurrent(value)
+
     def to_document(self) -> dict[str, Any]:
-        """As exported: ``retry`` only when the job has one, so older documents export unchanged."""
+        """As exported: ``retry`` and ``max_concurrent`` only when set, so older documents export unchanged."""
         data = self.model_dump()
         if self.retry is None:
             del data["retry"]
+        if self.max_concurrent is None:
+            del data["max_concurrent"]
         return data
 
 

@@ -56,6 +56,8 @@ class Executable(Base):
     # A fresh random token whenever a parameter changes: the key of cached compiled schemas,
     # unique across processes and databases, so no cache ever serves stale rules.
     rules_revision: Mapped[str] = mapped_column(String(32), default="")
+    # At most this many of its runs at once, cluster-wide (None: no limit).
+    max_concurrent: Mapped[int | None] = mapped_column(default=None)
 
     parameters: Mapped[list[Parameter]] = relationship(
         back_populates="executable", order_by="Parameter.id", cascade="all, delete-orphan"
@@ -131,6 +133,8 @@ class Job(Base):
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # its retry policy as its document holds it (oto.domain.documents.RetryDoc); None: one attempt
     retry: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    # At most this many of its runs at once, cluster-wide (None: no limit).
+    max_concurrent: Mapped[int | None] = mapped_column(default=None)
 
     command: Mapped[Command] = relationship()
 
@@ -219,6 +223,8 @@ class Run(Base):
     # the run this one repeats (``oto run rerun``); on a step: the step run it carries over, not run again
     rerun_of: Mapped[str | None] = mapped_column(String(100), index=True, default=None)
     carried_over: Mapped[bool] = mapped_column(default=False)
+    # Why a queued run waits: the slot of a concurrency limit it is in line for (written by its semaphore).
+    waiting: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class RunAttempt(Base):

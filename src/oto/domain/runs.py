@@ -20,6 +20,19 @@ from enum import StrEnum
 from typing import Self, TypeVar
 
 T = TypeVar("T")
+_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def step_run_id(parent_id: str, step_id: str) -> str:
+    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100)).
+
+    Here, not in the services, because the routine workflow names its steps' runs too.
+    """
+    candidate = f"{parent_id}-{step_id}"
+    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
+        return candidate
+    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
+    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
 
 
 class RunStatus(StrEnum):
@@ -113,18 +126,6 @@ class Retry:
                    _number(data, "max_delay", 0.0), _strings(data, "on", cls.on))
 
 
-_SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
-
-
-def step_run_id(parent_id: str, step_id: str) -> str:
-    """``<parent>-<step>``, or a digest of the step id when it is long or unusual (ids fit String(100))."""
-    candidate = f"{parent_id}-{step_id}"
-    if len(candidate) <= 100 and _SAFE_STEP.match(step_id):
-        return candidate
-    # '~' never appears in a literal step part, so a digest cannot collide with a readable id.
-    return f"{parent_id}-~{hashlib.sha256(step_id.encode()).hexdigest()[:32]}"
-
-
 @dataclass(frozen=True)
 class StepPlace:
     """Where a step's run sits in its routine: its id, its index in routine order, the steps it runs after."""
@@ -172,6 +173,23 @@ class SecretSlot:
     def to_json(self) -> dict[str, object]:
         return {"index": self.index, "prefix": self.prefix, "value": self.value, "flag": self.flag,
                 "delivery": self.delivery, "template": self.template}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """A concurrency limit a run counts against: at most ``most`` runs holding ``key`` at once, cluster-wide.
+
+    ``key`` names what is limited (``executable:<tag>`` or ``job:<name>``), ``label`` says it as
+    people read it (the executable's tag, or ``job <name>``). A run takes a slot of each of its
+    limits, in the order of their keys, before it starts (oto.engine.slots).
+    """
+
+    key: str
+    label: str
+    most: int
+
+    def to_json(self) -> dict[str, object]:
+        return {"key": self.key, "label": self.label, "most": self.most}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -229,6 +247,7 @@ class JobSpec(RunSpec):
     step: StepPlace | None = None
     secrets: tuple[SecretSlot, ...] = ()
     retry: Retry | None = None  # None: one attempt
+    limits: tuple[Limit, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> JobSpec:
@@ -255,6 +274,8 @@ class JobSpec(RunSpec):
             data["secrets"] = [slot.to_json() for slot in self.secrets]
         if self.retry is not None:
             data["retry"] = self.retry.to_json()
+        if self.limits:  # only when limited: a spec of a run without limits reads as before
+            data["limits"] = [limit.to_json() for limit in self.limits]
         return data | self._extra()
 
 
@@ -291,13 +312,20 @@ def _job_spec(data: Mapping[str, object]) -> JobSpec:
         workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""), timeout=_number(data, "timeout"),
         kill_grace=_number(data, "kill_grace"), env=_text_map(data, "env"), schedule=_schedule(data),
         step=None if step is None else StepPlace(_text(step, "id"), _whole(step, "index", 0), _strings(step, "after")),
-        secrets=_secret_slots(data), retry=_retry(data),
+        secrets=_secret_slots(data), retry=_retry(data), limits=_limits(data),
     )
 
 
 def _retry(data: Mapping[str, object]) -> Retry | None:
     found = _object(data, "retry")
     return None if found is None else Retry.from_json(found)
+
+
+def _limits(data: Mapping[str, object]) -> tuple[Limit, ...]:
+    found = data.get("limits", [])
+    if not isinstance(found, list) or not all(isinstance(x, dict) for x in found):
+        raise SpecError("run spec: 'limits' should be a list of objects")
+    return tuple(Limit(_text(x, "key"), _text(x, "label", ""), _whole(x, "most", 1)) for x in found)
 
 
 def _secret_slots(data: Mapping[str, object]) -> tuple[SecretSlot, ...]:
@@ -408,7 +436,8 @@ class RoutinePlan:
     seconds of workflow time: 0 until the workflow's first run sets it, then carried across
     continue-as-new (``dataclasses.replace``). ``retried``: the steps with a retry policy, each run
     on its own as a child job workflow (its waits are that workflow's timers), never in a segment.
-    Those four default, so histories written before they existed still replay.
+    ``slots`` lists the steps that need a slot of a concurrency limit, ``limits`` those limits.
+    Those default, so histories written before they existed still replay.
     """
 
     run_id: str
@@ -423,15 +452,30 @@ class RoutinePlan:
     timeout: float = 0.0
     deadline: float = 0.0
     retried: list[int] = field(default_factory=list)
+    slots: list[StepSlots] = field(default_factory=list)
+    limits: list[Limit] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StepSlots:
+    """A step of a routine whose job or executable is limited: it runs alone, once it holds a slot of each limit.
+
+    ``index`` is the step's in routine order, ``limits`` the indices of its limits in the plan's
+    ``limits`` (each limit is in a plan once, however many steps it limits: the plan stays small).
+    """
+
+    index: int
+    limits: list[int]
 
 
 @dataclass(frozen=True)
 class JobInput:
-    """A job run's workflow input: its record holds the rest."""
+    """A job run's workflow input: its record holds the rest (``limits`` defaults: older histories replay)."""
 
     run_id: str
     timeout: float
     kill_grace: float
+    limits: list[Limit] = field(default_factory=list)  # the slots it takes before it starts
 
 
 @dataclass(frozen=True)
@@ -586,3 +630,54 @@ class PruneInput:
     """A prune of final runs older than ``older_than`` seconds (the retention schedule's)."""
 
     older_than: float
+# -- slots of concurrency limits (oto.engine.slots) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotRequest:
+    """Ask the semaphore of ``limit`` for a slot: for run ``ticket``, held by workflow ``holder``.
+
+    ``since`` (POSIX seconds) orders the line: when the run was submitted, or when a step became ready.
+    """
+
+    limit: Limit
+    holder: str
+    ticket: str
+    since: float
+    task_queue: str
+
+
+@dataclass(frozen=True)
+class SlotGrant:
+    """The semaphore's answer: ``ticket`` holds a slot of ``key`` now."""
+
+    key: str
+    ticket: str
+
+
+@dataclass(frozen=True)
+class SlotRelease:
+    """A holder gives its slot back, or a waiting run leaves the line."""
+
+    ticket: str
+
+
+@dataclass(frozen=True)
+class SlotWaiter:
+    """One run in a semaphore's line, or holding one of its slots."""
+
+    holder: str
+    ticket: str
+    since: float
+    arrived: int
+    at: float = 0.0  # when its request reached the semaphore (workflow time, POSIX seconds)
+
+
+@dataclass
+class SlotsState:
+    """A semaphore's whole state: what it carries across continue-as-new."""
+
+    limit: Limit
+    holders: list[SlotWaiter] = field(default_factory=list)
+    waiting: list[SlotWaiter] = field(default_factory=list)
+    arrived: int = 0

@@ -491,7 +491,7 @@ class Activities:
                               retry=activity.info().attempt > 1)
         if made.plan is None:
             return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue,
-                                  job=JobInput(made.run_id, made.timeout, made.kill_grace))
+                                  job=JobInput(made.run_id, made.timeout, made.kill_grace, list(made.limits)))
         return ScheduledStart(made.run_id, made.kind, made.target, made.task_queue, routine=made.plan)
 
     @activity.defn(name=NOTIFY_WANTED)

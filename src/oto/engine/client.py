@@ -117,7 +117,7 @@ async def _start(client: Client, database: Database | None, run_id: str, workflo
 
 def _job_input(run: Run) -> JobInput:
     spec = JobSpec.from_json(run.spec)
-    return JobInput(run.id, spec.timeout, spec.kill_grace)
+    return JobInput(run.id, spec.timeout, spec.kill_grace, list(spec.limits))
 
 
 async def _connect_or_discard(database: Database | None, run_id: str) -> Client:

@@ -42,3 +42,13 @@ DELIVERY_ATTEMPTS = 64
 RETENTION_WORKFLOW = "oto.retention"
 PRUNE_RUNS = "oto.prune_runs"
 RETENTION_SCHEDULE = "oto-retention"
+
+# Concurrency limits (oto.engine.slots): one semaphore workflow per limited executable or job.
+SLOTS_WORKFLOW = "oto.slots"
+SLOTS_ID_PREFIX = "oto-slots-"
+ACQUIRE_SLOT = "oto.acquire_slot"
+NOTE_WAITING = "oto.note_waiting"
+SLOT_HOLDERS_CLOSED = "oto.slot_holders_closed"
+SIGNAL_ACQUIRE = "oto.slots.acquire"
+SIGNAL_RELEASE = "oto.slots.release"
+SIGNAL_GRANTED = "oto.slots.granted"

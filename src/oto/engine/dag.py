@@ -7,6 +7,7 @@ thousands of steps cost the workflow little.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Container
 
 from oto.domain.runs import FINAL, RunStatus
 
@@ -74,6 +75,14 @@ class Dag:
             self.status[step] = DISPATCHED
         return ready
 
+    def take_alone(self, alone: Container[int]) -> list[int]:
+        """The ready steps of ``alone`` (steps that run on their own: they wait for a slot), marked dispatched."""
+        found = sorted(step for step in self._ready if step in alone)
+        for step in found:
+            self._ready.discard(step)
+            self.status[step] = DISPATCHED
+        return found
+
     def take_work(self, queue_of: list[int], alone: frozenset[int] = frozenset()
                   ) -> tuple[dict[int, list[int]], list[int]]:
         """``take_segments``, but the ready steps in ``alone`` each run on their own (a step with a
@@ -82,12 +91,13 @@ class Dag:
             return self.take_segments(queue_of), []
         return self.take_segments(queue_of, alone), list(self._alone_taken)
 
-    def take_segments(self, queue_of: list[int], alone: frozenset[int] = frozenset()) -> dict[int, list[int]]:
+    def take_segments(self, queue_of: list[int], alone: Container[int] = frozenset()) -> dict[int, list[int]]:
         """Per task queue, the steps one activity can run from here on its own, in a runnable order.
 
         A segment starts at ready steps and takes in every pending step whose steps-before are
         all either succeeded or earlier in the same segment: such a step needs nothing from
-        another queue, so the activity can run it as soon as its own predecessors succeed.
+        another queue, so the activity can run it as soon as its own predecessors succeed. A step of
+        ``alone`` is never taken in: it waits to be ready, then runs on its own (``take_alone``).
         """
         segments: dict[int, list[int]] = {}
         need: dict[int, int] = {}

@@ -25,6 +25,8 @@ from oto.engine.client import connect
 from oto.engine.contracts import HEARTBEAT_EVERY
 from oto.engine.reconcile import reconcile_forever
 from oto.engine.schedules import sync_on_start
+from oto.engine.slot_activities import SlotActivities
+from oto.engine.slots import SlotsWorkflow
 from oto.engine.workflows import (
     JobWorkflow,
     NotifyWorkflow,
@@ -35,14 +37,14 @@ from oto.engine.workflows import (
 from oto.services.database import Database, get_database
 from oto.settings import get_settings
 
-WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow, NotifyWorkflow, RetentionWorkflow]
+WORKFLOWS = [JobWorkflow, RoutineWorkflow, ScheduledRunWorkflow, NotifyWorkflow, RetentionWorkflow, SlotsWorkflow]
 
 
 def build(client: Client, task_queue: str, activities: Activities) -> Worker:
     """One Temporal worker for ``task_queue``, serving both workflows and all activities."""
     return Worker(
         client, task_queue=task_queue, workflows=WORKFLOWS,
-        activities=activities.all(),
+        activities=[*activities.all(), *SlotActivities(activities.database).all()],
         # heartbeats reach the server each second, so a cancellation reaches the job within one
         max_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),
         default_heartbeat_throttle_interval=timedelta(seconds=HEARTBEAT_EVERY),

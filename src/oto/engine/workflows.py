@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         SegmentStatuses,
         StartScheduledRunInput,
         StepsInput,
+        StepSlots,
         Watch,
         step_run_id,
     )
@@ -73,14 +74,15 @@ with workflow.unsafe.imports_passed_through():
         WATCH_JOB,
     )
     from oto.engine.dag import Dag
+    from oto.engine.slots import Slots
 
 T = TypeVar("T")
 HEARTBEAT = timedelta(seconds=HEARTBEAT_TIMEOUT)
 RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(seconds=10),
                     maximum_attempts=MAX_ATTEMPTS)
 # A routine's running segments: each activity's handle (or the task awaiting a retried step's own
-# workflow), and the step indices it runs.
-Segments = list[tuple["asyncio.Task[SegmentStatuses]", list[int]]]
+# workflow, or a step waiting for a slot of a concurrency limit), and the step indices it runs.
+Segments = list[tuple[asyncio.Task[SegmentStatuses], list[int]]]
 BOOKKEEPING = timedelta(seconds=60)
 # Room after a run's own timeout for killing its group and writing its record.
 MARGIN = 60.0
@@ -154,12 +156,33 @@ class JobWorkflow:
     @workflow.run
     async def run(self, job: JobInput) -> JobResult:
         try:
-            result = await self._run(job)
+            result = await self._limited(job)
         except asyncio.CancelledError:
             await _notify(job.run_id)
             raise
         await _notify(job.run_id)
         return result
+
+    async def _limited(self, job: JobInput) -> JobResult:
+        if not job.limits:
+            return await self._run(job)
+        # a limited job: a slot of each limit first (its record stays queued, saying why), given
+        # back whatever the end (oto.engine.slots)
+        slots = Slots()
+        try:
+            await slots.acquire(job.limits, ticket=job.run_id, since=workflow.info().workflow_start_time.timestamp(),
+                                task_queue=workflow.info().task_queue)
+        except (ActivityError, asyncio.CancelledError) as error:
+            await slots.release(job.run_id)
+            if _cancelled(error):
+                await self._finish(job.run_id, RunStatus.CANCELLED, "cancelled while it waited for a slot")
+                raise asyncio.CancelledError() from None
+            await _despite_cancel(self._finish(job.run_id, RunStatus.FAILED, _reason(error)))
+            return JobResult(job.run_id, RunStatus.FAILED)
+        try:
+            return await self._run(job)
+        finally:
+            await slots.release(job.run_id)
 
     async def _run(self, job: JobInput) -> JobResult:
         try:
@@ -248,7 +271,9 @@ class RoutineWorkflow:
         if plan.timeout > 0 and not plan.deadline:  # the clock starts with the workflow, in workflow time
             plan = replace(plan, deadline=workflow.now().timestamp() + plan.timeout)
         dag = Dag(plan.after, plan.statuses or None)
-        retried = frozenset(plan.retried)
+        retried = frozenset(plan.retried)  # steps with a retry policy run as job workflows of their own
+        alone = {s.index: s for s in plan.slots}  # steps that need a slot run on their own, once they hold it
+        slots = Slots() if alone else None
         per_segment = max(1, plan.concurrency // max(1, len(plan.queues)))
         running: Segments = []
         errors: dict[str, str] = {}
@@ -263,10 +288,13 @@ class RoutineWorkflow:
                 if wrap_up and not running:
                     workflow.continue_as_new(replace(plan, statuses=[s if s in FINAL else "" for s in dag.status]))
                 if not wrap_up:
-                    segments, alone = dag.take_work(plan.queue_of, retried)
+                    if slots is not None:
+                        for i in dag.take_alone(alone):
+                            running.append((asyncio.ensure_future(self._alone(plan, slots, alone[i], retried)), [i]))
+                    segments, own = dag.take_work(plan.queue_of, retried | frozenset(alone))
                     for queue, steps in segments.items():
                         running.append((self._start(plan, queue, steps, per_segment), steps))
-                    for i in alone:
+                    for i in own:
                         running.append((asyncio.ensure_future(self._retried(plan, i)), [i]))
                 if not running:
                     break
@@ -301,6 +329,21 @@ class RoutineWorkflow:
             with contextlib.suppress(ActivityError, asyncio.CancelledError):
                 await handle
             self._settle(plan, dag, handle, steps, errors)
+
+    async def _alone(self, plan: RoutinePlan, slots: Slots, step: StepSlots, retried: frozenset[int]
+                     ) -> SegmentStatuses:
+        """A step that needs a slot: it waits for one (its record queued, saying why), runs (as a job
+        workflow of its own when it has a retry policy), and gives it back."""
+        queue = plan.queue_of[step.index]
+        ticket = step_run_id(plan.run_id, plan.step_ids[step.index])  # its record says why it waits
+        try:
+            await slots.acquire([plan.limits[i] for i in step.limits], ticket=ticket,
+                                since=workflow.now().timestamp(), task_queue=plan.queues[queue])
+            if step.index in retried:
+                return await self._retried(plan, step.index)
+            return await self._start(plan, queue, [step.index], 1)
+        finally:
+            await slots.release(ticket)
 
     def _start(self, plan: RoutinePlan, queue: int, steps: list[int], concurrency: int
                ) -> asyncio.Task[SegmentStatuses]:

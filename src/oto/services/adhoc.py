@@ -50,7 +50,7 @@ def resolve(db: Session, request: AdHoc) -> jobs.ResolvedJob:
     return jobs.ResolvedJob(
         name=NAME, command=NAME, executable_tag=exe.tag, argv=argv,
         requires_root=any(i.parameter.requires_root for i in command.items), task_queue=exe.task_queue,
-        secrets=slots,
+        secrets=slots, limits=jobs.limits_of(exe),
     )
 
 

@@ -25,6 +25,7 @@ def to_doc(exe: Executable) -> ExecutableDoc:
         description=exe.description,
         task_queue=exe.task_queue,
         end_of_options=exe.end_of_options,
+        max_concurrent=exe.max_concurrent,
     )
 
 
@@ -50,6 +51,7 @@ def add(db: Session, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
         description=doc.description,
         task_queue=doc.task_queue,
         end_of_options=doc.end_of_options,
+        max_concurrent=doc.max_concurrent,
         rules_revision=new_revision(),
     )
     db.add(exe)
@@ -85,17 +87,18 @@ def list_all(db: Session) -> list[ExecutableDoc]:
 
 
 def update(db: Session, tag: str, changes: dict[str, Any]) -> ExecutableDoc:
-    """Change path, description, task queue or end of options; name and version make the tag and stay fixed."""
+    """Change path, description, task queue, end of options or the concurrency limit (``max_concurrent``
+    None removes it); name and version make the tag and stay fixed."""
     exe = lookups.executable(db, tag)
     lookups.claim(db, exe, f"executable {tag!r}")
     fixed = {"name", "version"} & {k for k, v in changes.items() if v != getattr(exe, k)}
     if fixed:
         raise invalid("executable", f"{' and '.join(sorted(fixed))} cannot change (they form the tag)")
-    merged = to_doc(exe).model_dump() | {k: v for k, v in changes.items() if v is not None}
+    merged = to_doc(exe).model_dump() | {k: v for k, v in changes.items() if v is not None or k == "max_concurrent"}
     doc = _new_doc(merged)
     dropped_end_of_options = exe.end_of_options and not doc.end_of_options
     exe.path, exe.description, exe.task_queue = doc.path, doc.description, doc.task_queue
-    exe.end_of_options = doc.end_of_options
+    exe.end_of_options, exe.max_concurrent = doc.end_of_options, doc.max_concurrent
     if dropped_end_of_options:
         _recheck_jobs(db, exe)
     db.flush()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from oto.domain import argv as argv_rendering
 from oto.domain.documents import JobDoc, RetryDoc, Value
-from oto.domain.models import Command, CommandParameter, Job, Parameter, Routine, RoutineStep, Schedule
-from oto.domain.runs import Retry, SecretSlot
+from oto.domain.models import Command, CommandParameter, Executable, Job, Parameter, Routine, RoutineStep, Schedule
+from oto.domain.runs import Limit, Retry, SecretSlot
 from oto.domain.valuetypes import check_value
 from oto.errors import AlreadyExists, InvalidInput, Refused
 from oto.services import lookups, secrets
@@ -34,6 +34,7 @@ class ResolvedJob:
     task_queue: str
     secrets: list[SecretSlot]
     retry: Retry | None = None  # None: one attempt
+    limits: list[Limit] = field(default_factory=list)
 
     @property
     def masked_argv(self) -> list[str]:
@@ -161,6 +162,16 @@ def seal_values(cmd: Command, values: dict[str, Value], current: dict[str, Value
     return sealed
 
 
+def limits_of(exe: Executable, job: Job | None = None) -> list[Limit]:
+    """The concurrency limits a run counts against: its executable's and its job's, in the order of their keys."""
+    found = []
+    if exe.max_concurrent is not None:
+        found.append(Limit(f"executable:{exe.tag}", exe.tag, exe.max_concurrent))
+    if job is not None and job.max_concurrent is not None:
+        found.append(Limit(f"job:{job.name}", f"job {job.name}", job.max_concurrent))
+    return sorted(found, key=lambda limit: limit.key)
+
+
 def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
     """The job as a run needs it; ``to_run``: refuse it when a stored secret cannot be opened with the key."""
     job = lookups.job(db, name)
@@ -181,6 +192,7 @@ def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
         task_queue=exe.task_queue,
         secrets=slots,
         retry=policy(job.retry),
+        limits=limits_of(exe, job),
     )
 
 
@@ -231,7 +243,8 @@ def argv(db: Session, name: str) -> list[str]:
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     secret = [i.parameter.flag for i in job.command.items if i.parameter.secret] if mask_secrets else []
-    return doc_of(job.name, job.command.name, job.description, job.values, secret, job.retry)
+    return doc_of(job.name, job.command.name, job.description, job.values, secret, retry=job.retry,
+                  max_concurrent=job.max_concurrent)
 
 
 def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
@@ -250,11 +263,11 @@ def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
         values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
             moved(given) if isinstance(given, str) else given)
     return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values,
-                                  retry=retry_doc(job.retry))
+                                  retry=retry_doc(job.retry), max_concurrent=job.max_concurrent)
 
 
-def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str],
-           retry: dict[str, Any] | None = None) -> JobDoc:
+def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str], *,
+           retry: dict[str, Any] | None = None, max_concurrent: int | None = None) -> JobDoc:
     """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
     shown = dict(values)
     for flag in secret:
@@ -264,7 +277,7 @@ def doc_of(name: str, command: str, description: str, values: dict[str, Any], se
         elif given and not (isinstance(given, str) and secrets.is_reference(given)):
             shown[flag] = secrets.MASK
     return JobDoc.model_construct(name=name, command=command, description=description, values=shown,
-                                  retry=retry_doc(retry))
+                                  retry=retry_doc(retry), max_concurrent=max_concurrent)
 
 
 def secret_flags(db: Session, command_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -311,12 +324,14 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     retry = None if doc.retry is None else doc.retry.model_dump()
     if current is not None:
         if (current.command_id == cmd.id and current.values == clean and current.description == doc.description
-                and current.retry == retry):
+                and current.retry == retry and current.max_concurrent == doc.max_concurrent):
             return "unchanged"
         current.command, current.values, current.description, current.retry = cmd, clean, doc.description, retry
+        current.max_concurrent = doc.max_concurrent
         db.flush()
         return "updated"
-    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, retry=retry))
+    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, retry=retry,
+               max_concurrent=doc.max_concurrent))
     db.flush()
     return "created"
 

@@ -30,6 +30,7 @@ from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read t
 from oto.domain.runs import (
     OPEN,
     JobSpec,
+    Limit,
     Retry,
     RoutineSpec,
     RoutineStep,
@@ -37,10 +38,11 @@ from oto.domain.runs import (
     RunSpec,
     RunStatus,
     StepPlace,
+    StepSlots,
 )
 from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
 from oto.domain.runs import RoutinePlan as RoutinePlan
-from oto.domain.runs import step_run_id as step_run_id
+from oto.domain.runs import step_run_id as step_run_id  # the routine workflow needs it too
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.services import jobs, lookups
 from oto.settings import Settings, get_settings
@@ -99,6 +101,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
         env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets), retry=resolved.retry,
+        limits=tuple(resolved.limits),
     )
 
 
@@ -156,6 +159,8 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
     queue_of: list[int] = []
     timeouts: list[float] = []
     retried: list[int] = []
+    slots: list[StepSlots] = []
+    limits: list[Limit] = []
     for i, step in enumerate(found.steps):
         if step.job.name not in resolved:
             try:
@@ -178,6 +183,8 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
         if carried:  # one statement inserts every row: each names the same columns
             row |= _carried_row(carried[step.step_id]) if step.step_id in carried else _NOT_CARRIED
         rows.append(row)
+        if spec.limits:
+            slots.append(StepSlots(i, [_index(limits, limit) for limit in spec.limits]))
     routine_spec = RoutineSpec(
         routine=found.name, workdir=f"runs/{folder}", task_queue=queues[0],
         steps=tuple(RoutineStep(s.step_id, s.job.name, tuple(s.after)) for s in found.steps),
@@ -192,7 +199,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
         after=[[index[a] for a in s.after] for s in found.steps], timeouts=timeouts,
         kill_grace=settings.kill_grace, concurrency=settings.routine_concurrency, timeout=timeout or 0.0,
         statuses=[SUCCEEDED.value if s.step_id in carried else "" for s in found.steps] if carried else [],
-        retried=retried,
+        retried=retried, slots=slots, limits=limits,
     )
 
 
@@ -263,6 +270,13 @@ def rerun_source(db: Session, given: str, *, failed_only: bool = False) -> Rerun
     return RerunSource(run_id, RunKind.JOB, run.job_name, JobSpec.from_json(run.spec).timeout)
 
 
+def _index(found: list[Limit], limit: Limit) -> int:
+    """``limit``'s place in ``found``, added at the end the first time (a plan holds each limit once)."""
+    if limit not in found:
+        found.append(limit)
+    return found.index(limit)
+
+
 def plan_of(db: Session, run_id: str) -> RoutinePlan:
     """The plan of a routine run already recorded, rebuilt from its records (a retried schedule fire)."""
     run = db.get(Run, run_id, options=[defer(Run.stdout), defer(Run.stderr)])
@@ -270,6 +284,7 @@ def plan_of(db: Session, run_id: str) -> RoutinePlan:
         raise NotFound(f"no run {run_id!r}")
     spec = RoutineSpec.from_json(run.spec)
     steps = load_steps(db, run_id)
+    limits: list[Limit] = []
     index = {p.step_id: i for i, p in enumerate(steps)}
     queues: list[str] = []
     queue_of: list[int] = []
@@ -284,6 +299,8 @@ def plan_of(db: Session, run_id: str) -> RoutinePlan:
         timeouts=[p.spec.timeout for p in steps], kill_grace=steps[0].spec.kill_grace if steps else 0.0,
         concurrency=spec.concurrency, timeout=spec.timeout or 0.0,
         retried=[i for i, p in enumerate(steps) if p.spec.retry is not None],
+        slots=[StepSlots(i, [_index(limits, limit) for limit in p.spec.limits])
+               for i, p in enumerate(steps) if p.spec.limits], limits=limits,
     )
 
 
@@ -667,6 +684,8 @@ def view(run: Run, *, full: bool = True, tried: Mapping[str, Sequence[RunAttempt
         "worker": run.worker, "starts": run.attempts, "created_at": _iso(run.created_at),
         "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
         "timeout": RunSpec.from_json(run.spec).timeout, "rerun_of": run.rerun_of, "carried_over": run.carried_over,
+        # why a queued run has not started: the slot of a concurrency limit it waits for
+        "waiting": run.waiting if run.status == QUEUED else None,
     }
     if full:
         listed = [artifact_names.shown(a) for a in run.artifacts]
@@ -797,6 +816,15 @@ def list_runs(db: Session, *, status: str | None = None, job: str | None = None,
             query = query.where(column == value)
     query = query.order_by(Run.created_at.desc(), Run.id.desc()).offset(offset).limit(limit)
     return [view(r, full=False) for r in db.scalars(query)]
+
+
+def note_waiting(db: Session, notes: Mapping[str, str]) -> None:
+    """Say why each of these queued runs waits ("" once it waits no more); a run started meanwhile is left alone."""
+    table = cast(Table, Run.__table__)
+    if notes:
+        db.execute(update(table).where(table.c.id == bindparam("rid"), table.c.status == QUEUED.value)
+                   .values(waiting=bindparam("note")),
+                   [{"rid": run_id, "note": note or None} for run_id, note in notes.items()])
 
 
 def display_argv(argv: list[str], spec: JobSpec) -> list[str]:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, defer
 
 from oto.domain.documents import ScheduleDoc
 from oto.domain.models import Run, Schedule
-from oto.domain.runs import JobSpec, RunKind, RunSpec
+from oto.domain.runs import JobSpec, Limit, RunKind, RunSpec
 from oto.domain.valuetypes import parse_duration
 from oto.errors import AlreadyExists, InvalidInput, NotFound
 from oto.services import lookups, runs
@@ -411,6 +411,7 @@ class ScheduledRun:
     timeout: float = 0.0
     kill_grace: float = 0.0
     plan: runs.RoutinePlan | None = None
+    limits: tuple[Limit, ...] = ()
 
 
 def _newest(db: Session, name: str, limit: int) -> list[Run]:
@@ -472,7 +473,8 @@ def create_run(db: Session, name: str, fire_id: str, *, retry: bool = False) -> 
 def _scheduled(db: Session, run: Run, plan: runs.RoutinePlan | None = None) -> ScheduledRun:
     if run.kind == RunKind.JOB:
         spec = JobSpec.from_json(run.spec)
-        return ScheduledRun(run.id, "job", str(run.job_name), run.task_queue, spec.timeout, spec.kill_grace)
+        return ScheduledRun(run.id, "job", str(run.job_name), run.task_queue, spec.timeout, spec.kill_grace,
+                            limits=spec.limits)
     # a retried fire: the plan again, from the records it made
     plan = plan or runs.plan_of(db, run.id)
     return ScheduledRun(run.id, "routine", str(run.routine_name), plan.queues[0], plan=plan)

@@ -4,4 +4,4 @@
 Alembic (a CLI verb starts faster); ``tests/services/test_database.py`` holds it to Alembic's head.
 """
 
-HEAD = "0007_notifications"
+HEAD = "0008_concurrency_limits"
