@@ -7,14 +7,23 @@ starts the workflow whose id is the run id. Bad input is refused before Temporal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
+from oto.domain.documents import Value
 from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
-from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs
+from oto.services import adhoc, jobs, lookups, routines, run_pages, run_streams, runs
 from oto.services.adhoc import AdHoc
 from oto.services.listings import Page
+
+
+def _check_routine_values(db: Session, name: str, values: Mapping[str, Value]) -> None:
+    routine = lookups.routine(db, name)
+    routines.check_run_values(db, routine, values, f"routine {name!r}")
+
 
 if TYPE_CHECKING:
     from oto.app.application import App
@@ -37,23 +46,32 @@ class Runs:
 
     # -- starting ----------------------------------------------------------------------------------
 
-    async def submit_job(self, name: str, *, trigger: str = "cli", timeout: float | None = None) -> str:
-        """Queue a run of job ``name`` and start its workflow; returns the run id at once."""
+    async def submit_job(self, name: str, *, trigger: str = "cli", timeout: float | None = None,
+                         values: Mapping[str, Value] | None = None) -> str:
+        """Queue a run of job ``name`` with the input ``values`` (flag -> value) and start its workflow;
+        returns the run id at once. A run's record keeps its values (``get(run)["inputs"]``, secret ones
+        masked; its spec's ``inputs`` hold them as stored), so a later run can be given the same."""
         from oto.engine import client
 
         runs.check_timeout(timeout)  # bad input is refused before Temporal is asked
-        await self.database.run(jobs.resolve, name)
+        await self.database.run(jobs.resolve, name, given=values)
         return await client.submit_job(name, trigger=trigger, timeout=timeout, client=await self.app.temporal(),
-                                       database=self.database)
+                                       database=self.database, values=values)
 
-    async def submit_routine(self, name: str, *, trigger: str = "cli", timeout: float | None = None) -> str:
-        """Queue a run of routine ``name`` and start its workflow; ``timeout`` limits the whole run."""
+    async def submit_routine(self, name: str, *, trigger: str = "cli", timeout: float | None = None,
+                             values: Mapping[str, Value] | None = None) -> str:
+        """Queue a run of routine ``name`` with its input ``values`` (name -> value) and start its workflow;
+        ``timeout`` limits the whole run."""
         from oto.engine import client
 
         runs.check_timeout(timeout)
-        await self.database.run(lookups.routine, name)
+        await self.database.run(_check_routine_values, name, values or {})
         return await client.submit_routine(name, trigger=trigger, timeout=timeout,
-                                           client=await self.app.temporal(), database=self.database)
+                                           client=await self.app.temporal(), database=self.database, values=values)
+
+    def input_values(self, run_id: str) -> dict[str, Value]:
+        """The input values a run was given or took (as stored: secret ones sealed), to run it again with."""
+        return self.database.call(runs.input_values_of, self.resolve(run_id))
 
     async def submit_adhoc(self, request: AdHoc, *, trigger: str, timeout: float | None = None) -> str:
         """Check an ad-hoc combination (flags and values of an executable, nothing saved), then run it once."""

@@ -31,6 +31,41 @@ def parse_sets(sets: list[str]) -> dict[str, Value]:
     return values
 
 
+def parse_inputs(items: list[str]) -> dict[str, Value]:
+    """``FLAG`` (no default) or ``FLAG=DEFAULT`` into job inputs; a repeated flag gathers a list of defaults."""
+    inputs: dict[str, Value] = {}
+    for item in items:
+        flag, sep, default = item.partition("=")
+        if not flag:
+            raise InvalidInput(f"--input {item!r}: give FLAG or FLAG=DEFAULT")
+        if flag in inputs:
+            previous = inputs[flag]
+            if previous is None or not sep:
+                raise InvalidInput(f"--input {flag}: a flag given more than once needs a default each time "
+                                   "(FLAG=DEFAULT, one per place of the flag in the command)")
+            inputs[flag] = [*previous, default] if isinstance(previous, list) else [previous, default]
+        else:
+            inputs[flag] = default if sep else None
+    return inputs
+
+
+def parse_run_values(sets: list[str]) -> dict[str, Value]:
+    """``--set NAME=VALUE`` of a run into input values; a name given again gathers a list."""
+    for item in sets:
+        if "=" not in item:
+            raise InvalidInput(f"--set {item!r}: give NAME=VALUE (a run sets the values of inputs)")
+    return parse_sets(sets)
+
+
+InputOption = Annotated[list[str] | None, typer.Option(
+    "--input", metavar="FLAG[=DEFAULT]",
+    help="A flag whose value is given when the job runs (`oto job run --set FLAG=VALUE`), with an optional "
+    "default (repeat per input).")]
+RunSetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="NAME=VALUE", help="The value of an input for this run (repeat per input; a repeatable "
+    "flag takes one --set per value).")]
+
+
 @app.command("add")
 def add(
     name: str,
@@ -38,12 +73,14 @@ def add(
     set_: Annotated[
         list[str] | None, typer.Option("--set", metavar="FLAG=VALUE", help="A value (FLAG alone for a switch).")
     ] = None,
+    input_: InputOption = None,
     description: str = "",
     json: JsonOption = False,
 ) -> None:
-    """Add a job: a value for each flag of the command that takes one."""
+    """Add a job: a value for each flag of the command that takes one, or an input given when it runs."""
     doc = get_app().jobs.add(
-        {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description})
+        {"name": name, "command": command, "values": parse_sets(set_ or []), "description": description,
+         "inputs": parse_inputs(input_ or [])})
     if warning := get_app().jobs.argv_warning(doc.name):
         warn(warning)
     if json:
@@ -67,6 +104,7 @@ def argv(name: str, json: JsonOption = False) -> None:
 @app.command("run")
 def run(
     name: str,
+    set_: RunSetOption = None,
     wait: WaitOption = False,
     timeout: Annotated[
         float | None, typer.Option(help="Stop this run after SECONDS (it ends timed_out).", metavar="SECONDS")
@@ -75,7 +113,8 @@ def run(
 ) -> None:
     """Start the job on Temporal and print its run id (a worker of its task queue runs it)."""
     from oto.cli import runs as run_views
-    run_views.start(lambda app: app.runs.submit_job(name, timeout=timeout), wait=wait, json=json)
+    values = parse_run_values(set_ or [])
+    run_views.start(lambda app: app.runs.submit_job(name, timeout=timeout, values=values), wait=wait, json=json)
 
 
 @app.command("list")
@@ -87,8 +126,8 @@ def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     else:
         print_table(
             "jobs",
-            ["name", "command", "values"],
-            [(d.name, d.command, _values(d.values)) for d in docs],
+            ["name", "command", "values", "inputs"],
+            [(d.name, d.command, _values(d.values), _inputs(d.inputs)) for d in docs],
             wide=wide,
         )
 
@@ -105,7 +144,8 @@ def show(name: str, json: JsonOption = False) -> None:
     import shlex
 
     print_fields(f"job {doc.name}", [
-        ("command", doc.command), ("values", _values(doc.values)), ("argv", shlex.join(argv)),
+        ("command", doc.command), ("values", _values(doc.values)), ("inputs", _inputs(doc.inputs)),
+        ("argv", shlex.join(argv)),
         ("description", doc.description),
     ])
 
@@ -116,6 +156,9 @@ def edit(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="FLAG=VALUE", help="The job's values (replace them all; FLAG alone for a switch; "
         "repeat a repeatable flag once per value).")] = None,
+    input_: Annotated[list[str] | None, typer.Option(
+        "--input", metavar="FLAG[=DEFAULT]", help="The job's inputs (replace them all; repeat per input).")] = None,
+    no_inputs: Annotated[bool, typer.Option("--no-inputs", help="The job has no inputs any more.")] = False,
     command: Annotated[str | None, typer.Option("--command", help="Run another command.")] = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
     json: JsonOption = False,
@@ -125,8 +168,12 @@ def edit(
                                   if v is not None}
     if set_ is not None:
         changes["values"] = parse_sets(set_)
+    if input_ is not None and no_inputs:
+        raise InvalidInput("give --input or --no-inputs, not both")
+    if input_ is not None or no_inputs:
+        changes["inputs"] = parse_inputs(input_ or [])
     if not changes:
-        raise InvalidInput("nothing to change: give --set, --command or --description")
+        raise InvalidInput("nothing to change: give --set, --input, --no-inputs, --command or --description")
     doc = get_app().jobs.update(name, changes)
     if json:
         print_json(doc)
@@ -140,6 +187,15 @@ def _values(values: dict[str, Value]) -> str:
     for flag, value in values.items():
         for one in value if isinstance(value, list) else [value]:
             words.append(f"{flag} {one}" if one else flag)
+    return " ".join(words)
+
+
+def _inputs(inputs: dict[str, Value]) -> str:
+    """Inputs as a person reads them: ``HOST HOST2=127.0.0.1`` (a default after ``=``)."""
+    words = []
+    for flag, default in inputs.items():
+        for one in default if isinstance(default, list) else [default]:
+            words.append(flag if one is None else f"{flag}={one}")
     return " ".join(words)
 
 

@@ -231,6 +231,17 @@ class CommandDoc(Item):
 
 
 Value = str | list[str] | None
+# The most input values one run, or one schedule, may be given.
+MAX_INPUTS = 200
+
+
+def _input_names(names: dict[str, Any], what: str) -> dict[str, Any]:
+    if len(names) > MAX_INPUTS:
+        raise ValueError(f"at most {MAX_INPUTS} {what} may be given, not {len(names)}")
+    for name in names:
+        _no_blank(name, f"the name of {what[:-1] if what.endswith('s') else what}")
+        check_length(name, "an input's name", MAX_FLAG)
+    return names
 
 
 class JobDoc(Item):
@@ -238,33 +249,79 @@ class JobDoc(Item):
     command: str
     description: str = ""
     values: dict[str, Value] = Field(default_factory=dict)
+    # flags whose value is given at run time -> their default (None: no default, a value must be given)
+    inputs: dict[str, Value] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
 
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, value: dict[str, Value]) -> dict[str, Value]:
+        return _input_names(value, "inputs")
+
+    @model_validator(mode="after")
+    def _apart(self) -> JobDoc:
+        both = sorted(set(self.values) & set(self.inputs))
+        if both:
+            raise ValueError(f"{both[0]} is both a value and an input: a flag is one or the other")
+        return self
+
+    def to_document(self) -> dict[str, Any]:
+        """As exported: ``inputs`` only when the job has some, so older documents export unchanged."""
+        data = self.model_dump()
+        if not self.inputs:
+            del data["inputs"]
+        return data
+
 
 class StepDoc(Item):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     id: str
     job: str
     after: list[str] = Field(default_factory=list)
+    # the job's inputs this step gives: flag -> a constant, or "{name}" naming an input of the routine
+    with_: dict[str, Value] = Field(default_factory=dict, alias="with")
 
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
         return _url_name(value, "a step id")
 
+    def to_document(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"id": self.id, "job": self.job, "after": list(self.after)}
+        if self.with_:
+            data["with"] = dict(self.with_)
+        return data
+
 
 class RoutineDoc(Item):
     name: str
     description: str = ""
     steps: list[StepDoc]
+    # the values given when it runs: name -> default (None: a value must be given)
+    inputs: dict[str, str | None] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
+
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        return _input_names(value, "inputs")
+
+    def to_document(self) -> dict[str, Any]:
+        """As exported: ``inputs`` and a step's ``with`` only when there are some."""
+        data: dict[str, Any] = {"name": self.name, "description": self.description,
+                                "steps": [s.to_document() for s in self.steps]}
+        if self.inputs:
+            data["inputs"] = dict(self.inputs)
+        return data
 
 
 class ScheduleDoc(Item):
@@ -282,11 +339,18 @@ class ScheduleDoc(Item):
     end: datetime | None = None
     paused: bool = False
     note: str = ""
+    # the input values each fire runs with (a job's input flags, or a routine's input names)
+    values: dict[str, Value] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: dict[str, Value]) -> dict[str, Value]:
+        return _input_names(value, "values")
 
     @field_validator("cron", "timezone")
     @classmethod

@@ -129,6 +129,8 @@ class Job(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     # flag -> value ("" for a flag that takes none; a list for a repeated flag)
     values: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # flag -> default (None: a value must be given at run time); never a flag of ``values``
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     command: Mapped[Command] = relationship()
 
@@ -139,6 +141,8 @@ class Routine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # input name -> default (None: a value must be given at run time)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     steps: Mapped[list[RoutineStep]] = relationship(order_by="RoutineStep.index", cascade="all, delete-orphan")
 
@@ -152,6 +156,8 @@ class RoutineStep(Base):
     step_id: Mapped[str] = mapped_column(String(200))
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), index=True)
     after: Mapped[list[str]] = mapped_column(default=list)
+    # the step's "with": job input flag -> a constant, or "{name}" of a routine input
+    bindings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     job: Mapped[Job] = relationship()
 
@@ -174,6 +180,8 @@ class Schedule(Base):
     jitter: Mapped[str | None] = mapped_column(String(50), default=None)
     paused: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    # the input values each fire runs with (secret ones sealed)
+    input_values: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     job: Mapped[Job | None] = relationship()
     routine: Mapped[Routine | None] = relationship()

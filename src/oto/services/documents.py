@@ -164,9 +164,9 @@ def export_document(db: Session, *, seal_for: list[bytes] | None = None) -> dict
         "executables": [executables.to_doc(e).to_document() for e in exes],
         "parameters": params,
         "commands": [commands.to_doc(c).model_dump() for c in db.scalars(select(Command).order_by(Command.name))],
-        "jobs": [(jobs.to_doc(j) if seal_for is None else jobs.sealed_doc(j, seal_for)).model_dump()
+        "jobs": [(jobs.to_doc(j) if seal_for is None else jobs.sealed_doc(j, seal_for)).to_document()
                  for j in db.scalars(select(Job).order_by(Job.name))],
-        "routines": [routines.to_doc(r).model_dump() for r in db.scalars(select(Routine).order_by(Routine.name))],
+        "routines": [routines.to_doc(r).to_document() for r in db.scalars(select(Routine).order_by(Routine.name))],
         "schedules": [schedules.to_doc(s).to_document() for s in db.scalars(select(Schedule).order_by(Schedule.name))],
     }
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -33,6 +33,8 @@ class ResolvedJob:
     requires_root: bool
     task_queue: str
     secrets: list[SecretSlot]
+    inputs: dict[str, Value] = field(default_factory=dict)  # what each input ran with (secret ones sealed)
+    secret_inputs: tuple[str, ...] = ()  # the inputs whose value is secret: masked wherever shown
 
     @property
     def masked_argv(self) -> list[str]:
@@ -77,8 +79,12 @@ def _check_confined(param: Parameter, value: str, where: str) -> None:
         raise InvalidInput(f"{where}: {param.flag} must be a path inside the run folder; {value!r} leaves it")
 
 
-def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> dict[str, Value]:
-    """The job's values in their stored form, or InvalidInput naming the first bad one."""
+def check_values(cmd: Command, values: dict[str, Value], where: str = "job",
+                 pending: Collection[str] = ()) -> dict[str, Value]:
+    """The job's values in their stored form, or InvalidInput naming the first bad one.
+
+    ``pending``: flags whose value is given only at run time (inputs without a default), not checked here.
+    """
     occurrences = Counter(item.parameter.flag for item in cmd.items)
     params = {item.parameter.flag: item.parameter for item in cmd.items}
     protected = _after_end_of_options(cmd)
@@ -88,6 +94,8 @@ def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> 
     clean: dict[str, Value] = {}
     for flag, param in params.items():
         given = values.get(flag)
+        if flag in pending and given is None:
+            continue
         items = given if isinstance(given, list) else [given]
         if isinstance(given, list) and len(given) != occurrences[flag]:
             times = "once" if occurrences[flag] == 1 else f"{occurrences[flag]} times"
@@ -160,12 +168,64 @@ def seal_values(cmd: Command, values: dict[str, Value], current: dict[str, Value
     return sealed
 
 
-def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
-    """The job as a run needs it; ``to_run``: refuse it when a stored secret cannot be opened with the key."""
+def secret_inputs(job: Job) -> set[str]:
+    """The job's inputs whose value is secret."""
+    return {i.parameter.flag for i in job.command.items
+            if i.parameter.secret and i.parameter.requires_value and i.parameter.flag in job.inputs}
+
+
+def not_an_input(flag: str, owner: str, inputs: Iterable[str]) -> InvalidInput:
+    names = ", ".join(inputs)
+    return InvalidInput(f"{flag} is not an input of {owner} ({f'its inputs: {names}' if names else 'it has none'})")
+
+
+def input_values(owner: str, inputs: Mapping[str, Value], given: Mapping[str, Value]) -> dict[str, Value]:
+    """Each input's value for a run: the one given, else its default; refused for a name that is not
+    an input, and for an input with neither."""
+    for flag in given:
+        if flag not in inputs:
+            raise not_an_input(flag, owner, inputs)
+    chosen: dict[str, Value] = {}
+    for flag, default in inputs.items():
+        value = given.get(flag)
+        value = default if value is None else value
+        if value is None:
+            raise InvalidInput(f"{flag} is an input of {owner} with no default: give it a value")
+        chosen[flag] = value
+    return chosen
+
+
+def run_values(job: Job, given: Mapping[str, Value], where: str) -> tuple[dict[str, Value], dict[str, Value]]:
+    """The values a run of ``job`` with inputs ``given`` runs with (stored forms: secret ones sealed),
+    and those of its inputs; InvalidInput, naming what, before anything is written."""
+    cmd = job.command
+    chosen = input_values(f"job {job.name}", job.inputs, given)
+    values = check_values(cmd, {**job.values, **chosen}, where=where)
+    sealed = seal_values(cmd, chosen, job.inputs, where)
+    values.update(sealed)
+    return values, sealed
+
+
+def shown_inputs(inputs: Mapping[str, Value], secret: Collection[str]) -> dict[str, Value]:
+    """Input values as they may be shown: each secret one masked (a reference stays as it is)."""
+    shown = dict(inputs)
+    for flag in secret:
+        given = shown.get(flag)
+        if isinstance(given, list):
+            shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
+        elif given and not (isinstance(given, str) and secrets.is_reference(given)):
+            shown[flag] = secrets.MASK
+    return shown
+
+
+def resolve(db: Session, name: str, *, to_run: bool = True, given: Mapping[str, Value] | None = None,
+            where: str | None = None) -> ResolvedJob:
+    """The job as a run needs it, with the inputs ``given``; ``to_run``: refuse it when a stored secret
+    cannot be opened with the key."""
     job = lookups.job(db, name)
     cmd = job.command
     exe = cmd.executable
-    values = check_values(cmd, job.values, where=f"job {name!r}")
+    values, inputs = run_values(job, given or {}, where or f"job {name!r}")
     shown, slots = masked_argv(cmd, values)
     for slot in slots if to_run else ():
         if not secrets.readable(slot.value):
@@ -179,6 +239,8 @@ def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
         requires_root=cmd.requires_root or any(i.parameter.requires_root for i in cmd.items),
         task_queue=exe.task_queue,
         secrets=slots,
+        inputs=inputs,
+        secret_inputs=tuple(sorted(secret_inputs(job))),
     )
 
 
@@ -209,44 +271,53 @@ def argv_warning(flags: list[str]) -> str:
             "can read it so (docs/secrets.md)")
 
 
-def argv(db: Session, name: str) -> list[str]:
-    """The exact argv the job runs, each secret value's item masked."""
-    return resolve(db, name, to_run=False).masked_argv
+def argv(db: Session, name: str, given: Mapping[str, Value] | None = None) -> list[str]:
+    """The exact argv the job runs (with the inputs ``given``), each secret value's item masked.
+
+    Without ``given``, an input with no default shows as ``<FLAG>`` where its value goes.
+    """
+    if given:
+        return resolve(db, name, to_run=False, given=given).masked_argv
+    job = lookups.job(db, name)
+    values: dict[str, Value] = dict(job.values)
+    for flag, default in job.inputs.items():
+        values[flag] = default if default is not None else f"<{flag}>"
+    return masked_argv(job.command, values)[0]
 
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     secret = [i.parameter.flag for i in job.command.items if i.parameter.secret] if mask_secrets else []
-    return doc_of(job.name, job.command.name, job.description, job.values, secret)
+    return doc_of(job.name, job.command.name, job.description, job.values, secret, job.inputs)
 
 
 def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
     """The job's document with each stored secret sealed for another installation's key (a
     reference stays as it is): an export that moves secrets, never in clear."""
     secret = {i.parameter.flag for i in job.command.items if i.parameter.secret}
-    values = dict(job.values)
 
     def moved(value: str) -> str:
         if not value or secrets.is_reference(value):
             return value
         return secrets.seal(secrets.unseal(value) if value.startswith(secrets.SEALED) else value, ring)
 
-    for flag in secret & set(values):
-        given = values[flag]
-        values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
-            moved(given) if isinstance(given, str) else given)
-    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values)
+    def each_moved(found: dict[str, Any]) -> dict[str, Any]:
+        values = dict(found)
+        for flag in secret & set(values):
+            given = values[flag]
+            values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
+                moved(given) if isinstance(given, str) else given)
+        return values
+
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description,
+                                  values=each_moved(job.values), inputs=each_moved(job.inputs))
 
 
-def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str]) -> JobDoc:
-    """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
-    shown = dict(values)
-    for flag in secret:
-        given = shown.get(flag)
-        if isinstance(given, list):
-            shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
-        elif given and not (isinstance(given, str) and secrets.is_reference(given)):
-            shown[flag] = secrets.MASK
-    return JobDoc.model_construct(name=name, command=command, description=description, values=shown)
+def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str],
+           inputs: dict[str, Any] | None = None) -> JobDoc:
+    """A job's document from its columns, the values (and input defaults) of its ``secret`` flags shown as ``***``."""
+    secret = list(secret)
+    return JobDoc.model_construct(name=name, command=command, description=description,
+                                  values=shown_inputs(values, secret), inputs=shown_inputs(inputs or {}, secret))
 
 
 def secret_flags(db: Session, command_ids: Iterable[int]) -> dict[int, list[str]]:
@@ -269,6 +340,29 @@ def parse(data: JobDoc | dict[str, Any], where: str = "job") -> JobDoc:
         raise invalid(where, error) from None
 
 
+def kept_masks(values: dict[str, Value], current: dict[str, Any]) -> dict[str, Value]:
+    """A masked secret in an imported export keeps the value already stored."""
+    for flag, value in values.items():
+        if flag in current:
+            if value == secrets.MASK:
+                values[flag] = current[flag]
+            elif isinstance(value, list) and isinstance(current[flag], list):
+                olds = current[flag]
+                values[flag] = [olds[n] if v == secrets.MASK and n < len(olds) else v for n, v in enumerate(value)]
+    return values
+
+
+def check_input_flags(cmd: Command, inputs: Mapping[str, Value], where: str) -> None:
+    """Refuse an input that is not a flag of the command, or whose flag takes no value."""
+    params = {item.parameter.flag: item.parameter for item in cmd.items}
+    for flag in inputs:
+        if flag not in params:
+            raise InvalidInput(f"{where}: input {flag} is not a flag of command {cmd.name!r}")
+        if not params[flag].requires_value:
+            raise InvalidInput(f"{where}: input {flag} takes no value ({params[flag].value_type}), so it cannot be "
+                               "an input: a command's flag without a value is always given")
+
+
 def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     """Insert or update one job; returns created, updated or unchanged."""
     cmd = lookups.command(db, doc.command)
@@ -278,25 +372,26 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     current = db.scalar(select(Job).where(Job.name == doc.name))
     if current is not None and not replace:
         raise AlreadyExists(f"{'' if where == 'job' else where + ': '}job {doc.name!r} already exists")
-    values = dict(doc.values)
+    label = f"{where} ({doc.name})"
+    values = kept_masks(dict(doc.values), current.values if current is not None else {})
+    inputs = kept_masks(dict(doc.inputs), current.inputs if current is not None else {})
+    check_input_flags(cmd, inputs, label)
+    defaults = {flag: default for flag, default in inputs.items() if default is not None}
+    clean = check_values(cmd, {**values, **defaults}, where=label,
+                         pending={flag for flag, default in inputs.items() if default is None})
+    clean = seal_values(cmd, clean, {**current.values, **current.inputs} if current is not None else {}, label)
+    clean_inputs = {flag: clean.pop(flag) if flag in defaults else None for flag in inputs}
+    for flag in inputs:
+        clean.pop(flag, None)
     if current is not None:
-        # A masked secret in an imported export keeps the value already stored.
-        for flag, value in values.items():
-            if flag in current.values:
-                if value == secrets.MASK:
-                    values[flag] = current.values[flag]
-                elif isinstance(value, list) and isinstance(current.values[flag], list):
-                    olds = current.values[flag]
-                    values[flag] = [olds[n] if v == secrets.MASK and n < len(olds) else v for n, v in enumerate(value)]
-    clean = check_values(cmd, values, where=f"{where} ({doc.name})")
-    clean = seal_values(cmd, clean, current.values if current is not None else {}, f"{where} ({doc.name})")
-    if current is not None:
-        if current.command_id == cmd.id and current.values == clean and current.description == doc.description:
+        if (current.command_id == cmd.id and current.values == clean and current.description == doc.description
+                and current.inputs == clean_inputs):
             return "unchanged"
         current.command, current.values, current.description = cmd, clean, doc.description
+        current.inputs = clean_inputs
         db.flush()
         return "updated"
-    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description))
+    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, inputs=clean_inputs))
     db.flush()
     return "created"
 

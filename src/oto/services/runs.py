@@ -14,6 +14,7 @@ without closing it) is closed by whoever finds it so, through that one operation
 from __future__ import annotations
 
 import hashlib
+import json
 import math
 import re
 import uuid
@@ -27,6 +28,7 @@ from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, 
 from sqlalchemy.orm import Session, defer
 
 from oto.domain import artifacts as artifact_names
+from oto.domain.documents import Value
 from oto.domain.models import Run
 from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read them here
 from oto.domain.runs import (
@@ -42,7 +44,7 @@ from oto.domain.runs import (
 from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
 from oto.domain.runs import RoutinePlan as RoutinePlan
 from oto.errors import InvalidInput, NotFound, Refused
-from oto.services import jobs, lookups
+from oto.services import jobs, lookups, routines
 from oto.settings import Settings, get_settings
 
 # The run contract's statuses and kinds, under the names the interfaces use (a str enum equals its value).
@@ -109,6 +111,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
         env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets),
+        inputs=dict(resolved.inputs), secret_inputs=resolved.secret_inputs,
     )
 
 
@@ -123,11 +126,12 @@ def queued_row(run_id: str, kind: RunKind, spec: RunSpec, trigger: str, settings
     }
 
 
-def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: float | None = None) -> Run:
-    """A queued Run holding the job's immutable spec; the caller starts its workflow."""
+def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: float | None = None,
+                   values: Mapping[str, Value] | None = None) -> Run:
+    """A queued Run holding the job's immutable spec, with the input ``values``; the caller starts its workflow."""
     settings = get_settings()
     timeout = check_timeout(timeout)
-    resolved = jobs.resolve(db, job)
+    resolved = jobs.resolve(db, job, given=values)
     run_id = new_run_id()
     spec = job_spec(resolved, run_id, run_id, timeout, settings)
     run = Run(**queued_row(run_id, RunKind.JOB, spec, trigger, settings, now(), job_name=resolved.name))
@@ -136,32 +140,39 @@ def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: floa
     return run
 
 
-def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
-                       timeout: float | None = None) -> RoutinePlan:
+def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeout: float | None = None,
+                       values: Mapping[str, Value] | None = None) -> RoutinePlan:
     """A queued routine Run and one queued step Run per step (one statement), and the plan to run.
 
-    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too).
+    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too); ``values`` are
+    the routine's inputs, passed to its steps' job inputs as each step's ``with`` says.
     """
     settings = get_settings()
     timeout = check_timeout(timeout)
     found = lookups.routine(db, routine)
+    chosen = jobs.input_values(f"routine {found.name}", found.inputs, values or {})
     run_id = new_run_id()
     created = now()
     folder = run_id  # every step of a routine run works in the routine's folder
-    resolved: dict[str, jobs.ResolvedJob] = {}
+    resolved: dict[tuple[str, str], jobs.ResolvedJob] = {}
     rows = []
     index = {s.step_id: i for i, s in enumerate(found.steps)}
     queues: list[str] = []
     queue_of: list[int] = []
     timeouts: list[float] = []
+    secret: set[str] = set()
     for i, step in enumerate(found.steps):
-        if step.job.name not in resolved:
+        given = routines.step_values(step.bindings, chosen)
+        key = (step.job.name, json.dumps(given, sort_keys=True))
+        if key not in resolved:
+            where = f"routine {routine!r} step {step.step_id!r}"
             try:
-                resolved[step.job.name] = jobs.resolve(db, step.job.name)
+                resolved[key] = jobs.resolve(db, step.job.name, given=given, where=where)
             except InvalidInput as error:
-                raise error.within(f"routine {routine!r} step {step.step_id!r}") from None
+                raise (error if error.message.startswith(where) else error.within(where)) from None
+        secret |= routines.secret_bound(step.bindings, resolved[key].secret_inputs)
         sid = step_run_id(run_id, step.step_id)
-        spec = job_spec(resolved[step.job.name], sid, folder, None, settings)
+        spec = job_spec(resolved[key], sid, folder, None, settings)
         spec = replace(spec, env={**spec.env, "OTO_ROUTINE_RUN_ID": run_id},
                        step=StepPlace(step.step_id, i, tuple(step.after)))
         if spec.task_queue not in queues:
@@ -174,6 +185,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli",
         routine=found.name, workdir=f"runs/{folder}", task_queue=queues[0],
         steps=tuple(RoutineStep(s.step_id, s.job.name, tuple(s.after)) for s in found.steps),
         concurrency=settings.routine_concurrency, timeout=timeout,
+        inputs=routines.sealed_inputs(chosen, secret, f"routine {routine!r}"), secret_inputs=tuple(sorted(secret)),
     )
     db.add(Run(**queued_row(run_id, RunKind.ROUTINE, routine_spec, trigger, settings, created,
                             routine_name=found.name)))
@@ -512,6 +524,7 @@ def _iso(value: datetime | None) -> str | None:
 def view(run: Run, *, full: bool = True) -> dict[str, Any]:
     """One run as the CLI and the API show it (secret values stay masked in argv)."""
     started, finished = run.started_at, run.finished_at
+    spec = RunSpec.from_json(run.spec)
     if started is not None and finished is not None:
         duration: float | None = round((finished - started).total_seconds(), 3)
     else:
@@ -522,7 +535,7 @@ def view(run: Run, *, full: bool = True) -> dict[str, Any]:
         "exit_code": run.exit_code, "argv": list(run.argv), "workdir": run.workdir, "task_queue": run.task_queue,
         "worker": run.worker, "attempts": run.attempts, "created_at": _iso(run.created_at),
         "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
-        "timeout": RunSpec.from_json(run.spec).timeout,
+        "timeout": spec.timeout, "inputs": jobs.shown_inputs(spec.inputs, spec.secret_inputs),
     }
     if full:
         listed = [artifact_names.shown(a) for a in run.artifacts]
@@ -617,6 +630,14 @@ def list_runs(db: Session, *, status: str | None = None, job: str | None = None,
             query = query.where(column == value)
     query = query.order_by(Run.created_at.desc(), Run.id.desc()).offset(offset).limit(limit)
     return [view(r, full=False) for r in db.scalars(query)]
+
+
+def input_values_of(db: Session, run_id: str) -> dict[str, Value]:
+    """The input values a job or routine run ran with, as its spec keeps them (secret ones sealed)."""
+    spec = db.scalar(select(Run.spec).where(Run.id == run_id))
+    if spec is None:
+        raise NotFound(f"no run {run_id!r}")
+    return dict(RunSpec.from_json(spec).inputs)
 
 
 def display_argv(argv: list[str], spec: JobSpec) -> list[str]:
