@@ -61,7 +61,8 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
         f"{' in ' + _seconds(run['duration']) if run['duration'] is not None else ''}")
     inputs = " ".join(f"{k}={shlex.join(v) if isinstance(v, list) else shlex.quote(v or '')}"
                       for k, v in (run.get("inputs") or {}).items())
-    facts = [("argv", shlex.join(run["argv"])), ("inputs", inputs), ("folder", run["workdir"]), ("task queue", run["task_queue"]),
+    facts = [("argv", shlex.join(run["argv"])), ("inputs", inputs), ("folder", run["workdir"]),
+             ("task queue", run["task_queue"]),
              ("worker", run["worker"]), ("attempts", run["attempts"]), ("trigger", run["trigger"]),
              ("timeout", None if run.get("timeout") is None else f"{run['timeout']:g}s"),
              ("created", run["created_at"]), ("started", run["started_at"]), ("finished", run["finished_at"]),
