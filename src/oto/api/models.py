@@ -130,11 +130,20 @@ class JobChanges(Body):
     command: str | None = None
     description: str | None = None
     values: dict[str, Value] | None = None
+    inputs: dict[str, Value] | None = Field(None, description="Flags given at run time -> default (null: none)")
 
 
 class RoutineChanges(Body):
     description: str | None = None
     steps: list[StepDoc] | None = None
+    inputs: dict[str, str | None] | None = Field(None, description="Inputs given at run time -> default (null: none)")
+
+
+class RunValues(Body):
+    """The input values of one run: a job's input flags, or a routine's input names, to their value."""
+
+    values: dict[str, Value] = Field(default_factory=dict, description=(
+        "Input -> value (a list for a flag the command repeats); an input left out takes its default"))
 
 
 class ScheduleChanges(Body):
@@ -151,6 +160,7 @@ class ScheduleChanges(Body):
     end: datetime | None = None
     paused: bool | None = None
     note: str | None = None
+    values: dict[str, Value] | None = Field(None, description="The input values each fire runs with (replace them)")
 
 
 class PauseRequest(Body):
@@ -236,6 +246,8 @@ class RunSummary(BaseModel):
     duration: float | None
     error: str | None
     timeout: float | None
+    inputs: dict[str, Value] = Field(default_factory=dict, description=(
+        "The input values it ran with (given, or defaults), secret ones masked"))
 
 
 class RunDetail(RunSummary):
