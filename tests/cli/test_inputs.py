@@ -142,3 +142,31 @@ def test_schedule_values_are_checked_when_saved(initialized: Oto) -> None:
         refused = oto("schedule", "add", "nightly", "--job", "Scan", "--cron", "0 3 * * *", *args)
         assert refused.code == 2 and message in refused.err, refused.err
     assert _export(oto) == before
+
+
+def test_rotating_the_key_reseals_secret_defaults_and_schedule_values(initialized: Oto) -> None:
+    oto = initialized
+    _scan(oto)
+    assert oto("job", "add", "Scan", "--command", "Ping", "--set", "-c=3", "--input", f"-k={SECRET}",
+               "--input", "HOST", "--input", "HOST2=::1").code == 0
+    added = oto("schedule", "add", "nightly", "--job", "Scan", "--cron", "0 3 * * *", "--set", "HOST=10.0.0.1",
+                "--set", "-k=other-secret", "--json")
+    # Temporal is not there: the schedule is refused as a whole, or stands in OTO to sync later
+    from sqlalchemy import select
+
+    from oto.domain.models import Job, Schedule
+    from oto.services import secrets
+    from oto.services.database import get_database
+
+    with get_database().session() as db:
+        before = db.scalars(select(Job)).one().inputs["-k"]
+        schedule = db.scalars(select(Schedule)).one_or_none()
+        if schedule is not None:
+            assert schedule.input_values["-k"].startswith("enc:")
+    assert before.startswith("enc:") and secrets.unseal(before) == SECRET
+    rotated = oto("secret", "rotate-key", "--json")
+    assert rotated.code == 0, rotated.err
+    with get_database().session() as db:
+        after = db.scalars(select(Job)).one().inputs["-k"]
+    assert after != before and secrets.unseal(after) == SECRET
+    assert "other-secret" not in added.out + oto("export").out

@@ -67,7 +67,8 @@ async def test_a_secret_input_reaches_the_program_and_is_masked_everywhere(engin
 async def test_refused_values_write_nothing(engine: Engine) -> None:
     _echo(engine)
     app = engine.app
-    for values, message in (({"HOST2": "x", "HOST": "y"}, "HOST2 is not an input of job Scan (its inputs: HOST, -n, -k)"),
+    not_one = "HOST2 is not an input of job Scan (its inputs: HOST, -n, -k)"
+    for values, message in (({"HOST2": "x", "HOST": "y"}, not_one),
                             ({}, "HOST is an input of job Scan with no default: give it a value"),
                             ({"HOST": "h", "-n": "three"}, "-n (int)"),
                             ({"HOST": "h\x00"}, "NUL")):

@@ -34,12 +34,36 @@ def test_seed_round_trip_is_byte_identical(database: Database, sqlite_database: 
     for seed in seeds():
         load(database, seed)
     load(database, genrsa_document() | {"executables": [], "parameters": [param("-pass", value_type="string")]})
+    load(database, inputs_document())
     first = snapshot(database)
     load(sqlite_database, json.loads(first))
     second = snapshot(sqlite_database)
     assert first == second
+    exported = json.loads(first)
+    scan = next(j for j in exported["jobs"] if j["name"] == "Scan")
+    assert scan["inputs"] == {"-bits": None, "-out": "key.pem"} and "inputs" not in exported["jobs"][0]
+    sweep = next(r for r in exported["routines"] if r["name"] == "sweep")
+    assert sweep["inputs"] == {"bits": "2048"} and sweep["steps"][0]["with"] == {"-bits": "{bits}"}
+    assert "with" not in sweep["steps"][1]
+    assert exported["schedules"][0]["values"] == {"-bits": "4096"}
     # and back again into the parametrized backend's own kind of database
     assert json.loads(first)["parameters"][0]["executable_tag"] == "masscan - 1.3.9"
+
+
+def inputs_document() -> dict[str, Any]:
+    """A job with inputs, a routine binding them (a routine input and a constant), a schedule with values."""
+    return {
+        "oto": 1,
+        "parameters": [param("-bits", value_type="int")],
+        "commands": [{"name": "Bits", "executable_tag": TAG, "parameters": ["genpkey", "-bits", "-out"]}],
+        "jobs": [{"name": "Scan", "command": "Bits", "values": {"genpkey": ""},
+                  "inputs": {"-bits": None, "-out": "key.pem"}}],
+        "routines": [{"name": "sweep", "inputs": {"bits": "2048"}, "steps": [
+            {"id": "a", "job": "Scan", "with": {"-bits": "{bits}"}},
+            {"id": "b", "job": "GenRSA-2048", "after": ["a"]},
+            {"id": "c", "job": "Scan", "after": ["a"], "with": {"-bits": "1024", "-out": "c.pem"}}]}],
+        "schedules": [{"name": "nightly-scan", "job": "Scan", "cron": "0 4 * * *", "values": {"-bits": "4096"}}],
+    }
 
 
 def test_a_seed_list_without_its_executable_names_the_missing_tag(database: Database) -> None:

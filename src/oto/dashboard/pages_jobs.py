@@ -29,6 +29,9 @@ from oto.domain.documents import CommandDoc, ParameterDoc, StepDoc, Value
 from oto.domain.valuetypes import DESCRIPTIONS
 from oto.errors import OtoError
 
+# How a secret value is shown (and, left as it is in a run form, means "its default").
+MASK = "***"
+
 router = page_router()
 # The chart of a job or routine page: its last runs.
 CHART_RUNS = 50
@@ -192,8 +195,32 @@ def job_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
         argv, argv_problem = "", error.message
     last = app.runs.list_all(job=name, limit=CHART_RUNS)
     chart = charts.durations(last, f"job {name}")
+    inputs = _input_fields(request, job.command, dict(job.inputs)) if job.inputs else []
     return render(request, "job.html", viewer, job=job, command=command, argv=argv, argv_problem=argv_problem,
-                  runs=last[:10], chart=Markup(chart) if chart else None)  # noqa: S704 - escaped in charts
+                  runs=last[:10], chart=Markup(chart) if chart else None,  # noqa: S704 - escaped in charts
+                  inputs=inputs)
+
+
+def _inputs_only(command: CommandDoc, inputs: dict[str, Value]) -> CommandDoc:
+    return command.model_copy(update={"parameters": [f for f in command.parameters if f in inputs]})
+
+
+def _input_fields(request: Request, command_name: str, inputs: dict[str, Value]) -> list[Field]:
+    """One field per input of the job, typed by its parameter's value type, holding its default."""
+    found, params = _command_and_params(request, command_name)
+    return form_fields(_inputs_only(found, inputs), params, inputs)
+
+
+def posted_inputs(command: CommandDoc, params: dict[str, ParameterDoc], inputs: dict[str, Value],
+                  form: forms.Form) -> dict[str, Value]:
+    """The input values of a run form: a field left empty, or a secret left ``***``, takes the default."""
+    values = {}
+    for flag, given in posted_values(_inputs_only(command, inputs), params, form).items():
+        items = given if isinstance(given, list) else [given]
+        if all(not v or (params[flag].secret and v == MASK) for v in items):
+            continue
+        values[flag] = given
+    return values
 
 
 @router.get("/jobs/{name}/edit")
@@ -212,8 +239,14 @@ async def job_update(request: Request, name: str, viewer: ViewerDep) -> Response
 
 @router.post("/jobs/{name}/run")
 async def job_run(request: Request, name: str, viewer: ViewerDep) -> Response:
-    await posted(request, viewer, "run")
-    run_id = await app_of(request).runs.submit_job(name, trigger=trigger_of(viewer))
+    form = await posted(request, viewer, "run")
+    app = app_of(request)
+    job = app.jobs.get(name)
+    values: dict[str, Value] = {}
+    if job.inputs:
+        found, params = _command_and_params(request, job.command)
+        values = posted_inputs(found, params, dict(job.inputs), form)
+    run_id = await app.runs.submit_job(name, trigger=trigger_of(viewer), values=values)
     return redirect(f"/runs/{url_part(run_id)}")
 
 
@@ -311,6 +344,11 @@ def routine_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
                   chart=Markup(chart) if chart else None)  # noqa: S704 - escaped in charts
 
 
+def posted_routine_inputs(inputs: dict[str, str | None], form: forms.Form) -> dict[str, Value]:
+    """The routine's input values of a run form: a field left empty takes the default."""
+    return {name: form.get(f"r:{name}") for name in inputs if form.get(f"r:{name}")}
+
+
 @router.get("/routines/{name}/edit")
 def routine_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
@@ -334,12 +372,19 @@ async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -
     if form.get("action") == "add-step":
         return await in_thread(_routine_form, request, viewer, steps=[*rows, {"id": "", "job": "", "after": ""}],
                                **state)
-    steps = [{"id": r["id"], "job": r["job"], "after": _split(r["after"])} for r in rows if r["id"]]
+    steps: list[dict[str, Any]] = [{"id": r["id"], "job": r["job"], "after": _split(r["after"])}
+                                   for r in rows if r["id"]]
 
     def save() -> str:
         app = app_of(request)
         if editing is None:
             return app.routines.add({"name": name, "description": description, "steps": steps}).name
+        # the form shows no step's "with": a step that keeps its id and job keeps its values
+        kept = {(s.id, s.job): s.with_ for s in app.routines.get(editing).steps}
+        for step in steps:
+            key = (str(step["id"]), str(step["job"]))
+            if kept.get(key):
+                step["with"] = dict(kept[key])
         return app.routines.update(editing, {"description": description, "steps": steps}).name
 
     try:
@@ -362,6 +407,8 @@ async def routine_update(request: Request, name: str, viewer: ViewerDep) -> Resp
 
 @router.post("/routines/{name}/run")
 async def routine_run(request: Request, name: str, viewer: ViewerDep) -> Response:
-    await posted(request, viewer, "run")
-    run_id = await app_of(request).runs.submit_routine(name, trigger=trigger_of(viewer))
+    form = await posted(request, viewer, "run")
+    app = app_of(request)
+    inputs = dict(app.routines.get(name).inputs)
+    run_id = await app.runs.submit_routine(name, trigger=trigger_of(viewer), values=posted_routine_inputs(inputs, form))
     return redirect(f"/runs/{url_part(run_id)}")

@@ -274,14 +274,16 @@ def argv_warning(flags: list[str]) -> str:
 def argv(db: Session, name: str, given: Mapping[str, Value] | None = None) -> list[str]:
     """The exact argv the job runs (with the inputs ``given``), each secret value's item masked.
 
-    Without ``given``, an input with no default shows as ``<FLAG>`` where its value goes.
+    Without ``given``, an input with no default shows as ``<FLAG>`` where its value goes (a flag
+    already written ``<name>`` as itself).
     """
     if given:
         return resolve(db, name, to_run=False, given=given).masked_argv
     job = lookups.job(db, name)
     values: dict[str, Value] = dict(job.values)
     for flag, default in job.inputs.items():
-        values[flag] = default if default is not None else f"<{flag}>"
+        values[flag] = default if default is not None else (
+            flag if flag.startswith("<") and flag.endswith(">") else f"<{flag}>")
     return masked_argv(job.command, values)[0]
 
 
