@@ -170,3 +170,17 @@ def test_rotating_the_key_reseals_secret_defaults_and_schedule_values(initialize
         after = db.scalars(select(Job)).one().inputs["-k"]
     assert after != before and secrets.unseal(after) == SECRET
     assert "other-secret" not in added.out + oto("export").out
+
+
+def test_a_job_edit_that_leaves_a_routine_step_without_a_value_is_refused(initialized: Oto) -> None:
+    oto = initialized
+    _scan(oto)
+    assert oto("job", "add", "Scan", "--command", "Ping", "--set", "-c=3", "--set", "-k=x", "--set", "HOST2=::1",
+               "--input", "HOST=127.0.0.1").code == 0
+    assert oto("routine", "add", "R", "--step", "a=Scan").code == 0
+    before = _export(oto)
+    refused = oto("job", "edit", "Scan", "--input", "HOST")
+    assert refused.code == 2
+    assert "job (Scan): routine (R): steps[0] (a): input HOST of job Scan has no default" in refused.err, refused.err
+    assert _export(oto) == before
+    assert oto("job", "edit", "Scan", "--input", "HOST=10.0.0.1").code == 0

@@ -239,7 +239,9 @@ async def test_the_run_button_of_a_job_with_inputs_opens_a_form_typed_by_each_in
                 await expect(page).to_have_url(re.compile(r"/runs/run-[0-9a-f]+$"))
                 await expect(page.locator("#run-status")).to_have_attribute("data-status", "succeeded",
                                                                             timeout=30_000)
-                await expect(page.locator("#stdout")).to_contain_text("-n 3 192.0.2.9")
+                await expect(page.locator("#stdout")).to_contain_text("3 192.0.2.9")  # echo took -n as its own
+                run = engine.app.runs.list_all(job="Scan")[0]
+                assert run["argv"] == ["/bin/echo", "-n", "3", "192.0.2.9"] and run["inputs"]["HOST"] == "192.0.2.9"
             finally:
                 await context.close()
                 await browser.close()

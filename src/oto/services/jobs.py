@@ -365,6 +365,18 @@ def check_input_flags(cmd: Command, inputs: Mapping[str, Value], where: str) -> 
                                "an input: a command's flag without a value is always given")
 
 
+def _check_routines_using(db: Session, job: Job, where: str) -> None:
+    """Refuse a change of a job's inputs that leaves a step of a routine using it without a value."""
+    from oto.services import routines  # it imports this module
+
+    for name in users(db, job)[0]:
+        routine = lookups.routine(db, name)
+        try:
+            routines.check_bindings(routines.to_doc(routine), {s.job.name: s.job for s in routine.steps}, "routine")
+        except InvalidInput as error:
+            raise error.within(where) from None
+
+
 def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     """Insert or update one job; returns created, updated or unchanged."""
     cmd = lookups.command(db, doc.command)
@@ -392,6 +404,7 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
         current.command, current.values, current.description = cmd, clean, doc.description
         current.inputs = clean_inputs
         db.flush()
+        _check_routines_using(db, current, label)
         return "updated"
     db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, inputs=clean_inputs))
     db.flush()
