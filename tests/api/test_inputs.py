@@ -69,6 +69,9 @@ async def test_refused_values_answer_422_and_write_nothing(api: Api) -> None:
         assert answer.headers["content-type"] == "application/problem+json"
         if message is not None:
             assert message in answer.json()["detail"], answer.text
+    lone = await api.http.post("/api/v1/jobs/Scan/runs", headers=run_key | {"content-type": "application/json"},
+                               content=b'{"values": {"HOST": "\\udcff"}}')
+    assert lone.status_code == 422 and "not UTF-8 text" in lone.json()["detail"], lone.text
     bad_bytes = await api.http.post("/api/v1/jobs/Scan/runs", headers=run_key | {"content-type": "application/json"},
                                     content=b'{"values": {"HOST": "\xff\xfe"}}')
     assert bad_bytes.status_code == 422

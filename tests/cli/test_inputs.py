@@ -90,7 +90,7 @@ def test_run_values_are_refused_before_anything_is_written(initialized: Oto) -> 
         ("--set", "HOST=1.2.3.4", "--set", "HOST=1.2.3.5"): "HOST stands once in command 'Ping'",
         ("--set", "HOST=\x1b[31mred"): "HOST (ip)",
         ("--set", "HOST=" + "9" * 100_000): "HOST (ip)",
-        ("--set", "HOST=\udcff"): "HOST (ip)",
+        ("--set", "HOST=1.2.3.4", "--set", "HOST2=\udcff"): "the value of HOST2 is not UTF-8 text",
     }
     for args, message in cases.items():
         refused = oto("job", "run", "Scan", *args)

@@ -179,12 +179,23 @@ def not_an_input(flag: str, owner: str, inputs: Iterable[str]) -> InvalidInput:
     return InvalidInput(f"{flag} is not an input of {owner} ({f'its inputs: {names}' if names else 'it has none'})")
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: a byte of a command line that is not UTF-8
+        return False
+    return True
+
+
 def input_values(owner: str, inputs: Mapping[str, Value], given: Mapping[str, Value]) -> dict[str, Value]:
     """Each input's value for a run: the one given, else its default; refused for a name that is not
     an input, and for an input with neither."""
-    for flag in given:
+    for flag, value in given.items():
         if flag not in inputs:
             raise not_an_input(flag, owner, inputs)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not _utf8(item):
+                raise InvalidInput(f"{owner}: the value of {flag} is not UTF-8 text (a byte of it cannot be read)")
     chosen: dict[str, Value] = {}
     for flag, default in inputs.items():
         value = given.get(flag)
