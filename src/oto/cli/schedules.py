@@ -252,7 +252,8 @@ def show(
     say(f"schedule {doc.name}: {target(doc)}, {spec(doc)}, {state(doc)}")
     facts = [("overlap", doc.overlap), ("catch-up window", doc.catchup_window), ("jitter", doc.jitter),
              ("start", when(doc.start, zone, both=True) if doc.start else None),
-             ("end", when(doc.end, zone, both=True) if doc.end else None), ("trigger", shown["trigger"])]
+             ("end", when(doc.end, zone, both=True) if doc.end else None), ("trigger", shown["trigger"]),
+             ("values", " ".join(f"{k}={v}" for k, v in doc.values.items()) or None)]
     for label, value in facts:
         if value:
             say(f"  {label}: {value}")
