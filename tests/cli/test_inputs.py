@@ -184,3 +184,21 @@ def test_a_job_edit_that_leaves_a_routine_step_without_a_value_is_refused(initia
     assert "job (Scan): routine (R): steps[0] (a): input HOST of job Scan has no default" in refused.err, refused.err
     assert _export(oto) == before
     assert oto("job", "edit", "Scan", "--input", "HOST=10.0.0.1").code == 0
+
+
+def test_a_routine_never_stores_a_secret_input_in_clear(initialized: Oto) -> None:
+    oto = initialized
+    _scan(oto)
+    assert oto("job", "add", "Scan", "--command", "Ping", "--set", "-c=3", "--set", "HOST2=::1",
+               "--input", "HOST=127.0.0.1", "--input", "-k").code == 0
+    before = _export(oto)
+    constant = oto("routine", "add", "R", "--step", "a=Scan", "--with", f"a:-k={SECRET}")
+    assert constant.code == 2 and "gives the secret input -k of job Scan a constant" in constant.err
+    default = oto("routine", "add", "R", "--input", f"key={SECRET}", "--step", "a=Scan", "--with", "a:-k={key}")
+    assert default.code == 2 and "cannot have a default in clear" in default.err
+    assert SECRET not in constant.err + default.err and _export(oto) == before
+    referenced = oto("routine", "add", "R", "--input", "key=env:SCAN_KEY", "--step", "a=Scan", "--with", "a:-k={key}")
+    assert referenced.code == 0, referenced.err
+    assert oto("routine", "add", "R2", "--step", "a=Scan", "--with", "a:-k=file:/etc/scan.key").code == 0
+    assert oto("schedule", "add", "s", "--routine", "R", "--cron", "0 3 * * *", "--set", f"key={SECRET}").code in (0, 1)
+    assert SECRET not in _export(oto)

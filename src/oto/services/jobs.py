@@ -270,7 +270,7 @@ def secrets_on_argv(db: Session, name: str) -> list[str]:
     job = lookups.job(db, name)
     return sorted({i.parameter.flag for i in job.command.items
                    if i.parameter.secret and i.parameter.requires_value and i.parameter.delivery == "argv"
-                   and job.values.get(i.parameter.flag)})
+                   and (job.values.get(i.parameter.flag) or i.parameter.flag in job.inputs)})
 
 
 def argv_warning(flags: list[str]) -> str:

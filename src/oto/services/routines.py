@@ -138,6 +138,11 @@ def secret_inputs(routine: Routine) -> set[str]:
     return found
 
 
+def _clear(value: Value) -> bool:
+    """A value that would be stored as it is and is not a reference to a secret (env:NAME, file:/path)."""
+    return isinstance(value, str) and bool(value) and not secrets.is_reference(value)
+
+
 def check_bindings(doc: RoutineDoc, jobs: Mapping[str, Job], where: str) -> None:
     """Refuse a step that gives a job a value for a flag that is not one of its inputs, names a routine
     input the routine lacks, gives a constant of the wrong type, or leaves an input without value."""
@@ -146,6 +151,7 @@ def check_bindings(doc: RoutineDoc, jobs: Mapping[str, Job], where: str) -> None
     for i, step in enumerate(doc.steps):
         job = jobs[step.job]
         at = f"{label}: steps[{i}] ({step.id})"
+        secret = job_service.secret_inputs(job)
         for flag, binding in step.with_.items():
             if flag not in job.inputs:
                 raise InvalidInput(f"{at}: {job_service.not_an_input(flag, f'job {job.name}', job.inputs).message}")
@@ -153,6 +159,15 @@ def check_bindings(doc: RoutineDoc, jobs: Mapping[str, Job], where: str) -> None
                 if name not in doc.inputs:
                     raise InvalidInput(f"{at}: with {flag} names {{{name}}}, which is not an input of routine "
                                        f"{doc.name} (its inputs: {declared})")
+                if flag in secret and _clear(doc.inputs[name]):
+                    raise InvalidInput(f"{at}: the routine input {name} goes to the secret input {flag} of job "
+                                       f"{job.name}, so it cannot have a default in clear (a routine stores it as "
+                                       "it is): give its value at each run, or a reference env:NAME or file:/path")
+            if flag in secret and any(_clear(item) for item in (binding if isinstance(binding, list) else [binding])
+                                      if not referenced(item)):
+                raise InvalidInput(f"{at}: with {flag} gives the secret input {flag} of job {job.name} a constant, "
+                                   "which a routine would store in clear: give it {NAME} of a routine input, or a "
+                                   "reference env:NAME or file:/path")
         for flag, default in job.inputs.items():
             if default is None and step.with_.get(flag) is None:
                 raise InvalidInput(f"{at}: input {flag} of job {job.name} has no default and the step gives it "
