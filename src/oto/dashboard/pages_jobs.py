@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,7 @@ class Field:
     secret: bool
     description: str
     value: str
+    is_input: bool = False  # given at run time; ``value`` is its default
 
     @property
     def input_type(self) -> str:
@@ -70,7 +72,8 @@ class Field:
         return kind.example if kind and self.value_type != "string" else ""
 
 
-def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: dict[str, Value]) -> list[Field]:
+def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: dict[str, Value],
+                inputs: Collection[str] = ()) -> list[Field]:
     """One field per value the command takes, in the command's order (a repeated flag gets one per use)."""
     total = Counter(command.parameters)
     seen: Counter[str] = Counter()
@@ -84,7 +87,7 @@ def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: di
         value = given or ""
         label = flag if total[flag] == 1 else f"{flag} ({seen[flag]} of {total[flag]})"
         found.append(Field(flag, f"v:{flag}", label, p.value_type, p.requires_value, list(p.choices), p.secret,
-                           p.description, value))
+                           p.description, value, flag in inputs))
     return found
 
 
@@ -100,9 +103,19 @@ def posted_values(command: CommandDoc, params: dict[str, ParameterDoc], form: fo
     return values
 
 
-def preview_argv(app: App, command: str, values: dict[str, Value]) -> str:
+def preview_argv(app: App, command: str, values: dict[str, Value], inputs: dict[str, Value] | None = None) -> str:
     """The argv a job with these values would run (secrets masked), checked as a saved job's are; nothing is saved."""
-    return shlex.join(app.jobs.preview(command, values))
+    return shlex.join(app.jobs.preview(command, values, inputs))
+
+
+def split_inputs(values: dict[str, Value], form: forms.Form) -> tuple[dict[str, Value], dict[str, Value]]:
+    """The job form's values, and its inputs (the flags ticked "given at run time", their value the default)."""
+    inputs: dict[str, Value] = {}
+    for flag in [f for f in values if form.get(f"in:{f}")]:
+        given = values.pop(flag)
+        items = given if isinstance(given, list) else [given]
+        inputs[flag] = None if all(not v for v in items) else given
+    return values, inputs
 
 
 def _command_and_params(request: Request, name: str) -> tuple[CommandDoc, dict[str, ParameterDoc]]:
@@ -122,9 +135,11 @@ def job_list(request: Request, viewer: ViewerDep) -> Response:
 
 def _job_form(request: Request, viewer: Viewer, command: CommandDoc, params: dict[str, ParameterDoc], *,
               name: str, description: str, values: dict[str, Value], editing: bool, message: str = "",
-              preview: str = "", status_code: int = 200) -> Response:
+              preview: str = "", status_code: int = 200, inputs: dict[str, Value] | None = None) -> Response:
+    inputs = inputs or {}
+    shown = {**values, **{flag: default for flag, default in inputs.items() if default is not None}}
     return render(request, "job_form.html", viewer, status_code=status_code, command=command,
-                  fields=form_fields(command, params, values), name=name, description=description,
+                  fields=form_fields(command, params, shown, inputs), name=name, description=description,
                   editing=editing, message=message, preview=preview)
 
 
@@ -138,17 +153,18 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
     form = await posted(request, viewer, "admin")
     command_name = form.get("command") or command_name
     found, params = await in_thread(_command_and_params, request, command_name)
-    values = posted_values(found, params, form)
+    values, inputs = split_inputs(posted_values(found, params, form), form)
     name = editing or form.get("name").strip()
     description = form.get("description")
 
     def again(message: str = "", preview: str = "", status_code: int = 200) -> Response:
         return _job_form(request, viewer, found, params, name=name, description=description, values=values,
-                         editing=editing is not None, message=message, preview=preview, status_code=status_code)
+                         editing=editing is not None, message=message, preview=preview, status_code=status_code,
+                         inputs=inputs)
 
     if form.get("action") == "preview":
         try:
-            argv = await in_thread(preview_argv, app_of(request), found.name, values)
+            argv = await in_thread(preview_argv, app_of(request), found.name, values, inputs)
         except OtoError as error:
             return again(message=error.message, status_code=422)
         return again(preview=argv)
@@ -157,8 +173,8 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
         app = app_of(request)
         if editing is None:
             return app.jobs.add({"name": name, "command": found.name, "description": description,
-                                 "values": values}).name
-        return app.jobs.update(editing, {"description": description, "values": values}).name
+                                 "values": values, "inputs": inputs}).name
+        return app.jobs.update(editing, {"description": description, "values": values, "inputs": inputs}).name
 
     try:
         saved = await in_thread(save)
@@ -178,7 +194,8 @@ async def job_preview(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "read")
     try:
         found, params = await in_thread(_command_and_params, request, form.get("command"))
-        argv = await in_thread(preview_argv, app_of(request), found.name, posted_values(found, params, form))
+        values, inputs = split_inputs(posted_values(found, params, form), form)
+        argv = await in_thread(preview_argv, app_of(request), found.name, values, inputs)
     except OtoError as error:
         return JSONResponse({"error": error.message})
     return JSONResponse({"argv": argv})
@@ -229,7 +246,7 @@ def job_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     job = app.jobs.get(name)
     found, params = _command_and_params(request, job.command)
     return _job_form(request, viewer, found, params, name=job.name, description=job.description,
-                     values=dict(job.values), editing=True)
+                     values=dict(job.values), editing=True, inputs=dict(job.inputs))
 
 
 @router.post("/jobs/{name}/edit")

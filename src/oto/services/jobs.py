@@ -255,13 +255,25 @@ def resolve(db: Session, name: str, *, to_run: bool = True, given: Mapping[str, 
     )
 
 
-def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[str]:
-    """The argv a job of ``command`` with ``values`` would run, secret values masked; nothing is written.
+def preview_argv(db: Session, command: str, values: dict[str, Value],
+                 inputs: dict[str, Value] | None = None) -> list[str]:
+    """The argv a job of ``command`` with ``values`` (and ``inputs``: flag -> default) would run, secret
+    values masked; nothing is written. An input without default shows as ``<FLAG>``.
 
     The values are checked as a saved job's are, so a preview refuses what saving would.
     """
     cmd = lookups.command(db, command)
-    clean = check_values(cmd, values, where="job")
+    inputs = inputs or {}
+    both = sorted(set(values) & set(inputs))
+    if both:
+        raise InvalidInput(f"job: {both[0]} is both a value and an input: a flag is one or the other")
+    check_input_flags(cmd, inputs, "job")
+    defaults = {flag: default for flag, default in inputs.items() if default is not None}
+    clean = check_values(cmd, {**values, **defaults}, where="job",
+                         pending={flag for flag, default in inputs.items() if default is None})
+    for flag, default in inputs.items():
+        if default is None:
+            clean[flag] = flag if flag.startswith("<") and flag.endswith(">") else f"<{flag}>"
     return masked_argv(cmd, clean)[0]
 
 
