@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Collection, Mapping
 from typing import Any
@@ -183,11 +184,22 @@ def check_bindings(doc: RoutineDoc, jobs: Mapping[str, Job], where: str) -> None
 
 def check_run_values(db: Session, routine: Routine, given: Mapping[str, Value], where: str) -> dict[str, Value]:
     """Check the input values of a run of ``routine`` as submitting one would (nothing is written), and
-    return those given as a record keeps them (secret ones sealed)."""
+    return those given as a record keeps them (secret ones sealed).
+
+    Only the steps that take values are checked here: the others' jobs are checked when a run is recorded.
+    """
     chosen = job_service.input_values(f"routine {routine.name}", routine.inputs, given)
+    checked: set[tuple[str, str]] = set()
     for step in routine.steps:
+        if not step.bindings:
+            continue
+        values = step_values(step.bindings, chosen)
+        key = (step.job.name, json.dumps(values, sort_keys=True))
+        if key in checked:
+            continue
+        checked.add(key)
         at = f"{where}: step {step.step_id!r}"
-        job_service.resolve(db, step.job.name, to_run=False, given=step_values(step.bindings, chosen), where=at)
+        job_service.resolve(db, step.job.name, to_run=False, given=values, where=at)
     sealed = sealed_inputs(chosen, secret_inputs(routine), where)
     return {name: sealed[name] for name in given if given[name] is not None}
 
