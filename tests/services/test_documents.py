@@ -249,3 +249,28 @@ def test_the_shipped_catalogs_are_in_export_form(sqlite_database: Database, name
     load(sqlite_database, json.loads(text))
     exported = json.loads(snapshot(sqlite_database))
     assert documents.dumps({k: v for k, v in exported.items() if v or k == "oto"}) == text
+
+
+def test_secret_input_defaults_and_schedule_values_are_masked_and_kept(database: Database) -> None:
+    doc = genrsa_document()
+    doc["commands"].append({"name": "Enc", "executable_tag": TAG, "parameters": ["genpkey", "-pass", "-out"]})
+    doc["jobs"].append({"name": "Enc-1", "command": "Enc", "values": {"genpkey": ""},
+                        "inputs": {"-pass": "hunter2", "-out": None}})
+    doc["schedules"] = [{"name": "s", "job": "Enc-1", "cron": "0 3 * * *",
+                         "values": {"-pass": "swordfish", "-out": "k.pem"}}]
+    load(database, doc)
+    text = snapshot(database)
+    assert "hunter2" not in text and "swordfish" not in text
+    exported = json.loads(text)
+    assert exported["jobs"][0]["inputs"] == {"-out": None, "-pass": "***"}
+    assert exported["schedules"][0]["values"] == {"-out": "k.pem", "-pass": "***"}
+    report = load(database, exported)
+    assert report.updated == 0 and snapshot(database) == text
+    from oto.domain.models import Schedule
+    from oto.services import secrets
+
+    with database.session() as db:
+        job = db.scalars(select(Job).where(Job.name == "Enc-1")).one()
+        schedule = db.scalars(select(Schedule)).one()
+        assert secrets.unseal(job.inputs["-pass"]) == "hunter2"
+        assert secrets.unseal(schedule.input_values["-pass"]) == "swordfish"

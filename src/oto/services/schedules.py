@@ -199,7 +199,7 @@ def to_doc(s: Schedule) -> ScheduleDoc:
         end=_utc(s.end),
         paused=s.paused,
         note=s.note,
-        values=jobs.shown_inputs(s.input_values, _secret_values(s)),
+        values=jobs.shown_inputs(s.input_values, _secret_values(s)) if s.input_values else {},
     )
 
 
