@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +37,8 @@ router = page_router()
 # The chart of a job or routine page: its last runs.
 CHART_RUNS = 50
 PAGE = 1000
+# A blank row of the routine form.
+EMPTY_STEP = {"id": "", "job": "", "after": "", "with": ""}
 
 
 @dataclass(frozen=True)
@@ -290,11 +292,11 @@ def _job_names(request: Request) -> list[str]:
 
 
 def _routine_form(request: Request, viewer: Viewer, *, name: str, description: str, steps: list[dict[str, str]],
-                  editing: bool, message: str = "", status_code: int = 200) -> Response:
+                  editing: bool, message: str = "", status_code: int = 200, inputs: str = "") -> Response:
     parsed = [StepDoc.model_construct(id=s["id"], job=s["job"], after=_split(s["after"]))
               for s in steps if s["id"].strip() and s["job"]]
     return render(request, "routine_form.html", viewer, status_code=status_code, name=name,
-                  description=description, steps=steps, editing=editing, message=message,
+                  description=description, steps=steps, editing=editing, message=message, inputs=inputs,
                   job_names=_job_names(request), svg=_svg(name or "new", parsed))
 
 
@@ -342,12 +344,35 @@ def _join(ids: list[str]) -> str:
 
 
 def _rows(steps: list[StepDoc]) -> list[dict[str, str]]:
-    return [{"id": s.id, "job": s.job, "after": _join(s.after)} for s in steps]
+    return [{"id": s.id, "job": s.job, "after": _join(s.after), "with": _join_pairs(s.with_)} for s in steps]
+
+
+def _join_pairs(pairs: Mapping[str, Value]) -> str:
+    """``NAME=VALUE, NAME`` (no value: ``None``) as ``_split_pairs`` reads it back; a list repeats the name."""
+    items: list[str] = []
+    for name, value in pairs.items():
+        for one in value if isinstance(value, list) else [value]:
+            items.append(name if one is None else f"{name}={one}")
+    return _join(items)
+
+
+def _split_pairs(text: str) -> dict[str, Value]:
+    """The pairs of a field ``NAME=VALUE, NAME`` (a name alone: no value; a name again: a list)."""
+    pairs: dict[str, Value] = {}
+    for item in _split(text):
+        name, sep, value = item.partition("=")
+        given: Value = value if sep else None
+        if name in pairs:
+            before = pairs[name]
+            pairs[name] = [*before, value] if isinstance(before, list) else [before or "", value]
+        else:
+            pairs[name] = given
+    return pairs
 
 
 @router.get("/routines/new")
 def routine_new(request: Request, viewer: ViewerDep) -> Response:
-    return _routine_form(request, viewer, name="", description="", steps=[{"id": "", "job": "", "after": ""}] * 2,
+    return _routine_form(request, viewer, name="", description="", steps=[dict(EMPTY_STEP), dict(EMPTY_STEP)],
                          editing=False)
 
 
@@ -371,13 +396,14 @@ def routine_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     routine = app.routines.get(name)
     return _routine_form(request, viewer, name=routine.name, description=routine.description,
-                         steps=[*_rows(routine.steps), {"id": "", "job": "", "after": ""}], editing=True)
+                         steps=[*_rows(routine.steps), dict(EMPTY_STEP)], editing=True,
+                         inputs=_join_pairs(dict(routine.inputs)))
 
 
 def _posted_steps(form: forms.Form) -> list[dict[str, str]]:
     count = int(form.get("steps", "0")) if form.get("steps", "0").isdigit() else 0
     return [{"id": form.get(f"step-{i}-id").strip(), "job": form.get(f"step-{i}-job"),
-             "after": form.get(f"step-{i}-after")} for i in range(min(count, 500))]
+             "after": form.get(f"step-{i}-after"), "with": form.get(f"step-{i}-with")} for i in range(min(count, 500))]
 
 
 async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -> Response:
@@ -385,24 +411,20 @@ async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -
     name = editing or form.get("name").strip()
     description = form.get("description")
     rows = _posted_steps(form)
-    state: dict[str, Any] = {"name": name, "description": description, "editing": editing is not None}
+    state: dict[str, Any] = {"name": name, "description": description, "editing": editing is not None,
+                             "inputs": form.get("inputs")}
     if form.get("action") == "add-step":
-        return await in_thread(_routine_form, request, viewer, steps=[*rows, {"id": "", "job": "", "after": ""}],
-                               **state)
-    steps: list[dict[str, Any]] = [{"id": r["id"], "job": r["job"], "after": _split(r["after"])}
-                                   for r in rows if r["id"]]
+        return await in_thread(_routine_form, request, viewer, steps=[*rows, dict(EMPTY_STEP)], **state)
+    steps: list[dict[str, Any]] = [{"id": r["id"], "job": r["job"], "after": _split(r["after"]),
+                                    "with": _split_pairs(r["with"])} for r in rows if r["id"]]
+    inputs = _split_pairs(form.get("inputs"))
 
     def save() -> str:
         app = app_of(request)
         if editing is None:
-            return app.routines.add({"name": name, "description": description, "steps": steps}).name
-        # the form shows no step's "with": a step that keeps its id and job keeps its values
-        kept = {(s.id, s.job): s.with_ for s in app.routines.get(editing).steps}
-        for step in steps:
-            key = (str(step["id"]), str(step["job"]))
-            if kept.get(key):
-                step["with"] = dict(kept[key])
-        return app.routines.update(editing, {"description": description, "steps": steps}).name
+            return app.routines.add({"name": name, "description": description, "steps": steps,
+                                     "inputs": inputs}).name
+        return app.routines.update(editing, {"description": description, "steps": steps, "inputs": inputs}).name
 
     try:
         saved = await in_thread(save)
