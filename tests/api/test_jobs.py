@@ -21,7 +21,7 @@ def test_crud_on_both_backends(any_backend: tuple[TestClient, Keys], database: D
     created = client.post(BASE, json={"name": "GenRSA-4096", "command": "GenRSA", "values": GENRSA}, headers=admin)
     assert created.status_code == 201
     assert created.json() == {"name": "GenRSA-4096", "command": "GenRSA", "description": "", "values": GENRSA,
-                              "retry": None, "max_concurrent": None}
+                              "retry": None, "max_concurrent": None, "inputs": {}}
     assert client.get(f"{BASE}/GenRSA-4096", headers=keys["read"]).json()["values"]["-out"] == "big.pem"
     changed = client.patch(f"{BASE}/GenRSA-4096", json={"values": GENRSA | {"-out": "b.pem"}}, headers=admin)
     assert changed.status_code == 200 and changed.json()["values"]["-out"] == "b.pem"

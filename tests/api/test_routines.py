@@ -14,7 +14,8 @@ STEPS = [{"id": "key", "job": "GenRSA-2048"}, {"id": "pub", "job": "ExtractPub-k
 def test_crud(client: TestClient, admin: dict[str, str], reader: dict[str, str], seeded: Database) -> None:
     created = client.post(BASE, json={"name": "pair", "steps": STEPS}, headers=admin)
     assert created.status_code == 201
-    assert created.json()["steps"][1] == {"id": "pub", "job": "ExtractPub-key", "after": ["key"], "retry": None}
+    assert created.json()["steps"][1] == {"id": "pub", "job": "ExtractPub-key", "after": ["key"], "retry": None,
+                                          "with": {}}
     assert client.get(f"{BASE}/pair", headers=reader).json()["name"] == "pair"
     assert client.get(f"{BASE}?job=ExtractPub-key", headers=reader).json()["total"] == 2
     assert client.get(f"{BASE}?job=CheckKey-key", headers=reader).json()["total"] == 1

@@ -78,7 +78,7 @@ def test_a_missing_program_is_warned_about_not_refused(initialized: Oto) -> None
 def test_a_listing_piped_is_tab_separated_and_never_cut(catalog: Oto) -> None:
     listed = catalog("job", "list")
     lines = listed.out.splitlines()
-    assert lines[0] == "name\tcommand\tvalues"
+    assert lines[0] == "name\tcommand\tvalues\tinputs"
     row = next(line.split("\t") for line in lines if line.startswith("GenRSA-2048\t"))
-    assert row == ["GenRSA-2048", "GenRSA", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem"]
+    assert row == ["GenRSA-2048", "GenRSA", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem", ""]
     assert "│" not in listed.out and "…" not in listed.out

@@ -193,3 +193,55 @@ async def walk(page: Page, key: str, tmp_path: Path) -> None:
     await expect(page.locator(".swagger-ui .info .title")).to_contain_text("OTO", timeout=20_000)
     await page.goto("/redoc")
     await expect(page.get_by_text("/api/v1/jobs/{name}/runs").first).to_be_attached(timeout=20_000)
+
+
+async def test_the_run_button_of_a_job_with_inputs_opens_a_form_typed_by_each_input(
+    engine: Engine, temporal: DevServer
+) -> None:
+    tag = "echo - 1"
+    engine.load({
+        "executables": [{"name": "echo", "version": "1", "path": "/bin/echo", "task_queue": engine.queue}],
+        "parameters": [
+            {"flag": "-n", "executable_tag": tag, "value_type": "int"},
+            {"flag": "HOST", "executable_tag": tag, "value_type": "ip", "style": "positional"},
+        ],
+        "commands": [{"name": "Echo", "executable_tag": tag, "parameters": ["-n", "HOST"]}],
+        "jobs": [{"name": "Scan", "command": "Echo", "inputs": {"-n": "3", "HOST": None}}],
+    })
+    key = make_key(engine.database, "run", "bob")
+    app = create_app(engine.database, temporal=lambda: engine_client.connect(temporal.address))
+    with serving(app) as base:
+        async with async_playwright() as playwright_:
+            browser = await launch(playwright_)
+            context = await browser.new_context(viewport={"width": 1280, "height": 860}, base_url=base)
+            page = await context.new_page()
+            try:
+                expect.set_options(timeout=10_000)
+                await page.goto("/jobs/Scan")
+                await page.get_by_label("API key").fill(key)
+                await page.get_by_role("button", name="Log in").click()
+                await expect(page.get_by_role("heading", name="Job Scan")).to_be_visible()
+                form = page.get_by_role("group", name="Run Scan with")
+                count, host = form.get_by_label("-n"), form.get_by_label("HOST")
+                await expect(count).to_have_attribute("type", "number")
+                await expect(count).to_have_value("3")
+                await expect(host).to_have_attribute("type", "text")
+                await expect(host).to_have_attribute("placeholder", re.compile(r"\d"))
+                # a value of the wrong type: the service's message, and no run
+                await host.fill("not-an-ip")
+                await page.get_by_role("button", name="Run Scan").click()
+                await expect(page.get_by_text("HOST (ip) 'not-an-ip' is not an IPv4 or IPv6 address")).to_be_visible()
+                assert engine.app.runs.list_all(job="Scan") == []
+                await page.goto("/jobs/Scan")
+                await page.get_by_role("group", name="Run Scan with").get_by_label("HOST").fill("192.0.2.9")
+                await shot(page, "job-run-form")
+                await page.get_by_role("button", name="Run Scan").click()
+                await expect(page).to_have_url(re.compile(r"/runs/run-[0-9a-f]+$"))
+                await expect(page.locator("#run-status")).to_have_attribute("data-status", "succeeded",
+                                                                            timeout=30_000)
+                await expect(page.locator("#stdout")).to_contain_text("3 192.0.2.9")  # echo took -n as its own
+                run = engine.app.runs.list_all(job="Scan")[0]
+                assert run["argv"] == ["/bin/echo", "-n", "3", "192.0.2.9"] and run["inputs"]["HOST"] == "192.0.2.9"
+            finally:
+                await context.close()
+                await browser.close()

@@ -459,3 +459,27 @@ def test_a_job_page_charts_its_last_runs_and_the_overview_its_runs_per_hour(admi
     assert 'aria-label="Runs submitted in each hour of the last 24 hours, 3 in all"' in overview
     empty_job = admin.client.get("/jobs/GenRSA-4096")
     assert empty_job.status_code in (200, 404) and '<svg class="chart"' not in empty_job.text
+
+
+def test_the_job_form_marks_inputs_and_keeps_them_on_edit(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    preview = admin.post("/jobs/preview", data={"command": "GenRSA", "v:-algorithm": "RSA", "v:-pkeyopt": "",
+                                                "in:-pkeyopt": "on", "v:-out": "k.pem", "in:-out": "on"}).json()
+    assert preview == {"argv": "/usr/bin/openssl genpkey -algorithm RSA -pkeyopt '<-pkeyopt>' -out k.pem"}
+    made = admin.post("/jobs/new", data={"command": "GenRSA", "name": "g", "v:-algorithm": "RSA",
+                                         "v:-pkeyopt": "", "in:-pkeyopt": "on", "v:-out": "k.pem", "in:-out": "on",
+                                         "action": "save"}, follow_redirects=False)
+    assert made.headers["location"] == "/jobs/g", made.text
+    with sqlite_database.session() as db:
+        assert jobs.get(db, "g").inputs == {"-pkeyopt": None, "-out": "k.pem"}
+    form = admin.client.get("/jobs/g/edit").text
+    assert re.search(r'name="in:-out" checked', form) and re.search(r'name="in:-pkeyopt" checked', form)
+    assert not re.search(r'name="in:-algorithm" checked', form)
+    page = admin.client.get("/jobs/g").text
+    assert "Run g with" in page and 'name="v:-pkeyopt"' in page
+    # a run refused by the services: its message, and no run recorded
+    refused = admin.post("/jobs/g/run", data={"v:-out": "x.pem"})
+    assert refused.status_code == 422 and "-pkeyopt is an input of job g with no default" in refused.text
+    with sqlite_database.session() as db:
+        assert runs.list_runs(db, job="g") == []
+

@@ -51,7 +51,8 @@ async def test_routine_add_run_and_list(engine: Engine, temporal: DevServer) -> 
     added = await oto_process(engine, temporal, "routine", "add", "pair", "--step", "a=one", "--step", "b=two@a")
     assert added.code == 0, added.err
     listed = await oto_process(engine, temporal, "routine", "list", "--json")
-    assert json.loads(listed.out)[0]["steps"][1] == {"id": "b", "job": "two", "after": ["a"], "retry": None}
+    assert json.loads(listed.out)[0]["steps"][1] == {"id": "b", "job": "two", "after": ["a"], "retry": None,
+                                                     "with": {}}
     result = await oto_process(engine, temporal, "routine", "run", "pair", "--wait", "--json")
     assert result.code == 0, result.err
     run = json.loads(result.out)

@@ -34,12 +34,36 @@ def test_seed_round_trip_is_byte_identical(database: Database, sqlite_database: 
     for seed in seeds():
         load(database, seed)
     load(database, genrsa_document() | {"executables": [], "parameters": [param("-pass", value_type="string")]})
+    load(database, inputs_document())
     first = snapshot(database)
     load(sqlite_database, json.loads(first))
     second = snapshot(sqlite_database)
     assert first == second
+    exported = json.loads(first)
+    scan = next(j for j in exported["jobs"] if j["name"] == "Scan")
+    assert scan["inputs"] == {"-bits": None, "-out": "key.pem"} and "inputs" not in exported["jobs"][0]
+    sweep = next(r for r in exported["routines"] if r["name"] == "sweep")
+    assert sweep["inputs"] == {"bits": "2048"} and sweep["steps"][0]["with"] == {"-bits": "{bits}"}
+    assert "with" not in sweep["steps"][1]
+    assert exported["schedules"][0]["values"] == {"-bits": "4096"}
     # and back again into the parametrized backend's own kind of database
     assert json.loads(first)["parameters"][0]["executable_tag"] == "masscan - 1.3.9"
+
+
+def inputs_document() -> dict[str, Any]:
+    """A job with inputs, a routine binding them (a routine input and a constant), a schedule with values."""
+    return {
+        "oto": 1,
+        "parameters": [param("-bits", value_type="int")],
+        "commands": [{"name": "Bits", "executable_tag": TAG, "parameters": ["genpkey", "-bits", "-out"]}],
+        "jobs": [{"name": "Scan", "command": "Bits", "values": {"genpkey": ""},
+                  "inputs": {"-bits": None, "-out": "key.pem"}}],
+        "routines": [{"name": "sweep", "inputs": {"bits": "2048"}, "steps": [
+            {"id": "a", "job": "Scan", "with": {"-bits": "{bits}"}},
+            {"id": "b", "job": "GenRSA-2048", "after": ["a"]},
+            {"id": "c", "job": "Scan", "after": ["a"], "with": {"-bits": "1024", "-out": "c.pem"}}]}],
+        "schedules": [{"name": "nightly-scan", "job": "Scan", "cron": "0 4 * * *", "values": {"-bits": "4096"}}],
+    }
 
 
 def test_a_seed_list_without_its_executable_names_the_missing_tag(database: Database) -> None:
@@ -284,3 +308,28 @@ def test_a_large_import_failing_at_its_last_item_writes_nothing(database: Databa
     assert snapshot(database) == before
     with database.session() as db:
         assert documents.export_document(db)["executables"] == []
+
+
+def test_secret_input_defaults_and_schedule_values_are_masked_and_kept(database: Database) -> None:
+    doc = genrsa_document()
+    doc["commands"].append({"name": "Enc", "executable_tag": TAG, "parameters": ["genpkey", "-pass", "-out"]})
+    doc["jobs"].append({"name": "Enc-1", "command": "Enc", "values": {"genpkey": ""},
+                        "inputs": {"-pass": "hunter2", "-out": None}})
+    doc["schedules"] = [{"name": "s", "job": "Enc-1", "cron": "0 3 * * *",
+                         "values": {"-pass": "swordfish", "-out": "k.pem"}}]
+    load(database, doc)
+    text = snapshot(database)
+    assert "hunter2" not in text and "swordfish" not in text
+    exported = json.loads(text)
+    assert exported["jobs"][0]["inputs"] == {"-out": None, "-pass": "***"}
+    assert exported["schedules"][0]["values"] == {"-out": "k.pem", "-pass": "***"}
+    report = load(database, exported)
+    assert report.updated == 0 and snapshot(database) == text
+    from oto.domain.models import Schedule
+    from oto.services import secrets
+
+    with database.session() as db:
+        job = db.scalars(select(Job).where(Job.name == "Enc-1")).one()
+        schedule = db.scalars(select(Schedule)).one()
+        assert secrets.unseal(job.inputs["-pass"]) == "hunter2"
+        assert secrets.unseal(schedule.input_values["-pass"]) == "swordfish"

@@ -134,11 +134,20 @@ class JobChanges(Body):
     values: dict[str, Value] | None = None
     retry: RetryDoc | None = Field(None, description="Its retry policy; null: one attempt")
     max_concurrent: StrictInt | None = Field(None, description="A whole number from 1 to 1000; null removes the limit")
+    inputs: dict[str, Value] | None = Field(None, description="Flags given at run time -> default (null: none)")
 
 
 class RoutineChanges(Body):
     description: str | None = None
     steps: list[StepDoc] | None = None
+    inputs: dict[str, str | None] | None = Field(None, description="Inputs given at run time -> default (null: none)")
+
+
+class RunValues(Body):
+    """The input values of one run: a job's input flags, or a routine's input names, to their value."""
+
+    values: dict[str, Value] = Field(default_factory=dict, description=(
+        "Input -> value (a list for a flag the command repeats); an input left out takes its default"))
 
 
 class ScheduleChanges(Body):
@@ -155,6 +164,7 @@ class ScheduleChanges(Body):
     end: datetime | None = None
     paused: bool | None = None
     note: str | None = None
+    values: dict[str, Value] | None = Field(None, description="The input values each fire runs with (replace them)")
 
 
 class PauseRequest(Body):
@@ -243,6 +253,10 @@ class RunSummary(BaseModel):
     rerun_of: str | None = Field(None, description="The run this one repeats (``POST /runs/{id}/rerun``)")
     carried_over: bool = Field(False, description="A step a failed-only rerun carried over from the run it "
                                "repeats: it succeeded there and did not run again")
+    waiting: str | None = Field(None, description=(
+        "Why a queued run has not started: the slot of a concurrency limit it waits for"))
+    inputs: dict[str, Value] = Field(default_factory=dict, description=(
+        "The input values it ran with (given, or defaults), secret ones masked"))
 
 
 class Attempt(BaseModel):
@@ -257,8 +271,6 @@ class Attempt(BaseModel):
     error: str | None
     stdout: str
     stderr: str
-    waiting: str | None = Field(None, description=(
-        "Why a queued run has not started: the slot of a concurrency limit it waits for"))
 
 
 class RunDetail(RunSummary):

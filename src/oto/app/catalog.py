@@ -145,9 +145,10 @@ class Jobs(_Resource):
         """The exact argv the job would run, secret values masked."""
         return self.database.call(jobs.argv, name)
 
-    def preview(self, command: str, values: dict[str, Value]) -> list[str]:
-        """The argv a job of these values would run, secret values masked; nothing is saved."""
-        return self.database.call(jobs.preview_argv, command, values)
+    def preview(self, command: str, values: dict[str, Value], inputs: dict[str, Value] | None = None) -> list[str]:
+        """The argv a job of these values (and inputs: flag -> default) would run, secret values masked;
+        nothing is saved."""
+        return self.database.call(jobs.preview_argv, command, values, inputs)
 
     async def delete(self, name: str, *, cascade: bool = False) -> list[str]:
         return await self._delete(name, cascade=cascade)

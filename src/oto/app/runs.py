@@ -7,15 +7,24 @@ starts the workflow whose id is the run id. Bad input is refused before Temporal
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
+from oto.domain.documents import Value
 from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
-from oto.services import adhoc, jobs, lookups, retention, run_pages, run_streams, runs
+from oto.services import adhoc, jobs, lookups, retention, routines, run_pages, run_streams, runs
 from oto.services.adhoc import AdHoc
 from oto.services.listings import Page
 from oto.services.retention import Pruned
+
+
+def _check_routine_values(db: Session, name: str, values: Mapping[str, Value]) -> None:
+    routine = lookups.routine(db, name)
+    routines.check_run_values(db, routine, values, f"routine {name!r}")
+
 
 if TYPE_CHECKING:
     from oto.app.application import App
@@ -39,46 +48,49 @@ class Runs:
     # -- starting ----------------------------------------------------------------------------------
 
     async def submit_job(self, name: str, *, trigger: str = "cli", timeout: float | None = None,
-                         rerun_of: str | None = None) -> str:
-        """Queue a run of job ``name`` and start its workflow; returns the run id at once.
-
-        ``rerun_of``: the run this one repeats (``rerun`` passes it), named in the new record.
-        """
+                         rerun_of: str | None = None, values: Mapping[str, Value] | None = None) -> str:
+        """Queue a run of job ``name`` with the input ``values`` (flag -> value) and start its workflow;
+        returns the run id at once. A run's record keeps its values (``get(run)["inputs"]``, secret ones
+        masked; its spec's ``inputs`` hold them as stored), so a later run can be given the same.
+        ``rerun_of``: the run this one repeats (``rerun`` passes it), named in the new record."""
         from oto.engine import client
 
         runs.check_timeout(timeout)  # bad input is refused before Temporal is asked
-        await self.database.run(jobs.resolve, name)
+        await self.database.run(jobs.resolve, name, given=values)
         return await client.submit_job(name, trigger=trigger, timeout=timeout, client=await self.app.temporal(),
-                                       database=self.database, rerun_of=rerun_of)
+                                       database=self.database, rerun_of=rerun_of, values=values)
 
     async def submit_routine(self, name: str, *, trigger: str = "cli", timeout: float | None = None,
-                             rerun_of: str | None = None, failed_only: bool = False) -> str:
-        """Queue a run of routine ``name`` and start its workflow; ``timeout`` limits the whole run.
-
-        ``rerun_of`` with ``failed_only``: run again only what did not succeed in that run, in its folder.
-        """
+                             rerun_of: str | None = None, failed_only: bool = False,
+                             values: Mapping[str, Value] | None = None) -> str:
+        """Queue a run of routine ``name`` with its input ``values`` (name -> value) and start its workflow;
+        ``timeout`` limits the whole run. ``rerun_of`` with ``failed_only``: run again only what did not
+        succeed in that run, in its folder."""
         from oto.engine import client
 
         runs.check_timeout(timeout)
-        await self.database.run(lookups.routine, name)
+        await self.database.run(_check_routine_values, name, values or {})
         return await client.submit_routine(name, trigger=trigger, timeout=timeout,
                                            client=await self.app.temporal(), database=self.database,
-                                           rerun_of=rerun_of, failed_only=failed_only)
+                                           rerun_of=rerun_of, failed_only=failed_only, values=values)
 
     async def rerun(self, run_id: str, *, trigger: str = "cli", failed_only: bool = False) -> str:
-        """Run a job or routine run's target again, as a new run whose record names it (``rerun_of``).
+        """Run a job or routine run's target again with the same input values, as a new run whose record
+        names it (``rerun_of``).
 
         ``failed_only`` (a routine run that ended): only its steps that did not succeed, and those after
         them, run again, in its folder; the others are carried over. Returns the new run's id.
         """
         source = await self.database.run(runs.rerun_source, run_id, failed_only=failed_only)
-        # Inputs: the same input values as the original run. Once runs record their values, fill
-        # ``RerunSource.values`` in ``runs.rerun_source`` and pass ``values=source.values`` to both submits.
         if source.kind == "job":
             return await self.submit_job(source.name, trigger=trigger, timeout=source.timeout,
-                                         rerun_of=source.run_id)
+                                         rerun_of=source.run_id, values=source.values)
         return await self.submit_routine(source.name, trigger=trigger, timeout=source.timeout,
-                                         rerun_of=source.run_id, failed_only=failed_only)
+                                         rerun_of=source.run_id, failed_only=failed_only, values=source.values)
+
+    def input_values(self, run_id: str) -> dict[str, Value]:
+        """The input values a run was given or took (as stored: secret ones sealed), to run it again with."""
+        return self.database.call(runs.input_values_of, self.resolve(run_id))
 
     async def submit_adhoc(self, request: AdHoc, *, trigger: str, timeout: float | None = None) -> str:
         """Check an ad-hoc combination (flags and values of an executable, nothing saved), then run it once."""

@@ -83,6 +83,41 @@ def parse_sets(sets: list[str]) -> dict[str, Value]:
     return values
 
 
+def parse_inputs(items: list[str]) -> dict[str, Value]:
+    """``FLAG`` (no default) or ``FLAG=DEFAULT`` into job inputs; a repeated flag gathers a list of defaults."""
+    inputs: dict[str, Value] = {}
+    for item in items:
+        flag, sep, default = item.partition("=")
+        if not flag:
+            raise InvalidInput(f"--input {item!r}: give FLAG or FLAG=DEFAULT")
+        if flag in inputs:
+            previous = inputs[flag]
+            if previous is None or not sep:
+                raise InvalidInput(f"--input {flag}: a flag given more than once needs a default each time "
+                                   "(FLAG=DEFAULT, one per place of the flag in the command)")
+            inputs[flag] = [*previous, default] if isinstance(previous, list) else [previous, default]
+        else:
+            inputs[flag] = default if sep else None
+    return inputs
+
+
+def parse_run_values(sets: list[str]) -> dict[str, Value]:
+    """``--set NAME=VALUE`` of a run into input values; a name given again gathers a list."""
+    for item in sets:
+        if "=" not in item:
+            raise InvalidInput(f"--set {item!r}: give NAME=VALUE (a run sets the values of inputs)")
+    return parse_sets(sets)
+
+
+InputOption = Annotated[list[str] | None, typer.Option(
+    "--input", metavar="FLAG[=DEFAULT]",
+    help="A flag whose value is given when the job runs (`oto job run --set FLAG=VALUE`), with an optional "
+    "default (repeat per input).")]
+RunSetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="NAME=VALUE", help="The value of an input for this run (repeat per input; a repeatable "
+    "flag takes one --set per value).")]
+
+
 @app.command("add")
 def add(
     name: str,
@@ -90,6 +125,7 @@ def add(
     set_: Annotated[
         list[str] | None, typer.Option("--set", metavar="FLAG=VALUE", help="A value (FLAG alone for a switch).")
     ] = None,
+    input_: InputOption = None,
     description: str = "",
     attempts: AttemptsOption = None,
     retries: RetriesOption = None,
@@ -100,9 +136,11 @@ def add(
     max_concurrent: MaxConcurrentOption = None,
     json: JsonOption = False,
 ) -> None:
-    """Add a job: a value for each flag of the command that takes one, and how often to try it."""
+    """Add a job: a value for each flag of the command that takes one, or an input given when it runs, and
+    how often to try it."""
     data: dict[str, object] = {"name": name, "command": command, "values": parse_sets(set_ or []),
-                               "description": description, "max_concurrent": max_concurrent}
+                               "description": description, "max_concurrent": max_concurrent,
+                               "inputs": parse_inputs(input_ or [])}
     if retry := retry_policy(attempts, retries, retry_delay, backoff, max_retry_delay, retry_on):
         data["retry"] = retry
     doc = get_app().jobs.add(data)
@@ -129,6 +167,7 @@ def argv(name: str, json: JsonOption = False) -> None:
 @app.command("run")
 def run(
     name: str,
+    set_: RunSetOption = None,
     wait: WaitOption = False,
     timeout: Annotated[
         float | None, typer.Option(help="Stop this run after SECONDS (it ends timed_out).", metavar="SECONDS")
@@ -137,7 +176,8 @@ def run(
 ) -> None:
     """Start the job on Temporal and print its run id (a worker of its task queue runs it)."""
     from oto.cli import runs as run_views
-    run_views.start(lambda app: app.runs.submit_job(name, timeout=timeout), wait=wait, json=json)
+    values = parse_run_values(set_ or [])
+    run_views.start(lambda app: app.runs.submit_job(name, timeout=timeout, values=values), wait=wait, json=json)
 
 
 @app.command("list")
@@ -149,8 +189,8 @@ def list_(json: JsonOption = False, wide: WideOption = False) -> None:
     else:
         print_table(
             "jobs",
-            ["name", "command", "values"],
-            [(d.name, d.command, _values(d.values)) for d in docs],
+            ["name", "command", "values", "inputs"],
+            [(d.name, d.command, _values(d.values), _inputs(d.inputs)) for d in docs],
             wide=wide,
         )
 
@@ -167,8 +207,8 @@ def show(name: str, json: JsonOption = False) -> None:
     import shlex
 
     print_fields(f"job {doc.name}", [
-        ("command", doc.command), ("values", _values(doc.values)), ("argv", shlex.join(argv)),
-        ("retry", describe_retry(doc.retry)), ("description", doc.description),
+        ("command", doc.command), ("values", _values(doc.values)), ("inputs", _inputs(doc.inputs)),
+        ("argv", shlex.join(argv)), ("retry", describe_retry(doc.retry)), ("description", doc.description),
         ("max concurrent", limit_text(doc.max_concurrent)),
     ])
 
@@ -188,6 +228,9 @@ def edit(
     set_: Annotated[list[str] | None, typer.Option(
         "--set", metavar="FLAG=VALUE", help="The job's values (replace them all; FLAG alone for a switch; "
         "repeat a repeatable flag once per value).")] = None,
+    input_: Annotated[list[str] | None, typer.Option(
+        "--input", metavar="FLAG[=DEFAULT]", help="The job's inputs (replace them all; repeat per input).")] = None,
+    no_inputs: Annotated[bool, typer.Option("--no-inputs", help="The job has no inputs any more.")] = False,
     command: Annotated[str | None, typer.Option("--command", help="Run another command.")] = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
     attempts: AttemptsOption = None,
@@ -207,6 +250,10 @@ def edit(
                                   if v is not None}
     if set_ is not None:
         changes["values"] = parse_sets(set_)
+    if input_ is not None and no_inputs:
+        raise InvalidInput("give --input or --no-inputs, not both")
+    if input_ is not None or no_inputs:
+        changes["inputs"] = parse_inputs(input_ or [])
     retry_given = any(v is not None for v in (attempts, retries, retry_delay, backoff, max_retry_delay, retry_on))
     if no_retry and retry_given:
         raise InvalidInput("give --no-retry or retry options, not both")
@@ -219,8 +266,8 @@ def edit(
         changes["retry"] = policy or None
     changes |= limit_changes(max_concurrent, no_max_concurrent)
     if not changes:
-        raise InvalidInput("nothing to change: give --set, --command, --description, a retry option, "
-                           "--max-concurrent or --no-max-concurrent")
+        raise InvalidInput("nothing to change: give --set, --input, --no-inputs, --command, --description, "
+                           "a retry option, --max-concurrent or --no-max-concurrent")
     doc = get_app().jobs.update(name, changes)
     if json:
         print_json(doc)
@@ -234,6 +281,15 @@ def _values(values: dict[str, Value]) -> str:
     for flag, value in values.items():
         for one in value if isinstance(value, list) else [value]:
             words.append(f"{flag} {one}" if one else flag)
+    return " ".join(words)
+
+
+def _inputs(inputs: dict[str, Value]) -> str:
+    """Inputs as a person reads them: ``HOST HOST2=127.0.0.1`` (a default after ``=``)."""
+    words = []
+    for flag, default in inputs.items():
+        for one in default if isinstance(default, list) else [default]:
+            words.append(flag if one is None else f"{flag}={one}")
     return " ".join(words)
 
 

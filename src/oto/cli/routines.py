@@ -58,18 +58,50 @@ def apply_step_retries(steps: list[dict[str, Any]], given: list[str]) -> list[di
     return steps
 
 
+def parse_with(items: list[str], steps: list[dict[str, Any]]) -> None:
+    """``STEP:FLAG=VALUE`` into the steps' ``with`` (VALUE ``{name}`` names an input of the routine)."""
+    by_id = {s["id"]: s for s in steps}
+    for item in items:
+        head, sep, value = item.partition("=")
+        step_id, colon, flag = head.rpartition(":")
+        if not sep or not colon or not step_id or not flag:
+            raise InvalidInput(f"--with {item!r}: give STEP:FLAG=VALUE (VALUE {{NAME}} names an input of the routine)")
+        if step_id not in by_id:
+            raise InvalidInput(f"--with {item!r}: no step {step_id!r} among the --step options")
+        given = by_id[step_id].setdefault("with", {})
+        previous = given.get(flag)
+        given[flag] = value if previous is None else (
+            [*previous, value] if isinstance(previous, list) else [previous, value])
+
+
+WithOption = Annotated[list[str] | None, typer.Option(
+    "--with", metavar="STEP:FLAG=VALUE",
+    help="A value the step gives an input of its job: a constant, or {NAME} for an input of the routine.")]
+RoutineInputOption = Annotated[list[str] | None, typer.Option(
+    "--input", metavar="NAME[=DEFAULT]",
+    help="An input of the routine, given when it runs (`oto routine run --set NAME=VALUE`), with an optional "
+    "default.")]
+
+
 @app.command("add")
 def add(
     name: str,
     step: Annotated[list[str], typer.Option("--step", metavar="ID=JOB[@DEP,DEP...]",
                                             help="A step running JOB after the steps DEP (repeat per step).")],
     step_retry: StepRetryOption = None,
+    with_: WithOption = None,
+    input_: RoutineInputOption = None,
     description: str = "",
     json: JsonOption = False,
 ) -> None:
-    """Add a routine; refused if its steps form a cycle or name an unknown job or step."""
+    """Add a routine; refused if its steps form a cycle, name an unknown job or step, or leave an input of a
+    step's job without a value."""
+    from oto.cli.jobs import parse_inputs
+
     steps = apply_step_retries([parse_step(s) for s in step], step_retry or [])
-    doc = get_app().routines.add({"name": name, "description": description, "steps": steps})
+    parse_with(with_ or [], steps)
+    doc = get_app().routines.add({"name": name, "description": description, "steps": steps,
+                                  "inputs": parse_inputs(input_ or [])})
     if json:
         print_json(doc)
     else:
@@ -79,6 +111,9 @@ def add(
 @app.command("run")
 def run(
     name: str,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="NAME=VALUE", help="The value of an input of the routine for this run (repeat per "
+        "input).")] = None,
     wait: WaitOption = False,
     timeout: Annotated[
         float | None, typer.Option(help="Stop the whole run after SECONDS: its running steps are cancelled, "
@@ -88,7 +123,11 @@ def run(
 ) -> None:
     """Start the routine on Temporal and print its run id."""
     from oto.cli import runs as run_views
-    run_views.start(lambda app: app.runs.submit_routine(name, timeout=timeout), wait=wait, json=json)
+    from oto.cli.jobs import parse_run_values
+
+    values = parse_run_values(set_ or [])
+    run_views.start(lambda app: app.runs.submit_routine(name, timeout=timeout, values=values), wait=wait,
+                    json=json)
 
 
 @app.command("list")
@@ -110,12 +149,13 @@ def show(name: str, json: JsonOption = False) -> None:
     if json:
         print_json(doc)
         return
-    print_fields(f"routine {doc.name}", [("description", doc.description), ("steps", len(doc.steps))])
-    from oto.cli.jobs import describe_retry
+    from oto.cli.jobs import _inputs, describe_retry
 
-    print_table(None, ["step", "job", "after", "retry"],
-                [(s.id, s.job, ", ".join(s.after), "its job's" if s.retry is None else describe_retry(s.retry))
-                 for s in doc.steps])
+    print_fields(f"routine {doc.name}", [("description", doc.description), ("inputs", _inputs(dict(doc.inputs))),
+                                         ("steps", len(doc.steps))])
+    print_table(None, ["step", "job", "after", "with", "retry"],
+                [(s.id, s.job, ", ".join(s.after), _inputs(s.with_),
+                  "its job's" if s.retry is None else describe_retry(s.retry)) for s in doc.steps])
 
 
 @app.command("edit")
@@ -126,21 +166,33 @@ def edit(
         help="The routine's steps (replace them all; repeat per step; a step keeps its own retry policy "
         "while its id stays).")] = None,
     step_retry: StepRetryOption = None,
+    with_: WithOption = None,
+    input_: Annotated[list[str] | None, typer.Option(
+        "--input", metavar="NAME[=DEFAULT]", help="The routine's inputs (replace them all).")] = None,
     description: Annotated[str | None, typer.Option(help="A new description.")] = None,
     json: JsonOption = False,
 ) -> None:
-    """Change a routine; refused if its steps form a cycle or name an unknown job or step."""
+    """Change a routine; refused if its steps form a cycle, name an unknown job or step, or leave an input of a
+    step's job without a value."""
+    from oto.cli.jobs import parse_inputs
+
     changes: dict[str, Any] = {}
+    if with_ is not None and step is None:
+        raise InvalidInput("--with goes with --step: give the routine's steps again, with their values")
     if step is not None or step_retry:
-        current = {s.id: s.model_dump() for s in get_app().routines.get(name).steps}
+        current = {s.id: s.model_dump(by_alias=True) for s in get_app().routines.get(name).steps}
         steps = [parse_step(s) for s in step] if step is not None else list(current.values())
         for new in steps:
             new.setdefault("retry", current.get(new["id"], {}).get("retry"))
+        if step is not None:
+            parse_with(with_ or [], steps)
         changes["steps"] = apply_step_retries(steps, step_retry or [])
+    if input_ is not None:
+        changes["inputs"] = parse_inputs(input_)
     if description is not None:
         changes["description"] = description
     if not changes:
-        raise InvalidInput("nothing to change: give --step, --step-retry or --description")
+        raise InvalidInput("nothing to change: give --step, --step-retry, --input or --description")
     doc = get_app().routines.update(name, changes)
     if json:
         print_json(doc)

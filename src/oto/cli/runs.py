@@ -59,7 +59,10 @@ def show(run: dict[str, Any], *, outputs: bool = True) -> None:
     exit_part = f", exit {run['exit_code']}" if run["exit_code"] is not None else ""
     say(f"run {run['run_id']} ({what}): {run['status']}{exit_part}"
         f"{' in ' + _seconds(run['duration']) if run['duration'] is not None else ''}")
-    facts = [("argv", shlex.join(run["argv"])), ("folder", run["workdir"]), ("task queue", run["task_queue"]),
+    inputs = " ".join(f"{k}={shlex.join(v) if isinstance(v, list) else shlex.quote(v or '')}"
+                      for k, v in (run.get("inputs") or {}).items())
+    facts = [("argv", shlex.join(run["argv"])), ("inputs", inputs), ("folder", run["workdir"]),
+             ("task queue", run["task_queue"]),
              ("worker", run["worker"]), ("starts", run["starts"] if run["starts"] > 1 else None),
              ("trigger", run["trigger"]), ("rerun of", run.get("rerun_of")),
              ("timeout", None if run.get("timeout") is None else f"{run['timeout']:g}s"),

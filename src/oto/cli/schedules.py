@@ -88,9 +88,14 @@ def add(
     jitter: Annotated[str | None, typer.Option("--jitter", help="Delay each fire by up to this, at random.")] = None,
     paused: Annotated[bool, typer.Option("--paused", help="Add it paused.")] = False,
     note: Annotated[str, typer.Option("--note", help="Why (shown with its state).")] = "",
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="NAME=VALUE", help="The value of an input of the job (a flag) or of the routine (a "
+        "name) that each fire runs with (repeat per input).")] = None,
     json: JsonOption = False,
 ) -> None:
     """Add a schedule: a job or a routine, and a cron expression or an interval."""
+    from oto.cli.jobs import parse_run_values
+
     if (job is None) == (routine is None):
         raise InvalidInput("give one of --job or --routine")
     if (cron is None) == (every is None):
@@ -98,7 +103,7 @@ def add(
     data: dict[str, Any] = {
         "name": name, "job": job, "routine": routine, "cron": cron, "every": every, "offset": offset,
         "timezone": timezone, "overlap": overlap, "catchup_window": catchup_window, "jitter": jitter,
-        "paused": paused, "note": note,
+        "paused": paused, "note": note, "values": parse_run_values(set_ or []),
         "start": parse_time(start, "--start", timezone) if start else None,
         "end": parse_time(end, "--end", timezone) if end else None,
     }
@@ -165,6 +170,9 @@ def edit(
     paused: Annotated[bool | None, typer.Option("--paused/--active", help="Pause it, or make it fire again.",
                                                 show_default=False)] = None,
     note: Annotated[str | None, typer.Option("--note", help="Why (shown with its state; \"\" drops it).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="NAME=VALUE", help="The input values each fire runs with (replace them all).")] = None,
+    no_values: Annotated[bool, typer.Option("--no-values", help="Drop the input values.")] = False,
     json: JsonOption = False,
 ) -> None:
     """Change a schedule, in OTO and on Temporal: the options given replace what it has, the rest stay.
@@ -175,7 +183,13 @@ def edit(
         "start": start, "end": end, "overlap": overlap, "catchup_window": catchup_window, "jitter": jitter,
         "paused": paused, "note": note,
     }
+    from oto.cli.jobs import parse_run_values
+
     changes = {key: value for key, value in given.items() if value is not None}
+    if set_ is not None and no_values:
+        raise InvalidInput("give --set or --no-values, not both")
+    if set_ is not None or no_values:
+        changes["values"] = parse_run_values(set_ or [])
     dropped = {"offset": no_offset, "start": no_start, "end": no_end, "catchup_window": no_catchup_window,
                "jitter": no_jitter}
     for key in CLEARABLE:
@@ -238,7 +252,8 @@ def show(
     say(f"schedule {doc.name}: {target(doc)}, {spec(doc)}, {state(doc)}")
     facts = [("overlap", doc.overlap), ("catch-up window", doc.catchup_window), ("jitter", doc.jitter),
              ("start", when(doc.start, zone, both=True) if doc.start else None),
-             ("end", when(doc.end, zone, both=True) if doc.end else None), ("trigger", shown["trigger"])]
+             ("end", when(doc.end, zone, both=True) if doc.end else None), ("trigger", shown["trigger"]),
+             ("values", " ".join(f"{k}={v}" for k, v in doc.values.items()) or None)]
     for label, value in facts:
         if value:
             say(f"  {label}: {value}")

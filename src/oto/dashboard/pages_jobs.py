@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections import Counter
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +30,15 @@ from oto.domain.documents import CommandDoc, ParameterDoc, StepDoc, Value
 from oto.domain.valuetypes import DESCRIPTIONS
 from oto.errors import OtoError
 
+# How a secret value is shown (and, left as it is in a run form, means "its default").
+MASK = "***"
+
 router = page_router()
 # The chart of a job or routine page: its last runs.
 CHART_RUNS = 50
 PAGE = 1000
+# A blank row of the routine form.
+EMPTY_STEP = {"id": "", "job": "", "after": "", "with": ""}
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Field:
     secret: bool
     description: str
     value: str
+    is_input: bool = False  # given at run time; ``value`` is its default
 
     @property
     def input_type(self) -> str:
@@ -67,7 +74,8 @@ class Field:
         return kind.example if kind and self.value_type != "string" else ""
 
 
-def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: dict[str, Value]) -> list[Field]:
+def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: dict[str, Value],
+                inputs: Collection[str] = ()) -> list[Field]:
     """One field per value the command takes, in the command's order (a repeated flag gets one per use)."""
     total = Counter(command.parameters)
     seen: Counter[str] = Counter()
@@ -81,7 +89,7 @@ def form_fields(command: CommandDoc, params: dict[str, ParameterDoc], values: di
         value = given or ""
         label = flag if total[flag] == 1 else f"{flag} ({seen[flag]} of {total[flag]})"
         found.append(Field(flag, f"v:{flag}", label, p.value_type, p.requires_value, list(p.choices), p.secret,
-                           p.description, value))
+                           p.description, value, flag in inputs))
     return found
 
 
@@ -97,9 +105,19 @@ def posted_values(command: CommandDoc, params: dict[str, ParameterDoc], form: fo
     return values
 
 
-def preview_argv(app: App, command: str, values: dict[str, Value]) -> str:
+def preview_argv(app: App, command: str, values: dict[str, Value], inputs: dict[str, Value] | None = None) -> str:
     """The argv a job with these values would run (secrets masked), checked as a saved job's are; nothing is saved."""
-    return shlex.join(app.jobs.preview(command, values))
+    return shlex.join(app.jobs.preview(command, values, inputs))
+
+
+def split_inputs(values: dict[str, Value], form: forms.Form) -> tuple[dict[str, Value], dict[str, Value]]:
+    """The job form's values, and its inputs (the flags ticked "given at run time", their value the default)."""
+    inputs: dict[str, Value] = {}
+    for flag in [f for f in values if form.get(f"in:{f}")]:
+        given = values.pop(flag)
+        items = given if isinstance(given, list) else [given]
+        inputs[flag] = None if all(not v for v in items) else given
+    return values, inputs
 
 
 def _command_and_params(request: Request, name: str) -> tuple[CommandDoc, dict[str, ParameterDoc]]:
@@ -119,9 +137,11 @@ def job_list(request: Request, viewer: ViewerDep) -> Response:
 
 def _job_form(request: Request, viewer: Viewer, command: CommandDoc, params: dict[str, ParameterDoc], *,
               name: str, description: str, values: dict[str, Value], editing: bool, message: str = "",
-              preview: str = "", status_code: int = 200) -> Response:
+              preview: str = "", status_code: int = 200, inputs: dict[str, Value] | None = None) -> Response:
+    inputs = inputs or {}
+    shown = {**values, **{flag: default for flag, default in inputs.items() if default is not None}}
     return render(request, "job_form.html", viewer, status_code=status_code, command=command,
-                  fields=form_fields(command, params, values), name=name, description=description,
+                  fields=form_fields(command, params, shown, inputs), name=name, description=description,
                   editing=editing, message=message, preview=preview)
 
 
@@ -135,17 +155,18 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
     form = await posted(request, viewer, "admin")
     command_name = form.get("command") or command_name
     found, params = await in_thread(_command_and_params, request, command_name)
-    values = posted_values(found, params, form)
+    values, inputs = split_inputs(posted_values(found, params, form), form)
     name = editing or form.get("name").strip()
     description = form.get("description")
 
     def again(message: str = "", preview: str = "", status_code: int = 200) -> Response:
         return _job_form(request, viewer, found, params, name=name, description=description, values=values,
-                         editing=editing is not None, message=message, preview=preview, status_code=status_code)
+                         editing=editing is not None, message=message, preview=preview, status_code=status_code,
+                         inputs=inputs)
 
     if form.get("action") == "preview":
         try:
-            argv = await in_thread(preview_argv, app_of(request), found.name, values)
+            argv = await in_thread(preview_argv, app_of(request), found.name, values, inputs)
         except OtoError as error:
             return again(message=error.message, status_code=422)
         return again(preview=argv)
@@ -154,8 +175,8 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
         app = app_of(request)
         if editing is None:
             return app.jobs.add({"name": name, "command": found.name, "description": description,
-                                 "values": values}).name
-        return app.jobs.update(editing, {"description": description, "values": values}).name
+                                 "values": values, "inputs": inputs}).name
+        return app.jobs.update(editing, {"description": description, "values": values, "inputs": inputs}).name
 
     try:
         saved = await in_thread(save)
@@ -175,7 +196,8 @@ async def job_preview(request: Request, viewer: ViewerDep) -> Response:
     form = await posted(request, viewer, "read")
     try:
         found, params = await in_thread(_command_and_params, request, form.get("command"))
-        argv = await in_thread(preview_argv, app_of(request), found.name, posted_values(found, params, form))
+        values, inputs = split_inputs(posted_values(found, params, form), form)
+        argv = await in_thread(preview_argv, app_of(request), found.name, values, inputs)
     except OtoError as error:
         return JSONResponse({"error": error.message})
     return JSONResponse({"argv": argv})
@@ -192,8 +214,32 @@ def job_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
         argv, argv_problem = "", error.message
     last = app.runs.list_all(job=name, limit=CHART_RUNS)
     chart = charts.durations(last, f"job {name}")
+    inputs = _input_fields(request, job.command, dict(job.inputs)) if job.inputs else []
     return render(request, "job.html", viewer, job=job, command=command, argv=argv, argv_problem=argv_problem,
-                  runs=last[:10], chart=Markup(chart) if chart else None)  # noqa: S704 - escaped in charts
+                  runs=last[:10], chart=Markup(chart) if chart else None,  # noqa: S704 - escaped in charts
+                  inputs=inputs)
+
+
+def _inputs_only(command: CommandDoc, inputs: dict[str, Value]) -> CommandDoc:
+    return command.model_copy(update={"parameters": [f for f in command.parameters if f in inputs]})
+
+
+def _input_fields(request: Request, command_name: str, inputs: dict[str, Value]) -> list[Field]:
+    """One field per input of the job, typed by its parameter's value type, holding its default."""
+    found, params = _command_and_params(request, command_name)
+    return form_fields(_inputs_only(found, inputs), params, inputs)
+
+
+def posted_inputs(command: CommandDoc, params: dict[str, ParameterDoc], inputs: dict[str, Value],
+                  form: forms.Form) -> dict[str, Value]:
+    """The input values of a run form: a field left empty, or a secret left ``***``, takes the default."""
+    values = {}
+    for flag, given in posted_values(_inputs_only(command, inputs), params, form).items():
+        items = given if isinstance(given, list) else [given]
+        if all(not v or (params[flag].secret and v == MASK) for v in items):
+            continue
+        values[flag] = given
+    return values
 
 
 @router.get("/jobs/{name}/edit")
@@ -202,7 +248,7 @@ def job_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     job = app.jobs.get(name)
     found, params = _command_and_params(request, job.command)
     return _job_form(request, viewer, found, params, name=job.name, description=job.description,
-                     values=dict(job.values), editing=True)
+                     values=dict(job.values), editing=True, inputs=dict(job.inputs))
 
 
 @router.post("/jobs/{name}/edit")
@@ -212,8 +258,14 @@ async def job_update(request: Request, name: str, viewer: ViewerDep) -> Response
 
 @router.post("/jobs/{name}/run")
 async def job_run(request: Request, name: str, viewer: ViewerDep) -> Response:
-    await posted(request, viewer, "run")
-    run_id = await app_of(request).runs.submit_job(name, trigger=trigger_of(viewer))
+    form = await posted(request, viewer, "run")
+    app = app_of(request)
+    job = app.jobs.get(name)
+    values: dict[str, Value] = {}
+    if job.inputs:
+        found, params = _command_and_params(request, job.command)
+        values = posted_inputs(found, params, dict(job.inputs), form)
+    run_id = await app.runs.submit_job(name, trigger=trigger_of(viewer), values=values)
     return redirect(f"/runs/{url_part(run_id)}")
 
 
@@ -240,11 +292,11 @@ def _job_names(request: Request) -> list[str]:
 
 
 def _routine_form(request: Request, viewer: Viewer, *, name: str, description: str, steps: list[dict[str, str]],
-                  editing: bool, message: str = "", status_code: int = 200) -> Response:
+                  editing: bool, message: str = "", status_code: int = 200, inputs: str = "") -> Response:
     parsed = [StepDoc.model_construct(id=s["id"], job=s["job"], after=_split(s["after"]))
               for s in steps if s["id"].strip() and s["job"]]
     return render(request, "routine_form.html", viewer, status_code=status_code, name=name,
-                  description=description, steps=steps, editing=editing, message=message,
+                  description=description, steps=steps, editing=editing, message=message, inputs=inputs,
                   job_names=_job_names(request), svg=_svg(name or "new", parsed))
 
 
@@ -292,12 +344,35 @@ def _join(ids: list[str]) -> str:
 
 
 def _rows(steps: list[StepDoc]) -> list[dict[str, str]]:
-    return [{"id": s.id, "job": s.job, "after": _join(s.after)} for s in steps]
+    return [{"id": s.id, "job": s.job, "after": _join(s.after), "with": _join_pairs(s.with_)} for s in steps]
+
+
+def _join_pairs(pairs: Mapping[str, Value]) -> str:
+    """``NAME=VALUE, NAME`` (no value: ``None``) as ``_split_pairs`` reads it back; a list repeats the name."""
+    items: list[str] = []
+    for name, value in pairs.items():
+        for one in value if isinstance(value, list) else [value]:
+            items.append(name if one is None else f"{name}={one}")
+    return _join(items)
+
+
+def _split_pairs(text: str) -> dict[str, Value]:
+    """The pairs of a field ``NAME=VALUE, NAME`` (a name alone: no value; a name again: a list)."""
+    pairs: dict[str, Value] = {}
+    for item in _split(text):
+        name, sep, value = item.partition("=")
+        given: Value = value if sep else None
+        if name in pairs:
+            before = pairs[name]
+            pairs[name] = [*before, value] if isinstance(before, list) else [before or "", value]
+        else:
+            pairs[name] = given
+    return pairs
 
 
 @router.get("/routines/new")
 def routine_new(request: Request, viewer: ViewerDep) -> Response:
-    return _routine_form(request, viewer, name="", description="", steps=[{"id": "", "job": "", "after": ""}] * 2,
+    return _routine_form(request, viewer, name="", description="", steps=[dict(EMPTY_STEP), dict(EMPTY_STEP)],
                          editing=False)
 
 
@@ -311,18 +386,24 @@ def routine_detail(request: Request, name: str, viewer: ViewerDep) -> Response:
                   chart=Markup(chart) if chart else None)  # noqa: S704 - escaped in charts
 
 
+def posted_routine_inputs(inputs: dict[str, str | None], form: forms.Form) -> dict[str, Value]:
+    """The routine's input values of a run form: a field left empty takes the default."""
+    return {name: form.get(f"r:{name}") for name in inputs if form.get(f"r:{name}")}
+
+
 @router.get("/routines/{name}/edit")
 def routine_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     app = app_of(request)
     routine = app.routines.get(name)
     return _routine_form(request, viewer, name=routine.name, description=routine.description,
-                         steps=[*_rows(routine.steps), {"id": "", "job": "", "after": ""}], editing=True)
+                         steps=[*_rows(routine.steps), dict(EMPTY_STEP)], editing=True,
+                         inputs=_join_pairs(dict(routine.inputs)))
 
 
 def _posted_steps(form: forms.Form) -> list[dict[str, str]]:
     count = int(form.get("steps", "0")) if form.get("steps", "0").isdigit() else 0
     return [{"id": form.get(f"step-{i}-id").strip(), "job": form.get(f"step-{i}-job"),
-             "after": form.get(f"step-{i}-after")} for i in range(min(count, 500))]
+             "after": form.get(f"step-{i}-after"), "with": form.get(f"step-{i}-with")} for i in range(min(count, 500))]
 
 
 async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -> Response:
@@ -330,20 +411,23 @@ async def _save_routine(request: Request, viewer: Viewer, editing: str | None) -
     name = editing or form.get("name").strip()
     description = form.get("description")
     rows = _posted_steps(form)
-    state: dict[str, Any] = {"name": name, "description": description, "editing": editing is not None}
+    state: dict[str, Any] = {"name": name, "description": description, "editing": editing is not None,
+                             "inputs": form.get("inputs")}
     if form.get("action") == "add-step":
-        return await in_thread(_routine_form, request, viewer, steps=[*rows, {"id": "", "job": "", "after": ""}],
-                               **state)
-    steps = [{"id": r["id"], "job": r["job"], "after": _split(r["after"])} for r in rows if r["id"]]
+        return await in_thread(_routine_form, request, viewer, steps=[*rows, dict(EMPTY_STEP)], **state)
+    steps: list[dict[str, Any]] = [{"id": r["id"], "job": r["job"], "after": _split(r["after"]),
+                                    "with": _split_pairs(r["with"])} for r in rows if r["id"]]
+    inputs = _split_pairs(form.get("inputs"))
 
     def save() -> str:
         app = app_of(request)
         if editing is None:
-            return app.routines.add({"name": name, "description": description, "steps": steps}).name
+            return app.routines.add({"name": name, "description": description, "steps": steps,
+                                     "inputs": inputs}).name
         # the form edits no retry policy: a step keeps its own while its id stays
         kept = {s.id: s.retry for s in app.routines.get(editing).steps if s.retry is not None}
         with_retry = [step | ({"retry": kept[step["id"]].model_dump()} if step["id"] in kept else {}) for step in steps]
-        return app.routines.update(editing, {"description": description, "steps": with_retry}).name
+        return app.routines.update(editing, {"description": description, "steps": with_retry, "inputs": inputs}).name
 
     try:
         saved = await in_thread(save)
@@ -365,6 +449,8 @@ async def routine_update(request: Request, name: str, viewer: ViewerDep) -> Resp
 
 @router.post("/routines/{name}/run")
 async def routine_run(request: Request, name: str, viewer: ViewerDep) -> Response:
-    await posted(request, viewer, "run")
-    run_id = await app_of(request).runs.submit_routine(name, trigger=trigger_of(viewer))
+    form = await posted(request, viewer, "run")
+    app = app_of(request)
+    inputs = dict(app.routines.get(name).inputs)
+    run_id = await app.runs.submit_routine(name, trigger=trigger_of(viewer), values=posted_routine_inputs(inputs, form))
     return redirect(f"/runs/{url_part(run_id)}")

@@ -263,6 +263,17 @@ class CommandDoc(Item):
 
 
 Value = str | list[str] | None
+# The most input values one run, or one schedule, may be given.
+MAX_INPUTS = 200
+
+
+def _input_names(names: dict[str, Any], what: str) -> dict[str, Any]:
+    if len(names) > MAX_INPUTS:
+        raise ValueError(f"at most {MAX_INPUTS} {what} may be given, not {len(names)}")
+    for name in names:
+        _no_blank(name, f"the name of {what[:-1] if what.endswith('s') else what}")
+        check_length(name, "an input's name", MAX_FLAG)
+    return names
 
 
 # A retry policy's bounds: more tries or longer waits are typos, and would hold a run open for days.
@@ -327,6 +338,8 @@ class JobDoc(Item):
     retry: RetryDoc | None = None
     # At most this many runs of the job at once, across every worker and queue (None: no limit).
     max_concurrent: int | None = None
+    # flags whose value is given at run time -> their default (None: no default, a value must be given)
+    inputs: dict[str, Value] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -338,21 +351,40 @@ class JobDoc(Item):
     def _limit(cls, value: object) -> int | None:
         return check_max_concurrent(value)
 
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, value: dict[str, Value]) -> dict[str, Value]:
+        return _input_names(value, "inputs")
+
+    @model_validator(mode="after")
+    def _apart(self) -> JobDoc:
+        both = sorted(set(self.values) & set(self.inputs))
+        if both:
+            raise ValueError(f"{both[0]} is both a value and an input: a flag is one or the other")
+        return self
+
     def to_document(self) -> dict[str, Any]:
-        """As exported: ``retry`` and ``max_concurrent`` only when set, so older documents export unchanged."""
+        """As exported: ``retry``, ``max_concurrent`` and ``inputs`` only when set, so older documents
+        export unchanged."""
         data = self.model_dump()
         if self.retry is None:
             del data["retry"]
         if self.max_concurrent is None:
             del data["max_concurrent"]
+        if not self.inputs:
+            del data["inputs"]
         return data
 
 
 class StepDoc(Item):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
     id: str
     job: str
     after: list[str] = Field(default_factory=list)
     retry: RetryDoc | None = None  # in place of its job's
+    # the job's inputs this step gives: flag -> a constant, or "{name}" naming an input of the routine
+    with_: dict[str, Value] = Field(default_factory=dict, alias="with")
 
     @field_validator("id")
     @classmethod
@@ -360,9 +392,11 @@ class StepDoc(Item):
         return _url_name(value, "a step id")
 
     def to_document(self) -> dict[str, Any]:
-        data = self.model_dump()
-        if self.retry is None:
-            del data["retry"]
+        data: dict[str, Any] = {"id": self.id, "job": self.job, "after": list(self.after)}
+        if self.with_:
+            data["with"] = dict(self.with_)
+        if self.retry is not None:
+            data["retry"] = self.retry.model_dump()
         return data
 
 
@@ -370,14 +404,26 @@ class RoutineDoc(Item):
     name: str
     description: str = ""
     steps: list[StepDoc]
+    # the values given when it runs: name -> default (None: a value must be given)
+    inputs: dict[str, str | None] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
 
+    @field_validator("inputs")
+    @classmethod
+    def _inputs(cls, value: dict[str, str | None]) -> dict[str, str | None]:
+        return _input_names(value, "inputs")
+
     def to_document(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "steps": [s.to_document() for s in self.steps]}
+        """As exported: ``inputs`` and a step's ``with`` only when there are some."""
+        data: dict[str, Any] = {"name": self.name, "description": self.description,
+                                "steps": [s.to_document() for s in self.steps]}
+        if self.inputs:
+            data["inputs"] = dict(self.inputs)
+        return data
 
 
 class ScheduleDoc(Item):
@@ -395,11 +441,18 @@ class ScheduleDoc(Item):
     end: datetime | None = None
     paused: bool = False
     note: str = ""
+    # the input values each fire runs with (a job's input flags, or a routine's input names)
+    values: dict[str, Value] = Field(default_factory=dict)
 
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
         return _url_name(value)
+
+    @field_validator("values")
+    @classmethod
+    def _values(cls, value: dict[str, Value]) -> dict[str, Value]:
+        return _input_names(value, "values")
 
     @field_validator("cron", "timezone")
     @classmethod

@@ -135,6 +135,8 @@ class Job(Base):
     retry: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     # At most this many of its runs at once, cluster-wide (None: no limit).
     max_concurrent: Mapped[int | None] = mapped_column(default=None)
+    # flag -> default (None: a value must be given at run time); never a flag of ``values``
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     command: Mapped[Command] = relationship()
 
@@ -145,6 +147,8 @@ class Routine(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     description: Mapped[str] = mapped_column(Text, default="")
+    # input name -> default (None: a value must be given at run time)
+    inputs: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     steps: Mapped[list[RoutineStep]] = relationship(order_by="RoutineStep.index", cascade="all, delete-orphan")
 
@@ -160,6 +164,8 @@ class RoutineStep(Base):
     after: Mapped[list[str]] = mapped_column(default=list)
     # a retry policy of this step's own, in place of its job's (None: the job's)
     retry: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
+    # the step's "with": job input flag -> a constant, or "{name}" of a routine input
+    bindings: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     job: Mapped[Job] = relationship()
 
@@ -182,6 +188,8 @@ class Schedule(Base):
     jitter: Mapped[str | None] = mapped_column(String(50), default=None)
     paused: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    # the input values each fire runs with (secret ones sealed)
+    input_values: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
 
     job: Mapped[Job | None] = relationship()
     routine: Mapped[Routine | None] = relationship()

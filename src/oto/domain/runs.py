@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Self, TypeVar
 
 T = TypeVar("T")
+InputValue = str | list[str] | None
 _SAFE_STEP = re.compile(r"^[A-Za-z0-9_.-]+$")
 
 
@@ -202,6 +203,9 @@ class RunSpec(ABC):
     workdir: str
     task_queue: str
     schedule: ScheduleFire | None = None
+    # the input values the run was given or took as defaults (secret ones sealed): a rerun gives them again
+    inputs: Mapping[str, InputValue] = field(default_factory=dict)
+    secret_inputs: tuple[str, ...] = ()  # the inputs whose value is secret: masked wherever shown
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> JobSpec | RoutineSpec:
@@ -224,7 +228,14 @@ class RunSpec(ABC):
         return {"workdir": self.workdir, "task_queue": self.task_queue}
 
     def _extra(self) -> dict[str, object]:
-        return {} if self.schedule is None else {"schedule": {"name": self.schedule.name, "fire": self.schedule.fire}}
+        data: dict[str, object] = {}
+        if self.schedule is not None:
+            data["schedule"] = {"name": self.schedule.name, "fire": self.schedule.fire}
+        if self.inputs:
+            data["inputs"] = {k: list(v) if isinstance(v, list) else v for k, v in self.inputs.items()}
+        if self.secret_inputs:
+            data["secret_inputs"] = list(self.secret_inputs)
+        return data
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -312,7 +323,8 @@ def _job_spec(data: Mapping[str, object]) -> JobSpec:
         workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""), timeout=_number(data, "timeout"),
         kill_grace=_number(data, "kill_grace"), env=_text_map(data, "env"), schedule=_schedule(data),
         step=None if step is None else StepPlace(_text(step, "id"), _whole(step, "index", 0), _strings(step, "after")),
-        secrets=_secret_slots(data), retry=_retry(data), limits=_limits(data),
+        secrets=_secret_slots(data), retry=_retry(data), limits=_limits(data), inputs=_inputs(data),
+        secret_inputs=_strings(data, "secret_inputs"),
     )
 
 
@@ -326,6 +338,15 @@ def _limits(data: Mapping[str, object]) -> tuple[Limit, ...]:
     if not isinstance(found, list) or not all(isinstance(x, dict) for x in found):
         raise SpecError("run spec: 'limits' should be a list of objects")
     return tuple(Limit(_text(x, "key"), _text(x, "label", ""), _whole(x, "most", 1)) for x in found)
+
+
+def _inputs(data: Mapping[str, object]) -> dict[str, InputValue]:
+    value = data.get("inputs", {})
+    if not isinstance(value, dict) or not all(
+            isinstance(k, str) and (v is None or isinstance(v, str) or (
+                isinstance(v, list) and all(isinstance(i, str) for i in v))) for k, v in value.items()):
+        raise _wrong("inputs", "an object of strings or lists of strings", value)
+    return {str(k): v for k, v in value.items()}
 
 
 def _secret_slots(data: Mapping[str, object]) -> tuple[SecretSlot, ...]:
@@ -345,7 +366,7 @@ def _routine_spec(data: Mapping[str, object]) -> RoutineSpec:
         routine=_text(data, "routine"), workdir=_text(data, "workdir"), task_queue=_text(data, "task_queue", ""),
         steps=tuple(RoutineStep(_text(s, "id"), _text(s, "job"), _strings(s, "after")) for s in steps),
         concurrency=_whole(data, "concurrency", 1), timeout=None if timeout is None else _number(data, "timeout"),
-        schedule=_schedule(data),
+        schedule=_schedule(data), inputs=_inputs(data), secret_inputs=_strings(data, "secret_inputs"),
     )
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from typing import Any, TypeVar
 
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.runtime import Runtime
 from temporalio.service import RPCError, RPCStatusCode
 
+from oto.domain.documents import Value
 from oto.domain.models import Run
 from oto.domain.runs import JobInput, JobSpec, RoutinePlan, RunKind, RunStatus
 from oto.engine.contracts import JOB_WORKFLOW, ROUTINE_WORKFLOW
@@ -131,10 +132,10 @@ async def _connect_or_discard(database: Database | None, run_id: str) -> Client:
 
 async def submit_job(name: str, *, trigger: str = "cli", timeout: float | None = None,
                      client: Client | None = None, database: Database | None = None,
-                     rerun_of: str | None = None) -> str:
-    """Queue a run of job ``name`` and start its workflow; returns the run id at once."""
+                     rerun_of: str | None = None, values: Mapping[str, Value] | None = None) -> str:
+    """Queue a run of job ``name`` with the input ``values`` and start its workflow; returns the run id at once."""
     run: Run = await _in_db(database, runs.create_job_run, name, trigger=trigger, timeout=timeout,
-                            rerun_of=rerun_of)
+                            rerun_of=rerun_of, values=values)
     client = client or await _connect_or_discard(database, run.id)
     await _start(client, database, run.id, JOB_WORKFLOW, _job_input(run), run.task_queue, f"job {name}")
     return str(run.id)
@@ -154,14 +155,15 @@ async def submit_adhoc(request: adhoc.AdHoc, *, trigger: str, timeout: float | N
 
 async def submit_routine(name: str, *, trigger: str = "cli", timeout: float | None = None,
                          client: Client | None = None, database: Database | None = None,
-                         rerun_of: str | None = None, failed_only: bool = False) -> str:
+                         rerun_of: str | None = None, failed_only: bool = False,
+                         values: Mapping[str, Value] | None = None) -> str:
     """Queue a run of routine ``name`` (one record per step) and start its workflow; returns the run id.
 
     ``timeout`` limits the whole run, from its workflow's start: past it, the routine ends ``timed_out``.
     ``rerun_of`` / ``failed_only``: see ``runs.create_routine_run``.
     """
     plan: RoutinePlan = await _in_db(database, runs.create_routine_run, name, trigger=trigger, timeout=timeout,
-                                     rerun_of=rerun_of, failed_only=failed_only)
+                                     rerun_of=rerun_of, failed_only=failed_only, values=values)
     client = client or await _connect_or_discard(database, plan.run_id)
     # the routine's workflow runs on its first step's queue: a one-queue routine needs one worker
     await _start(client, database, plan.run_id, ROUTINE_WORKFLOW, plan, plan.queues[0], f"routine {name}")

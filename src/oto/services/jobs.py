@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import posixpath
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,8 @@ class ResolvedJob:
     secrets: list[SecretSlot]
     retry: Retry | None = None  # None: one attempt
     limits: list[Limit] = field(default_factory=list)
+    inputs: dict[str, Value] = field(default_factory=dict)  # what each input ran with (secret ones sealed)
+    secret_inputs: tuple[str, ...] = ()  # the inputs whose value is secret: masked wherever shown
 
     @property
     def masked_argv(self) -> list[str]:
@@ -79,8 +81,12 @@ def _check_confined(param: Parameter, value: str, where: str) -> None:
         raise InvalidInput(f"{where}: {param.flag} must be a path inside the run folder; {value!r} leaves it")
 
 
-def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> dict[str, Value]:
-    """The job's values in their stored form, or InvalidInput naming the first bad one."""
+def check_values(cmd: Command, values: dict[str, Value], where: str = "job",
+                 pending: Collection[str] = ()) -> dict[str, Value]:
+    """The job's values in their stored form, or InvalidInput naming the first bad one.
+
+    ``pending``: flags whose value is given only at run time (inputs without a default), not checked here.
+    """
     occurrences = Counter(item.parameter.flag for item in cmd.items)
     params = {item.parameter.flag: item.parameter for item in cmd.items}
     protected = _after_end_of_options(cmd)
@@ -90,6 +96,8 @@ def check_values(cmd: Command, values: dict[str, Value], where: str = "job") -> 
     clean: dict[str, Value] = {}
     for flag, param in params.items():
         given = values.get(flag)
+        if flag in pending and given is None:
+            continue
         items = given if isinstance(given, list) else [given]
         if isinstance(given, list) and len(given) != occurrences[flag]:
             times = "once" if occurrences[flag] == 1 else f"{occurrences[flag]} times"
@@ -172,12 +180,75 @@ def limits_of(exe: Executable, job: Job | None = None) -> list[Limit]:
     return sorted(found, key=lambda limit: limit.key)
 
 
-def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
-    """The job as a run needs it; ``to_run``: refuse it when a stored secret cannot be opened with the key."""
+def secret_inputs(job: Job) -> set[str]:
+    """The job's inputs whose value is secret."""
+    return {i.parameter.flag for i in job.command.items
+            if i.parameter.secret and i.parameter.requires_value and i.parameter.flag in job.inputs}
+
+
+def not_an_input(flag: str, owner: str, inputs: Iterable[str]) -> InvalidInput:
+    names = ", ".join(inputs)
+    return InvalidInput(f"{flag} is not an input of {owner} ({f'its inputs: {names}' if names else 'it has none'})")
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: a byte of a command line that is not UTF-8
+        return False
+    return True
+
+
+def input_values(owner: str, inputs: Mapping[str, Value], given: Mapping[str, Value]) -> dict[str, Value]:
+    """Each input's value for a run: the one given, else its default; refused for a name that is not
+    an input, and for an input with neither."""
+    for flag, value in given.items():
+        if flag not in inputs:
+            raise not_an_input(flag, owner, inputs)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not _utf8(item):
+                raise InvalidInput(f"{owner}: the value of {flag} is not UTF-8 text (a byte of it cannot be read)")
+    chosen: dict[str, Value] = {}
+    for flag, default in inputs.items():
+        value = given.get(flag)
+        value = default if value is None else value
+        if value is None:
+            raise InvalidInput(f"{flag} is an input of {owner} with no default: give it a value")
+        chosen[flag] = value
+    return chosen
+
+
+def run_values(job: Job, given: Mapping[str, Value], where: str) -> tuple[dict[str, Value], dict[str, Value]]:
+    """The values a run of ``job`` with inputs ``given`` runs with (stored forms: secret ones sealed),
+    and those of its inputs; InvalidInput, naming what, before anything is written."""
+    cmd = job.command
+    chosen = input_values(f"job {job.name}", job.inputs, given)
+    values = check_values(cmd, {**job.values, **chosen}, where=where)
+    sealed = seal_values(cmd, chosen, job.inputs, where)
+    values.update(sealed)
+    return values, sealed
+
+
+def shown_inputs(inputs: Mapping[str, Value], secret: Collection[str]) -> dict[str, Value]:
+    """Input values as they may be shown: each secret one masked (a reference stays as it is)."""
+    shown = dict(inputs)
+    for flag in secret:
+        given = shown.get(flag)
+        if isinstance(given, list):
+            shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
+        elif given and not (isinstance(given, str) and secrets.is_reference(given)):
+            shown[flag] = secrets.MASK
+    return shown
+
+
+def resolve(db: Session, name: str, *, to_run: bool = True, given: Mapping[str, Value] | None = None,
+            where: str | None = None) -> ResolvedJob:
+    """The job as a run needs it, with the inputs ``given``; ``to_run``: refuse it when a stored secret
+    cannot be opened with the key."""
     job = lookups.job(db, name)
     cmd = job.command
     exe = cmd.executable
-    values = check_values(cmd, job.values, where=f"job {name!r}")
+    values, inputs = run_values(job, given or {}, where or f"job {name!r}")
     shown, slots = masked_argv(cmd, values)
     for slot in slots if to_run else ():
         if not secrets.readable(slot.value):
@@ -193,6 +264,8 @@ def resolve(db: Session, name: str, *, to_run: bool = True) -> ResolvedJob:
         secrets=slots,
         retry=policy(job.retry),
         limits=limits_of(exe, job),
+        inputs=inputs,
+        secret_inputs=tuple(sorted(secret_inputs(job))),
     )
 
 
@@ -209,13 +282,25 @@ def policy(stored: dict[str, Any] | None) -> Retry | None:
     return Retry.from_json(doc.seconds())
 
 
-def preview_argv(db: Session, command: str, values: dict[str, Value]) -> list[str]:
-    """The argv a job of ``command`` with ``values`` would run, secret values masked; nothing is written.
+def preview_argv(db: Session, command: str, values: dict[str, Value],
+                 inputs: dict[str, Value] | None = None) -> list[str]:
+    """The argv a job of ``command`` with ``values`` (and ``inputs``: flag -> default) would run, secret
+    values masked; nothing is written. An input without default shows as ``<FLAG>``.
 
     The values are checked as a saved job's are, so a preview refuses what saving would.
     """
     cmd = lookups.command(db, command)
-    clean = check_values(cmd, values, where="job")
+    inputs = inputs or {}
+    both = sorted(set(values) & set(inputs))
+    if both:
+        raise InvalidInput(f"job: {both[0]} is both a value and an input: a flag is one or the other")
+    check_input_flags(cmd, inputs, "job")
+    defaults = {flag: default for flag, default in inputs.items() if default is not None}
+    clean = check_values(cmd, {**values, **defaults}, where="job",
+                         pending={flag for flag, default in inputs.items() if default is None})
+    for flag, default in inputs.items():
+        if default is None:
+            clean[flag] = flag if flag.startswith("<") and flag.endswith(">") else f"<{flag}>"
     return masked_argv(cmd, clean)[0]
 
 
@@ -224,7 +309,7 @@ def secrets_on_argv(db: Session, name: str) -> list[str]:
     job = lookups.job(db, name)
     return sorted({i.parameter.flag for i in job.command.items
                    if i.parameter.secret and i.parameter.requires_value and i.parameter.delivery == "argv"
-                   and job.values.get(i.parameter.flag)})
+                   and (job.values.get(i.parameter.flag) or i.parameter.flag in job.inputs)})
 
 
 def argv_warning(flags: list[str]) -> str:
@@ -236,14 +321,25 @@ def argv_warning(flags: list[str]) -> str:
             "can read it so (docs/secrets.md)")
 
 
-def argv(db: Session, name: str) -> list[str]:
-    """The exact argv the job runs, each secret value's item masked."""
-    return resolve(db, name, to_run=False).masked_argv
+def argv(db: Session, name: str, given: Mapping[str, Value] | None = None) -> list[str]:
+    """The exact argv the job runs (with the inputs ``given``), each secret value's item masked.
+
+    Without ``given``, an input with no default shows as ``<FLAG>`` where its value goes (a flag
+    already written ``<name>`` as itself).
+    """
+    if given:
+        return resolve(db, name, to_run=False, given=given).masked_argv
+    job = lookups.job(db, name)
+    values: dict[str, Value] = dict(job.values)
+    for flag, default in job.inputs.items():
+        values[flag] = default if default is not None else (
+            flag if flag.startswith("<") and flag.endswith(">") else f"<{flag}>")
+    return masked_argv(job.command, values)[0]
 
 
 def to_doc(job: Job, *, mask_secrets: bool = True) -> JobDoc:
     secret = [i.parameter.flag for i in job.command.items if i.parameter.secret] if mask_secrets else []
-    return doc_of(job.name, job.command.name, job.description, job.values, secret, retry=job.retry,
+    return doc_of(job.name, job.command.name, job.description, job.values, secret, job.inputs, retry=job.retry,
                   max_concurrent=job.max_concurrent)
 
 
@@ -251,32 +347,32 @@ def sealed_doc(job: Job, ring: list[bytes]) -> JobDoc:
     """The job's document with each stored secret sealed for another installation's key (a
     reference stays as it is): an export that moves secrets, never in clear."""
     secret = {i.parameter.flag for i in job.command.items if i.parameter.secret}
-    values = dict(job.values)
 
     def moved(value: str) -> str:
         if not value or secrets.is_reference(value):
             return value
         return secrets.seal(secrets.unseal(value) if value.startswith(secrets.SEALED) else value, ring)
 
-    for flag in secret & set(values):
-        given = values[flag]
-        values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
-            moved(given) if isinstance(given, str) else given)
-    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description, values=values,
+    def each_moved(found: dict[str, Any]) -> dict[str, Any]:
+        values = dict(found)
+        for flag in secret & set(values):
+            given = values[flag]
+            values[flag] = [moved(v) for v in given] if isinstance(given, list) else (
+                moved(given) if isinstance(given, str) else given)
+        return values
+
+    return JobDoc.model_construct(name=job.name, command=job.command.name, description=job.description,
+                                  values=each_moved(job.values), inputs=each_moved(job.inputs),
                                   retry=retry_doc(job.retry), max_concurrent=job.max_concurrent)
 
 
-def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str], *,
-           retry: dict[str, Any] | None = None, max_concurrent: int | None = None) -> JobDoc:
-    """A job's document from its columns, the values of its ``secret`` flags shown as ``***``."""
-    shown = dict(values)
-    for flag in secret:
-        given = shown.get(flag)
-        if isinstance(given, list):
-            shown[flag] = [v if not v or secrets.is_reference(v) else secrets.MASK for v in given]
-        elif given and not (isinstance(given, str) and secrets.is_reference(given)):
-            shown[flag] = secrets.MASK
-    return JobDoc.model_construct(name=name, command=command, description=description, values=shown,
+def doc_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str],
+           inputs: dict[str, Any] | None = None, *, retry: dict[str, Any] | None = None,
+           max_concurrent: int | None = None) -> JobDoc:
+    """A job's document from its columns, the values (and input defaults) of its ``secret`` flags shown as ``***``."""
+    secret = list(secret)
+    return JobDoc.model_construct(name=name, command=command, description=description,
+                                  values=shown_inputs(values, secret), inputs=shown_inputs(inputs or {}, secret),
                                   retry=retry_doc(retry), max_concurrent=max_concurrent)
 
 
@@ -300,6 +396,41 @@ def parse(data: JobDoc | dict[str, Any], where: str = "job") -> JobDoc:
         raise invalid(where, error) from None
 
 
+def kept_masks(values: dict[str, Value], current: dict[str, Any]) -> dict[str, Value]:
+    """A masked secret in an imported export keeps the value already stored."""
+    for flag, value in values.items():
+        if flag in current:
+            if value == secrets.MASK:
+                values[flag] = current[flag]
+            elif isinstance(value, list) and isinstance(current[flag], list):
+                olds = current[flag]
+                values[flag] = [olds[n] if v == secrets.MASK and n < len(olds) else v for n, v in enumerate(value)]
+    return values
+
+
+def check_input_flags(cmd: Command, inputs: Mapping[str, Value], where: str) -> None:
+    """Refuse an input that is not a flag of the command, or whose flag takes no value."""
+    params = {item.parameter.flag: item.parameter for item in cmd.items}
+    for flag in inputs:
+        if flag not in params:
+            raise InvalidInput(f"{where}: input {flag} is not a flag of command {cmd.name!r}")
+        if not params[flag].requires_value:
+            raise InvalidInput(f"{where}: input {flag} takes no value ({params[flag].value_type}), so it cannot be "
+                               "an input: a command's flag without a value is always given")
+
+
+def _check_routines_using(db: Session, job: Job, where: str) -> None:
+    """Refuse a change of a job's inputs that leaves a step of a routine using it without a value."""
+    from oto.services import routines  # it imports this module
+
+    for name in users(db, job)[0]:
+        routine = lookups.routine(db, name)
+        try:
+            routines.check_bindings(routines.to_doc(routine), {s.job.name: s.job for s in routine.steps}, "routine")
+        except InvalidInput as error:
+            raise error.within(where) from None
+
+
 def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     """Insert or update one job; returns created, updated or unchanged."""
     cmd = lookups.command(db, doc.command)
@@ -309,29 +440,30 @@ def save(db: Session, doc: JobDoc, where: str, *, replace: bool) -> str:
     current = db.scalar(select(Job).where(Job.name == doc.name))
     if current is not None and not replace:
         raise AlreadyExists(f"{'' if where == 'job' else where + ': '}job {doc.name!r} already exists")
-    values = dict(doc.values)
-    if current is not None:
-        # A masked secret in an imported export keeps the value already stored.
-        for flag, value in values.items():
-            if flag in current.values:
-                if value == secrets.MASK:
-                    values[flag] = current.values[flag]
-                elif isinstance(value, list) and isinstance(current.values[flag], list):
-                    olds = current.values[flag]
-                    values[flag] = [olds[n] if v == secrets.MASK and n < len(olds) else v for n, v in enumerate(value)]
-    clean = check_values(cmd, values, where=f"{where} ({doc.name})")
-    clean = seal_values(cmd, clean, current.values if current is not None else {}, f"{where} ({doc.name})")
+    label = f"{where} ({doc.name})"
+    values = kept_masks(dict(doc.values), current.values if current is not None else {})
+    inputs = kept_masks(dict(doc.inputs), current.inputs if current is not None else {})
+    check_input_flags(cmd, inputs, label)
+    defaults = {flag: default for flag, default in inputs.items() if default is not None}
+    clean = check_values(cmd, {**values, **defaults}, where=label,
+                         pending={flag for flag, default in inputs.items() if default is None})
+    clean = seal_values(cmd, clean, {**current.values, **current.inputs} if current is not None else {}, label)
+    clean_inputs = {flag: clean.pop(flag) if flag in defaults else None for flag in inputs}
+    for flag in inputs:
+        clean.pop(flag, None)
     retry = None if doc.retry is None else doc.retry.model_dump()
     if current is not None:
         if (current.command_id == cmd.id and current.values == clean and current.description == doc.description
-                and current.retry == retry and current.max_concurrent == doc.max_concurrent):
+                and current.inputs == clean_inputs and current.retry == retry
+                and current.max_concurrent == doc.max_concurrent):
             return "unchanged"
-        current.command, current.values, current.description, current.retry = cmd, clean, doc.description, retry
-        current.max_concurrent = doc.max_concurrent
+        current.command, current.values, current.description = cmd, clean, doc.description
+        current.inputs, current.retry, current.max_concurrent = clean_inputs, retry, doc.max_concurrent
         db.flush()
+        _check_routines_using(db, current, label)
         return "updated"
-    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, retry=retry,
-               max_concurrent=doc.max_concurrent))
+    db.add(Job(name=doc.name, command=cmd, values=clean, description=doc.description, inputs=clean_inputs,
+               retry=retry, max_concurrent=doc.max_concurrent))
     db.flush()
     return "created"
 

@@ -66,16 +66,15 @@ def command_page(
 def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
     """Read as columns, not ORM objects (the most listed resource; a page costs a third as much)."""
     check_window(offset, limit)
-    query = select(Job.name, Job.description, Job.values, Job.retry, Job.command_id, Job.max_concurrent,
-                   Command.name.label("command")).join(
-        Command, Job.command_id == Command.id)
+    query = select(Job.name, Job.description, Job.values, Job.inputs, Job.retry, Job.command_id, Job.max_concurrent,
+                   Command.name.label("command")).join(Command, Job.command_id == Command.id)
     if command is not None:
         query = query.where(Job.command_id == lookups.command(db, command).id)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.execute(query.order_by(Job.name).offset(offset).limit(limit)).all()
     secret = jobs.secret_flags(db, {r.command_id for r in rows})
-    items = [jobs.doc_of(r.name, r.command, r.description, r.values, secret.get(r.command_id, []), retry=r.retry,
-                         max_concurrent=r.max_concurrent)
+    items = [jobs.doc_of(r.name, r.command, r.description, r.values, secret.get(r.command_id, []), r.inputs,
+                         retry=r.retry, max_concurrent=r.max_concurrent)
              for r in rows]
     return Page(items, total, offset, limit)
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oto.domain.documents import RetryDoc, RoutineDoc, StepDoc
+from oto.domain.documents import RetryDoc, RoutineDoc, StepDoc, Value
 from oto.domain.models import Job, Routine, RoutineStep, Schedule
 from oto.errors import AlreadyExists, InvalidInput
-from oto.services import lookups
+from oto.services import jobs as job_service
+from oto.services import lookups, secrets
 from oto.services.validation import invalid
 
 # A routine run's plan (oto.domain.runs.RoutinePlan) travels whole to Temporal, as the routine
@@ -78,13 +82,136 @@ def validate_steps(doc: RoutineDoc, job_names: set[str], where: str) -> None:
         )
 
 
+# A step's "with" value that is exactly "{name}" names an input of its routine; any other is a constant.
+_REFERENCE = re.compile(r"^\{([^{}]+)\}$")
+
+
+def referenced(binding: Value) -> list[str]:
+    """The routine inputs a step's binding names (``"{host}"``, or such items of a list)."""
+    found = []
+    for item in binding if isinstance(binding, list) else [binding]:
+        match = _REFERENCE.match(item) if isinstance(item, str) else None
+        if match:
+            found.append(match.group(1))
+    return found
+
+
+def step_values(bindings: Mapping[str, Value], inputs: Mapping[str, Value]) -> dict[str, Value]:
+    """The job input values a step gives: its constants, and its references to routine inputs replaced
+    by their values."""
+    given: dict[str, Value] = {}
+    for flag, binding in bindings.items():
+        if isinstance(binding, list):
+            items: list[str] = []
+            for item in binding:
+                match = _REFERENCE.match(item)
+                value = inputs.get(match.group(1)) if match else item
+                items.extend(value if isinstance(value, list) else [value or ""])
+            given[flag] = items
+        else:
+            match = _REFERENCE.match(binding) if isinstance(binding, str) else None
+            given[flag] = inputs.get(match.group(1)) if match else binding
+    return given
+
+
+def secret_bound(bindings: Mapping[str, Value], secret_flags: Collection[str]) -> set[str]:
+    """The routine inputs that a step passes to a secret job input."""
+    return {name for flag in secret_flags if flag in bindings for name in referenced(bindings[flag])}
+
+
+def sealed_inputs(values: Mapping[str, Value], secret: Collection[str], where: str) -> dict[str, Value]:
+    """A routine run's input values as its record keeps them: each secret one sealed."""
+    kept = dict(values)
+    for name in secret:
+        given = kept.get(name)
+        if isinstance(given, list):
+            kept[name] = [secrets.store(v, None, f"{where}: {name}") for v in given]
+        elif isinstance(given, str):
+            kept[name] = secrets.store(given, None, f"{where}: {name}")
+    return kept
+
+
+def secret_inputs(routine: Routine) -> set[str]:
+    """The routine's inputs that reach a secret job input through some step."""
+    found: set[str] = set()
+    for step in routine.steps:
+        found |= secret_bound(step.bindings, job_service.secret_inputs(step.job))
+    return found
+
+
+def _clear(value: Value) -> bool:
+    """A value that would be stored as it is and is not a reference to a secret (env:NAME, file:/path)."""
+    return isinstance(value, str) and bool(value) and not secrets.is_reference(value)
+
+
+def check_bindings(doc: RoutineDoc, jobs: Mapping[str, Job], where: str) -> None:
+    """Refuse a step that gives a job a value for a flag that is not one of its inputs, names a routine
+    input the routine lacks, gives a constant of the wrong type, or leaves an input without value."""
+    label = f"{where} ({doc.name})"
+    declared = ", ".join(doc.inputs) or "none"
+    for i, step in enumerate(doc.steps):
+        job = jobs[step.job]
+        at = f"{label}: steps[{i}] ({step.id})"
+        secret = job_service.secret_inputs(job)
+        for flag, binding in step.with_.items():
+            if flag not in job.inputs:
+                raise InvalidInput(f"{at}: {job_service.not_an_input(flag, f'job {job.name}', job.inputs).message}")
+            for name in referenced(binding):
+                if name not in doc.inputs:
+                    raise InvalidInput(f"{at}: with {flag} names {{{name}}}, which is not an input of routine "
+                                       f"{doc.name} (its inputs: {declared})")
+                if flag in secret and _clear(doc.inputs[name]):
+                    raise InvalidInput(f"{at}: the routine input {name} goes to the secret input {flag} of job "
+                                       f"{job.name}, so it cannot have a default in clear (a routine stores it as "
+                                       "it is): give its value at each run, or a reference env:NAME or file:/path")
+            if flag in secret and any(_clear(item) for item in (binding if isinstance(binding, list) else [binding])
+                                      if not referenced(item)):
+                raise InvalidInput(f"{at}: with {flag} gives the secret input {flag} of job {job.name} a constant, "
+                                   "which a routine would store in clear: give it {NAME} of a routine input, or a "
+                                   "reference env:NAME or file:/path")
+        for flag, default in job.inputs.items():
+            if default is None and step.with_.get(flag) is None:
+                raise InvalidInput(f"{at}: input {flag} of job {job.name} has no default and the step gives it "
+                                   f"no value: add it to the step's with (a constant, or {{NAME}} for an input of "
+                                   "the routine)")
+        constants = {flag: b for flag, b in step.with_.items() if b is not None and not referenced(b)}
+        if constants:
+            defaults = {flag: d for flag, d in job.inputs.items() if d is not None}
+            merged = {**job.values, **defaults, **constants}
+            job_service.check_values(job.command, merged, where=f"{at}: job {job.name!r}",
+                                     pending=set(job.inputs) - set(merged))
+
+
+def check_run_values(db: Session, routine: Routine, given: Mapping[str, Value], where: str) -> dict[str, Value]:
+    """Check the input values of a run of ``routine`` as submitting one would (nothing is written), and
+    return those given as a record keeps them (secret ones sealed).
+
+    Only the steps that take values are checked here: the others' jobs are checked when a run is recorded.
+    """
+    chosen = job_service.input_values(f"routine {routine.name}", routine.inputs, given)
+    checked: set[tuple[str, str]] = set()
+    for step in routine.steps:
+        if not step.bindings:
+            continue
+        values = step_values(step.bindings, chosen)
+        key = (step.job.name, json.dumps(values, sort_keys=True))
+        if key in checked:
+            continue
+        checked.add(key)
+        at = f"{where}: step {step.step_id!r}"
+        job_service.resolve(db, step.job.name, to_run=False, given=values, where=at)
+    sealed = sealed_inputs(chosen, secret_inputs(routine), where)
+    return {name: sealed[name] for name in given if given[name] is not None}
+
+
 def to_doc(routine: Routine) -> RoutineDoc:
     return RoutineDoc.model_construct(
         name=routine.name,
         description=routine.description,
-        steps=[StepDoc.model_construct(id=s.step_id, job=s.job.name, after=list(s.after),
+        steps=[StepDoc.model_construct(id=s.step_id, job=s.job.name, after=list(s.after), with_=dict(s.bindings),
                                        retry=None if s.retry is None else RetryDoc.model_validate(s.retry))
                for s in routine.steps],
+        inputs=dict(routine.inputs),
     )
 
 
@@ -101,6 +228,7 @@ def save(db: Session, doc: RoutineDoc, where: str, *, replace: bool) -> str:
     names = {s.job for s in doc.steps}
     jobs = {j.name: j for j in db.scalars(select(Job).where(Job.name.in_(names)))}
     validate_steps(doc, set(jobs), where)
+    check_bindings(doc, jobs, where)
     size = plan_bytes(doc)
     if size > MAX_PLAN_BYTES:
         raise InvalidInput(
@@ -115,10 +243,11 @@ def save(db: Session, doc: RoutineDoc, where: str, *, replace: bool) -> str:
         return "unchanged"
     routine = current or Routine(name=doc.name)
     routine.description = doc.description
+    routine.inputs = dict(doc.inputs)
     routine.steps = []
     db.flush()
     routine.steps = [
-        RoutineStep(index=i, step_id=s.id, job=jobs[s.job], after=list(s.after),
+        RoutineStep(index=i, step_id=s.id, job=jobs[s.job], after=list(s.after), bindings=dict(s.with_),
                     retry=None if s.retry is None else s.retry.model_dump())
         for i, s in enumerate(doc.steps)
     ]

@@ -13,6 +13,7 @@ without closing it) is closed by whoever finds it so, through that one operation
 
 from __future__ import annotations
 
+import json
 import math
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -25,6 +26,7 @@ from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, 
 from sqlalchemy.orm import Session, defer
 
 from oto.domain import artifacts as artifact_names
+from oto.domain.documents import Value
 from oto.domain.models import Run, RunAttempt
 from oto.domain.runs import FINAL as FINAL  # re-exported: the interfaces read them here
 from oto.domain.runs import (
@@ -44,7 +46,7 @@ from oto.domain.runs import SPEC_VERSION as SPEC_VERSION
 from oto.domain.runs import RoutinePlan as RoutinePlan
 from oto.domain.runs import step_run_id as step_run_id  # the routine workflow needs it too
 from oto.errors import InvalidInput, NotFound, Refused
-from oto.services import jobs, lookups
+from oto.services import jobs, lookups, routines
 from oto.settings import Settings, get_settings
 
 # The run contract's statuses and kinds, under the names the interfaces use (a str enum equals its value).
@@ -101,7 +103,7 @@ def job_spec(resolved: jobs.ResolvedJob, run_id: str, folder: str, timeout: floa
         workdir=f"runs/{folder}", timeout=timeout if timeout is not None else settings.run_timeout,
         kill_grace=settings.kill_grace, task_queue=resolved.task_queue or settings.task_queue,
         env={"OTO_RUN_ID": run_id, "OTO_JOB": resolved.name}, secrets=tuple(resolved.secrets), retry=resolved.retry,
-        limits=tuple(resolved.limits),
+        limits=tuple(resolved.limits), inputs=dict(resolved.inputs), secret_inputs=resolved.secret_inputs,
     )
 
 
@@ -117,14 +119,14 @@ def queued_row(run_id: str, kind: RunKind, spec: RunSpec, trigger: str, settings
 
 
 def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: float | None = None,
-                   rerun_of: str | None = None) -> Run:
-    """A queued Run holding the job's immutable spec; the caller starts its workflow.
+                   rerun_of: str | None = None, values: Mapping[str, Value] | None = None) -> Run:
+    """A queued Run holding the job's immutable spec, with the input ``values``; the caller starts its workflow.
 
     ``rerun_of``: the run this one repeats (``oto run rerun``), named in the new record.
     """
     settings = get_settings()
     timeout = check_timeout(timeout)
-    resolved = jobs.resolve(db, job)
+    resolved = jobs.resolve(db, job, given=values)
     run_id = new_run_id()
     spec = job_spec(resolved, run_id, run_id, timeout, settings)
     run = Run(**queued_row(run_id, RunKind.JOB, spec, trigger, settings, now(), job_name=resolved.name,
@@ -135,10 +137,12 @@ def create_job_run(db: Session, job: str, *, trigger: str = "cli", timeout: floa
 
 
 def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeout: float | None = None,
-                       rerun_of: str | None = None, failed_only: bool = False) -> RoutinePlan:
+                       rerun_of: str | None = None, failed_only: bool = False,
+                       values: Mapping[str, Value] | None = None) -> RoutinePlan:
     """A queued routine Run and one queued step Run per step (one statement), and the plan to run.
 
-    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too). ``rerun_of``:
+    ``timeout`` limits the whole run (its steps keep their jobs' own timeouts too); ``values`` are
+    the routine's inputs, passed to its steps' job inputs as each step's ``with`` says. ``rerun_of``:
     the run this one repeats; with ``failed_only``, the new run works in that run's folder and
     the steps that succeeded there (and run after no step run again) are carried over: recorded
     succeeded, marked so, and not run.
@@ -146,13 +150,14 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
     settings = get_settings()
     timeout = check_timeout(timeout)
     found = lookups.routine(db, routine)
+    chosen = jobs.input_values(f"routine {found.name}", found.inputs, values or {})
     run_id = new_run_id()
     created = now()
     folder = run_id  # every step of a routine run works in the routine's folder
     carried: dict[str, Run] = {}
     if rerun_of is not None and failed_only:
         folder, carried = _carried_over(db, rerun_of, found.steps)
-    resolved: dict[str, jobs.ResolvedJob] = {}
+    resolved: dict[tuple[str, str], jobs.ResolvedJob] = {}
     rows = []
     index = {s.step_id: i for i, s in enumerate(found.steps)}
     queues: list[str] = []
@@ -161,14 +166,19 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
     retried: list[int] = []
     slots: list[StepSlots] = []
     limits: list[Limit] = []
+    secret: set[str] = set()
     for i, step in enumerate(found.steps):
-        if step.job.name not in resolved:
+        given = routines.step_values(step.bindings, chosen)
+        key = (step.job.name, json.dumps(given, sort_keys=True))
+        if key not in resolved:
+            where = f"routine {routine!r} step {step.step_id!r}"
             try:
-                resolved[step.job.name] = jobs.resolve(db, step.job.name)
+                resolved[key] = jobs.resolve(db, step.job.name, given=given, where=where)
             except InvalidInput as error:
-                raise error.within(f"routine {routine!r} step {step.step_id!r}") from None
+                raise (error if error.message.startswith(where) else error.within(where)) from None
+        secret |= routines.secret_bound(step.bindings, resolved[key].secret_inputs)
         sid = step_run_id(run_id, step.step_id)
-        spec = job_spec(resolved[step.job.name], sid, folder, None, settings)
+        spec = job_spec(resolved[key], sid, folder, None, settings)
         spec = replace(spec, env={**spec.env, "OTO_ROUTINE_RUN_ID": run_id},
                        step=StepPlace(step.step_id, i, tuple(step.after)),
                        retry=jobs.policy(step.retry) if step.retry is not None else spec.retry)
@@ -189,6 +199,7 @@ def create_routine_run(db: Session, routine: str, *, trigger: str = "cli", timeo
         routine=found.name, workdir=f"runs/{folder}", task_queue=queues[0],
         steps=tuple(RoutineStep(s.step_id, s.job.name, tuple(s.after)) for s in found.steps),
         concurrency=settings.routine_concurrency, timeout=timeout,
+        inputs=routines.sealed_inputs(chosen, secret, f"routine {routine!r}"), secret_inputs=tuple(sorted(secret)),
     )
     db.add(Run(**queued_row(run_id, RunKind.ROUTINE, routine_spec, trigger, settings, created,
                             routine_name=found.name, rerun_of=rerun_of)))
@@ -239,8 +250,8 @@ def _carried_row(original: Run) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class RerunSource:
-    """What ``oto run rerun`` submits again: a job or routine run's target, its timeout, and its input
-    values (empty until runs record the values they ran with; ``app.runs.rerun`` passes them on)."""
+    """What ``oto run rerun`` submits again: a job or routine run's target, its timeout, and the input
+    values it ran with (as stored: secret ones sealed)."""
 
     run_id: str
     kind: RunKind
@@ -264,10 +275,11 @@ def rerun_source(db: Session, given: str, *, failed_only: bool = False) -> Rerun
                            "so it waits for its end")
     if run.kind == RunKind.ROUTINE:
         spec = RoutineSpec.from_json(run.spec)
-        return RerunSource(run_id, RunKind.ROUTINE, str(run.routine_name), spec.timeout)
+        return RerunSource(run_id, RunKind.ROUTINE, str(run.routine_name), spec.timeout, dict(spec.inputs))
     if run.job_name is None:
         raise InvalidInput(f"run {run_id!r} ran an ad-hoc combination, not a saved job: there is no job to run again")
-    return RerunSource(run_id, RunKind.JOB, run.job_name, JobSpec.from_json(run.spec).timeout)
+    job_spec_ = JobSpec.from_json(run.spec)
+    return RerunSource(run_id, RunKind.JOB, run.job_name, job_spec_.timeout, dict(job_spec_.inputs))
 
 
 def _index(found: list[Limit], limit: Limit) -> int:
@@ -673,6 +685,7 @@ def view(run: Run, *, full: bool = True, tried: Mapping[str, Sequence[RunAttempt
     policy (``tried``: the recorded ones, by run id).
     """
     started, finished = run.started_at, run.finished_at
+    spec = RunSpec.from_json(run.spec)
     if started is not None and finished is not None:
         duration: float | None = round((finished - started).total_seconds(), 3)
     else:
@@ -683,7 +696,8 @@ def view(run: Run, *, full: bool = True, tried: Mapping[str, Sequence[RunAttempt
         "exit_code": run.exit_code, "argv": list(run.argv), "workdir": run.workdir, "task_queue": run.task_queue,
         "worker": run.worker, "starts": run.attempts, "created_at": _iso(run.created_at),
         "started_at": _iso(started), "finished_at": _iso(finished), "duration": duration, "error": run.error,
-        "timeout": RunSpec.from_json(run.spec).timeout, "rerun_of": run.rerun_of, "carried_over": run.carried_over,
+        "timeout": spec.timeout, "inputs": jobs.shown_inputs(spec.inputs, spec.secret_inputs),
+        "rerun_of": run.rerun_of, "carried_over": run.carried_over,
         # why a queued run has not started: the slot of a concurrency limit it waits for
         "waiting": run.waiting if run.status == QUEUED else None,
     }
@@ -825,6 +839,14 @@ def note_waiting(db: Session, notes: Mapping[str, str]) -> None:
         db.execute(update(table).where(table.c.id == bindparam("rid"), table.c.status == QUEUED.value)
                    .values(waiting=bindparam("note")),
                    [{"rid": run_id, "note": note or None} for run_id, note in notes.items()])
+
+
+def input_values_of(db: Session, run_id: str) -> dict[str, Value]:
+    """The input values a job or routine run ran with, as its spec keeps them (secret ones sealed)."""
+    spec = db.scalar(select(Run.spec).where(Run.id == run_id))
+    if spec is None:
+        raise NotFound(f"no run {run_id!r}")
+    return dict(RunSpec.from_json(spec).inputs)
 
 
 def display_argv(argv: list[str], spec: JobSpec) -> list[str]:

@@ -23,12 +23,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from oto.domain.documents import ScheduleDoc
-from oto.domain.models import Run, Schedule
+from oto.domain.documents import ScheduleDoc, Value
+from oto.domain.models import Job, Routine, Run, Schedule
 from oto.domain.runs import JobSpec, Limit, RunKind, RunSpec
 from oto.domain.valuetypes import parse_duration
 from oto.errors import AlreadyExists, InvalidInput, NotFound
-from oto.services import lookups, runs
+from oto.services import jobs, lookups, routines, runs
 from oto.services.validation import invalid
 
 OVERLAP_POLICIES = ("skip", "buffer_one", "allow_all", "cancel_other")
@@ -199,7 +199,26 @@ def to_doc(s: Schedule) -> ScheduleDoc:
         end=_utc(s.end),
         paused=s.paused,
         note=s.note,
+        values=jobs.shown_inputs(s.input_values, _secret_values(s)) if s.input_values else {},
     )
+
+
+def _secret_values(s: Schedule) -> set[str]:
+    if s.job is not None:
+        return jobs.secret_inputs(s.job)
+    return routines.secret_inputs(s.routine) if s.routine is not None else set()
+
+
+def check_values(db: Session, doc: ScheduleDoc, job: Job | None, routine: Routine | None,
+                 current: Schedule | None, label: str) -> dict[str, Value]:
+    """The input values a schedule's fires run with, checked as a run's are, secret ones sealed; a
+    masked one (``***``, as exports show it) keeps the value stored now."""
+    given = jobs.kept_masks(dict(doc.values), current.input_values if current is not None else {})
+    if job is not None:
+        resolved = jobs.resolve(db, job.name, to_run=False, given=given, where=label)
+        return {flag: resolved.inputs[flag] for flag in given if given[flag] is not None}
+    assert routine is not None
+    return routines.check_run_values(db, routine, given, label)
 
 
 def parse(data: ScheduleDoc | dict[str, Any], where: str = "schedule") -> ScheduleDoc:
@@ -225,10 +244,16 @@ def save(db: Session, doc: ScheduleDoc, where: str, *, replace: bool) -> str:
     current = db.scalar(select(Schedule).where(Schedule.name == doc.name))
     if current is not None and not replace:
         raise AlreadyExists(f"schedule {doc.name!r} already exists")
-    if current is not None and to_doc(current).to_document() == doc.to_document():
+    try:
+        values = check_values(db, doc, job, routine, current, label)
+    except InvalidInput as error:
+        raise (error if error.message.startswith(label) else error.within(label)) from None
+    if (current is not None and current.input_values == values
+            and to_doc(current).to_document() | {"values": None} == doc.to_document() | {"values": None}):
         return "unchanged"
     record = current or Schedule(name=doc.name)
     record.job, record.routine = job, routine
+    record.input_values = values
     for key in (
         "cron",
         "timezone",
@@ -277,6 +302,8 @@ def update(db: Session, name: str, changes: dict[str, Any]) -> ScheduleDoc:
         current["routine"] = None
     if changes.get("routine") is not None:
         current["job"] = None
+    if (changes.get("job") or changes.get("routine")) not in (None, current["job"] or current["routine"]):
+        current["values"] = {}  # another job's or routine's inputs: the values given for them, or none
     if changes.get("cron") is not None:
         current["every"] = None
     if changes.get("every") is not None:
@@ -458,10 +485,10 @@ def create_run(db: Session, name: str, fire_id: str, *, retry: bool = False) -> 
     trigger = trigger_of(name)
     plan: runs.RoutinePlan | None = None
     if schedule.job is not None:
-        run = runs.create_job_run(db, schedule.job.name, trigger=trigger)
+        run = runs.create_job_run(db, schedule.job.name, trigger=trigger, values=schedule.input_values)
     else:
         assert schedule.routine is not None
-        plan = runs.create_routine_run(db, schedule.routine.name, trigger=trigger)
+        plan = runs.create_routine_run(db, schedule.routine.name, trigger=trigger, values=schedule.input_values)
         found = db.get(Run, plan.run_id)
         assert found is not None
         run = found

@@ -22,12 +22,13 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oto.domain.models import Job, Run
+from oto.domain.models import Job, Run, Schedule
 from oto.domain.runs import SecretSlot
 from oto.errors import InvalidInput, Refused
 from oto.settings import get_settings
@@ -237,19 +238,41 @@ def reseal_all(db: Session, old: list[bytes], new: list[bytes]) -> int:
         count += 1  # a value an older OTO stored in clear is sealed too
         return seal(unseal(stored, old) if stored.startswith(SEALED) else stored, new)
 
-    for job in db.scalars(select(Job)):
-        secret = {i.parameter.flag for i in job.command.items if i.parameter.secret}
-        values = dict(job.values)
-        for flag in secret & set(values):
+    def each_again(found: dict[str, Any], secret: Iterable[str]) -> dict[str, Any]:
+        values = dict(found)
+        for flag in set(secret) & set(values):
             given = values[flag]
             values[flag] = [again(v) for v in given] if isinstance(given, list) else (
                 again(given) if isinstance(given, str) else given)
+        return values
+
+    for job in db.scalars(select(Job)):
+        secret = {i.parameter.flag for i in job.command.items if i.parameter.secret}
+        values, inputs = each_again(job.values, secret), each_again(job.inputs, secret)
         if values != job.values:
             job.values = values
+        if inputs != job.inputs:
+            job.inputs = inputs
+    for schedule in db.scalars(select(Schedule)):
+        if schedule.input_values:
+            from oto.services import jobs, routines  # they import this module
+
+            secret = (jobs.secret_inputs(schedule.job) if schedule.job is not None else
+                      routines.secret_inputs(schedule.routine) if schedule.routine is not None else set())
+            values = each_again(schedule.input_values, secret)
+            if values != schedule.input_values:
+                schedule.input_values = values
     for run in db.scalars(select(Run).execution_options(yield_per=200)):
-        slots = run.spec.get("secrets") if isinstance(run.spec, dict) else None
+        if not isinstance(run.spec, dict):
+            continue
+        spec = dict(run.spec)
+        slots = spec.get("secrets")
         if slots:
-            run.spec = {**run.spec, "secrets": [{**s, "value": again(str(s.get("value", "")))} for s in slots]}
+            spec["secrets"] = [{**s, "value": again(str(s.get("value", "")))} for s in slots]
+        if spec.get("secret_inputs") and isinstance(spec.get("inputs"), dict):
+            spec["inputs"] = each_again(spec["inputs"], spec["secret_inputs"])
+        if spec != run.spec:
+            run.spec = spec
     db.flush()
     return count
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from pydantic import Field
 
 from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import NO_QUERY, AppDep, Name, NameFilter, Paging, QueryModel
-from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, ScheduleFireSent
+from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, RunValues, ScheduleFireSent
 from oto.api.problems import responses
 from oto.app import App
 from oto.app.catalog import MAX_LIMIT
@@ -72,18 +72,26 @@ async def _answer(app: App, run_id: str, wait: bool, response: Response) -> RunD
 
 
 @router.post("/jobs/{name}/runs", status_code=202, responses=STARTED)
-async def run_job(response: Response, app: AppDep, name: Name, key: RunKey, query: Start) -> RunDetail:
-    """Start a job on Temporal: 202 with the queued run, or with ``wait`` 200 with its end."""
-    run_id = await app.runs.submit_job(name, trigger=_trigger(key), timeout=query.timeout)
+async def run_job(response: Response, app: AppDep, name: Name, key: RunKey, query: Start,
+                  body: Annotated[RunValues | None, Body()] = None) -> RunDetail:
+    """Start a job on Temporal: 202 with the queued run, or with ``wait`` 200 with its end.
+
+    A job with inputs takes their values in the body: ``{"values": {"HOST": "10.0.0.5"}}``."""
+    values = body.values if body is not None else {}
+    run_id = await app.runs.submit_job(name, trigger=_trigger(key), timeout=query.timeout, values=values)
     return await _answer(app, run_id, query.wait, response)
 
 
 @router.post("/routines/{name}/runs", status_code=202, responses=STARTED)
 async def run_routine(
     response: Response, app: AppDep, name: Name, key: RunKey, query: Annotated[RoutineStartQuery, Query()],
+    body: Annotated[RunValues | None, Body()] = None,
 ) -> RunDetail:
-    """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end."""
-    run_id = await app.runs.submit_routine(name, trigger=_trigger(key), timeout=query.timeout)
+    """Start a routine on Temporal: 202 with the queued run and its steps, or with ``wait`` 200 at its end.
+
+    A routine with inputs takes their values in the body: ``{"values": {"host": "10.0.0.5"}}``."""
+    values = body.values if body is not None else {}
+    run_id = await app.runs.submit_routine(name, trigger=_trigger(key), timeout=query.timeout, values=values)
     return await _answer(app, run_id, query.wait, response)
 
 
