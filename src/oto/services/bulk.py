@@ -28,8 +28,11 @@ def insert(db: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
     connection = db.connection()
     # inline(): no RETURNING of the new ids, which nothing here reads.
     compiled = table.insert().inline().compile(dialect=connection.dialect, column_keys=keys)
-    missing = set(compiled.binds) - set(keys)
-    if missing:  # a column with a default the rows leave out: the driver would get no value for it
+    # Every column but an autoincrement key must be given: one left out would be NULL (or, with a
+    # default, a bind the driver gets no value for), not what the ORM would have written.
+    missing = ({c.name for c in table.columns if not (c.primary_key and c.autoincrement)} | set(compiled.binds)) \
+        - set(keys)
+    if missing:
         raise ValueError(f"bulk insert into {table.name}: rows lack {', '.join(sorted(missing))}")
     order = list(compiled.positiontup or ()) if compiled.positional else keys
     columns = [(key, key in dumped) for key in order]

@@ -43,20 +43,17 @@ def add(db: Session, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
     doc = _new_doc(data)
     if db.scalar(select(Executable.id).where(Executable.tag == doc.tag)) is not None:
         raise AlreadyExists(f"executable {doc.tag!r} already exists")
-    exe = Executable(
-        name=doc.name,
-        version=doc.version,
-        tag=doc.tag,
-        path=doc.path,
-        description=doc.description,
-        task_queue=doc.task_queue,
-        end_of_options=doc.end_of_options,
-        max_concurrent=doc.max_concurrent,
-        rules_revision=new_revision(),
-    )
+    exe = Executable(**_columns(doc))
     db.add(exe)
     db.flush()
     return to_doc(exe)
+
+
+def _columns(doc: ExecutableDoc) -> dict[str, Any]:
+    """A new executable's row: every column but its id."""
+    return {"name": doc.name, "version": doc.version, "tag": doc.tag, "path": doc.path, "description": doc.description,
+            "task_queue": doc.task_queue or get_settings().task_queue, "end_of_options": doc.end_of_options,
+            "max_concurrent": doc.max_concurrent, "rules_revision": new_revision()}
 
 
 def add_many(db: Session, docs: list[ExecutableDoc]) -> dict[str, int]:
@@ -64,12 +61,7 @@ def add_many(db: Session, docs: list[ExecutableDoc]) -> dict[str, int]:
 
     An import of a large catalog adds tens of thousands at once: a few statements for all of them,
     not a flush per executable."""
-    queue = get_settings().task_queue
-    bulk.insert(db, cast(Table, Executable.__table__), [
-        {"name": doc.name, "version": doc.version, "tag": doc.tag, "path": doc.path, "description": doc.description,
-         "task_queue": doc.task_queue or queue, "end_of_options": doc.end_of_options, "rules_revision": new_revision()}
-        for doc in docs
-    ])
+    bulk.insert(db, cast(Table, Executable.__table__), [_columns(doc) for doc in docs])
     tags = [doc.tag for doc in docs]
     ids: dict[str, int] = {}
     for start in range(0, len(tags), 500):
