@@ -1,7 +1,7 @@
 """retries and reruns: retry policies of jobs and routine steps, each attempt of a run, what a run repeats
 
 Revision ID: 0006_retries_reruns
-Revises: 0004_secret_delivery
+Revises: 0005_run_inputs
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006_retries_reruns"
-down_revision = "0004_secret_delivery"
+down_revision = "0005_run_inputs"
 branch_labels = None
 depends_on = None
 
