@@ -51,10 +51,27 @@ def any_message(names: tuple[str, ...]) -> str:
 
 
 def _any(c: Compiled, first: dict[int, int]) -> list[Violation]:
-    """Broken ``require_any`` rules of present flags, in combination order then rule order."""
+    """Broken ``require_any`` rules of present flags, in combination order then rule order.
+
+    The common case (every rule satisfied) costs one C-level ``isdisjoint`` per rule.
+    """
+    hit = c.any_flags.intersection(first)
+    if not hit:
+        return []
+    keys = first.keys()
+    any_of = c.any_of
+    for a in hit:
+        for alts in any_of[a]:
+            if keys.isdisjoint(alts):
+                break
+        else:
+            continue
+        break
+    else:
+        return []
     out: list[Violation] = []
     names = c.names
-    for a in sorted(c.any_flags.intersection(first), key=first.__getitem__):
+    for a in sorted(hit, key=first.__getitem__):
         for alts in c.any_of[a]:
             if not any(b in first for b in alts):
                 flags = (names[a], *(names[b] for b in alts))
@@ -87,6 +104,26 @@ def _groups(c: Compiled, first: dict[int, int], flags: list[int], few: bool = Tr
         if g not in present:
             out.append(Violation("group", tuple(names[i] for i in c.group_members[g]), group_message(c, g, [])))
     return out
+
+
+def _group_check(c: Compiled, first: dict[int, int]) -> list[Violation]:
+    """Group violations; the common case (all within bounds) only counts present members."""
+    counts: dict[int, int] = {}
+    group_of = c.group_of
+    for i in c.grouped.intersection(first):
+        for g in group_of[i]:
+            counts[g] = counts.get(g, 0) + 1
+    low, cap = c.group_min, c.group_cap
+    for g, n in counts.items():
+        if n > cap[g] or n < low[g]:
+            break
+    else:
+        for g in c.min_groups:
+            if g not in counts:
+                break
+        else:
+            return []
+    return _groups(c, first, sorted(c.grouped.intersection(first), key=first.__getitem__))
 
 
 def _missing(c: Compiled, first: dict[int, int], closure: int, absent: list[int]) -> list[Violation]:
@@ -190,19 +227,24 @@ def check(c: Compiled, flags: Iterable[str], schema_name: str | None) -> CheckRe
     out: list[Violation] = (
         [Violation("unknown_flag", (f,), unknown_message(f, schema_name)) for f in unknown] if unknown else []
     )
-    absent = [i for i in c.required if i not in first] if c.required else []
+    absent = [i for i in c.required if i not in first] if c.required and not first.keys() >= c.required_set else []
     if absent or cl.bit_count() != len(first):
         out.extend(_missing(c, first, cl, absent))
     if c.any_flags:
         out.extend(_any(c, first))
     if c.conflicted:
         out.extend(_conflicts(c, first))
-    if c.special or repeats or c.min_groups:
-        out.extend(_rest(c, first, repeats))
+    groups = _group_check(c, first) if c.group_members else []
+    if c.special or repeats:
+        out.extend(_rest(c, first, repeats, groups))
+    elif groups:
+        out.extend(groups)
     return CheckResult(out)
 
 
-def _rest(c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]]) -> list[Violation]:
+def _rest(
+    c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]], groups: list[Violation]
+) -> list[Violation]:
     """Position, order, scale, group and duplicate violations, in that order."""
     names = c.names
     more: dict[int, list[int]] = {}
@@ -243,8 +285,7 @@ def _rest(c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]]) ->
 
     if c.scale_of:
         out.extend(_scales(c, first, special))
-    if c.group_members:
-        out.extend(_groups(c, first, special))
+    out.extend(groups)
 
     for i in sorted(more, key=first.__getitem__):
         if i not in c.repeatable:

@@ -130,7 +130,10 @@ class Compiled:
     group_min: tuple[int, ...]
     group_max: tuple[int | None, ...]
     min_groups: tuple[int, ...]
+    group_cap: tuple[int, ...]
+    grouped: frozenset[int]
     required: tuple[int, ...]
+    required_set: frozenset[int]
     value_rules: tuple[tuple[ValueRule, re.Pattern[str] | None], ...]
 
     def decode(self, mask: int) -> list[str]:
@@ -193,7 +196,7 @@ def compile_rules(rules: Rules) -> Compiled:
         for v in members_idx:
             member_of.setdefault(v, []).append(gid)
     group_of = {v: tuple(gids) for v, gids in member_of.items()}
-    special = frozenset(positions) | frozenset(before) | frozenset(scale_of) | frozenset(group_of)
+    special = frozenset(positions) | frozenset(before) | frozenset(scale_of)
 
     value_rules = tuple((rule, pattern(rule.patterns) if rule.action == "values" else None)
                         for rule in rules.value_rules)
@@ -224,7 +227,10 @@ def compile_rules(rules: Rules) -> Compiled:
         group_min=group_min,
         group_max=group_max,
         min_groups=tuple(g for g, low in enumerate(group_min) if low > 0),
+        group_cap=tuple(len(m) if high is None else high for m, high in zip(group_members, group_max, strict=True)),
+        grouped=frozenset(group_of),
         required=tuple(index[f] for f in rules.required),
+        required_set=frozenset(index[f] for f in rules.required),
         value_rules=value_rules,
     )
 
