@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oto.domain.documents import ParameterDoc
+from oto.domain.documents import GroupDoc, ParameterDoc, WhenDoc
 from oto.domain.models import Command, CommandParameter, Executable, Parameter
 from oto.errors import AlreadyExists, InUse, InvalidInput, Refused
 from oto.services import lookups, schemas
@@ -60,6 +60,10 @@ def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
         confine=p.confine,
         delivery=p.delivery,
         template=p.template,
+        require_any=[list(alternatives) for alternatives in p.require_any],
+        required=p.required,
+        groups=[GroupDoc.model_validate(g) for g in p.groups],
+        when=[WhenDoc.model_validate(w) for w in p.when],
     )
 
 
@@ -101,12 +105,15 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
             ("requires", doc.require_ids),
             ("conflicts with", doc.interfer_ids),
             ("must come before", doc.before),
+            ("requires one of", [f for alternatives in doc.require_any for f in alternatives]),
+            ("names in a value rule", [f for w in doc.when for f in (*w.require, *w.forbid, *w.values)]),
         ):
             for name in names:
                 if name not in flags:
                     raise InvalidInput(
                         f"{where} ({label(doc)}): it {rule} {name}, which is not a parameter of {exe.tag}"
                     )
+    _check_v2(exe, existing, docs)
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     changed: list[tuple[str, ParameterDoc]] = []
@@ -132,6 +139,10 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
         record.conflicts = list(doc.interfer_ids)
         for field in _FIELDS:
             setattr(record, field, getattr(doc, field))
+        record.require_any = [list(alternatives) for alternatives in doc.require_any]
+        record.required = doc.required
+        record.groups = [g.model_dump() for g in doc.groups]
+        record.when = [w.to_document() for w in doc.when]
 
     schema = schemas.build(exe.tag, exe.parameters)
     where = changed[0][0] if len(changed) == 1 else ""
@@ -140,6 +151,45 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
     exe.rules_revision = new_revision()
     db.flush()
     return counts
+
+
+def _check_v2(exe: Executable, existing: dict[str, Parameter], docs: Sequence[tuple[str, ParameterDoc]]) -> None:
+    """Group bounds agree between members, group and scale names differ, value rules name flags that
+    take a value and hold no secret: what the engine cannot be given at all."""
+    after: dict[str, tuple[str, ParameterDoc | Parameter]] = {f: ("", p) for f, p in existing.items()}
+    after.update({doc.flag: (where, doc) for where, doc in docs})
+    bounds: dict[str, tuple[str, GroupDoc]] = {}
+    scales: dict[str, str] = {}
+    for flag, (_, item) in after.items():
+        if item.scale:
+            scales.setdefault(item.scale, flag)
+    for flag, (where, item) in after.items():
+        groups = item.groups if isinstance(item, ParameterDoc) else [GroupDoc.model_validate(g) for g in item.groups]
+        here = f"{where} ({flag} of {exe.tag})" if where else f"{flag} of {exe.tag}"
+        for g in groups:
+            if g.name in scales:
+                raise InvalidInput(
+                    f"{here}: group {g.name} has the name of the scale of {scales[g.name]}; give it another name"
+                )
+            seen = bounds.setdefault(g.name, (flag, g))
+            if (seen[1].min, seen[1].max) != (g.min, g.max):
+                raise InvalidInput(
+                    f"{here}: group {g.name} is {g.label()} here but {seen[1].label()} at {seen[0]}; "
+                    "every member gives the group the same bounds"
+                )
+    for where, doc in docs:
+        for w in doc.when:
+            for target in w.values:
+                other = after[target][1]
+                if not other.requires_value:
+                    raise InvalidInput(
+                        f"{where} ({label(doc)}): its value rule limits the values of {target}, which takes no value"
+                    )
+                if other.secret:
+                    raise InvalidInput(
+                        f"{where} ({label(doc)}): its value rule limits the values of {target}, a secret "
+                        "(its value is sealed)"
+                    )
 
 
 def _recheck_commands(db: Session, exe: Executable, schema: Any) -> None:
@@ -223,9 +273,38 @@ def users(db: Session, param: Parameter) -> tuple[list[str], list[str]]:
     rules = sorted(
         p.flag
         for p in param.executable.parameters
-        if p.id != param.id and param.flag in (*p.requires, *p.conflicts, *p.before)
+        if p.id != param.id and param.flag in (*p.requires, *p.conflicts, *p.before, *_v2_names(p))
     )
     return commands, rules
+
+
+def _v2_names(p: Parameter) -> list[str]:
+    """The flags a parameter's require_any sets and value rules name."""
+    names = [f for alternatives in p.require_any for f in alternatives]
+    for w in p.when:
+        names += [*w.get("require", ()), *w.get("forbid", ()), *w.get("values", {})]
+    return names
+
+
+def _without(p: Parameter, flag: str) -> None:
+    """Drop ``flag`` from the v2 rules of ``p`` (a require_any set left empty goes, as does an empty value rule)."""
+    sets = [[f for f in alternatives if f != flag] for alternatives in p.require_any]
+    p.require_any = [alternatives for alternatives in sets if alternatives]
+    rules = []
+    for w in p.when:
+        rule = dict(w)
+        for key in ("require", "forbid"):
+            if key in rule:
+                rule[key] = [f for f in rule[key] if f != flag]
+                if not rule[key]:
+                    del rule[key]
+        if "values" in rule:
+            rule["values"] = {f: v for f, v in rule["values"].items() if f != flag}
+            if not rule["values"]:
+                del rule["values"]
+        if any(key in rule for key in ("require", "forbid", "values")):
+            rules.append(rule)
+    p.when = rules
 
 
 def _refuse_if_used(tag: str, flag: str, used_by: list[str], named_by: list[str]) -> None:
@@ -271,6 +350,7 @@ def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
             p.requires = [f for f in p.requires if f != flag]
             p.conflicts = [f for f in p.conflicts if f != flag]
             p.before = [f for f in p.before if f != flag]
+            _without(p, flag)
     exe.parameters.remove(param)
     exe.rules_revision = new_revision()
     db.flush()
