@@ -115,3 +115,18 @@ def test_a_required_flag_that_breaks_a_command_is_refused(initialized: Oto) -> N
     refused = oto("parameter", "edit", TAR, "-k", "--required")
     assert refused.code == 1
     assert "the change would break command 'mk': -k is required, which is missing" in refused.err
+
+
+def test_text_that_is_not_utf8_is_refused(initialized: Oto) -> None:
+    oto = initialized
+    tar(oto)
+    bad = b"\xff".decode("utf-8", "surrogateescape")  # what a terminal passes for a non-UTF-8 byte
+    for args, message in (
+        (["--group", bad], "a group name is not valid UTF-8 text"),
+        (["--value-type", "string", "--when", '{"equals": "' + bad + '", "forbid": ["-c"]}'],
+         "a value rule's text is not valid UTF-8 text"),
+        (["--require-any", f"-c,{bad}"], "a require_any flag is not valid UTF-8 text"),
+    ):
+        result = oto("parameter", "add", TAR, "-q", *args)
+        assert result.code == 2, (args, result.err)
+        assert message in result.err and "Traceback" not in result.err

@@ -123,7 +123,7 @@ class GroupDoc(Item):
     @field_validator("name")
     @classmethod
     def _name(cls, value: str) -> str:
-        return check_length(_no_blank(value, "a group name"), "a group name")
+        return check_utf8(check_length(_no_blank(value, "a group name"), "a group name"), "a group name")
 
     @model_validator(mode="after")
     def _bounds(self) -> GroupDoc:
@@ -142,6 +142,16 @@ class GroupDoc(Item):
         if self.max is not None:
             return f"{self.name}:{self.min}:{self.max}"
         return f"{self.name}:{self.min}" if self.min else self.name
+
+
+def check_utf8(value: str, what: str) -> str:
+    """Refuse text that is not valid Unicode (a lone surrogate: bytes that were not UTF-8, as a
+    terminal passes them), which no database column could store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid UTF-8 text") from None
+    return value
 
 
 def parse_group_label(text: str) -> dict[str, Any]:
@@ -197,6 +207,7 @@ class WhenDoc(Item):
         texts += [p for patterns in self.values.values() for p in patterns]
         for text in texts:
             check_length(text, "a value rule's text", MAX_FLAG)
+            check_utf8(text, "a value rule's text")
             if "\x00" in text:
                 raise ValueError("a value rule cannot contain a NUL character")
         if len(texts) > 1_000:
@@ -256,6 +267,8 @@ class ParameterDoc(Item):
                 raise ValueError("a require_any set needs at least one flag")
             if len(alternatives) > MAX_RULES:
                 raise ValueError(f"a require_any set can name at most {MAX_RULES} flags")
+            for flag in alternatives:
+                check_utf8(check_length(flag, "a require_any flag", MAX_FLAG), "a require_any flag")
         return value
 
     @field_validator("groups")
