@@ -191,3 +191,28 @@ def test_rules_of_reports_the_new_rules() -> None:
     rules = s.rules_of("-v")
     assert rules.require_any == (("-c", "-t"),)
     assert s.rules_of("-f").required and s.rules_of("-c").groups == ("mode",)
+
+
+def test_graphs_draw_the_v2_rules_with_hostile_text_escaped() -> None:
+    s = Schema('t"ool')
+    s.group('m"o}de', ["-c", "-x"], min=1, max=1)
+    s.required('-f"')
+    s.require_any("-v", ["-c"])
+    s.when("--format", equals='"];\n<b>').forbid("-c")
+    dot = s.graph("dot")
+    assert 'label="group m\\"o}de (exactly 1)";' in dot
+    assert 'label="-f\\"\\n(required)"' in dot
+    assert '[style=dashed, color=blue, label="one of"];' in dot
+    assert 'label="when = \\"];\\n<b>: forbid"' in dot
+    mermaid = s.graph("mermaid")
+    assert 'subgraph s0 ["group m#quot;o}de (exactly 1)"]' in mermaid
+    assert '-. "when = #quot;];#10;#lt;b#gt;: forbid" .->' in mermaid
+    assert "<br>(required)" in mermaid
+
+
+def test_a_schema_without_v2_rules_draws_as_in_v1() -> None:
+    s = Schema("t")
+    s.scale("timing", ["-T0", "-T1"])
+    s.require("-a", "-b")
+    assert 'label="scale timing";' in s.graph("dot")
+    assert "one of" not in s.graph("dot") and "required" not in s.graph("mermaid")
