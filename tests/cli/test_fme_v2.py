@@ -130,3 +130,13 @@ def test_text_that_is_not_utf8_is_refused(initialized: Oto) -> None:
         result = oto("parameter", "add", TAR, "-q", *args)
         assert result.code == 2, (args, result.err)
         assert message in result.err and "Traceback" not in result.err
+
+
+def test_check_offers_a_completion_that_picks_alternatives(initialized: Oto) -> None:
+    oto = initialized
+    tar(oto)
+    check = oto("command", "check", "--executable", TAR, "-v")
+    assert check.code == 1
+    assert "with what is missing added: -v -f -c" in check.out
+    too_many = oto("command", "check", "--executable", TAR, "-f", "-c", "-x")
+    assert "with what is missing added" not in too_many.out
