@@ -85,6 +85,8 @@ def test_a_rule_that_would_break_a_saved_job_or_command_is_refused(database: Dat
         ([param("-a", value_type="string", when=[{"equals": "x", "in": ["y"], "forbid": ["-out"]}])],
          "exactly one of equals and in"),
         ([param("-a", groups=[{"name": "g", "min": 2, "max": 1}])], "min (2) cannot exceed max (1)"),
+        ([param("-a", value_type="string", when=[{"in": ["x", ""], "forbid": ["-out"]}])],
+         "cannot be an empty value"),
         ([param("-a", groups=[{"name": "g", "max": 0}])], "max must be at least 1"),
         ([param("-a", require_any=[[]])], "a require_any set needs at least one flag"),
         ([param("-a", required=True), param("-b", required=True, interfer_ids=["-a"])],

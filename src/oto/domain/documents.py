@@ -201,6 +201,8 @@ class WhenDoc(Item):
             raise ValueError("a value rule needs exactly one of equals and in")
         if self.in_ is not None and not self.in_:
             raise ValueError("a value rule's in needs at least one value")
+        if self.equals == "" or "" in (self.in_ or []):
+            raise ValueError("a value rule's condition cannot be an empty value (it would never hold)")
         if not (self.require or self.forbid or self.values):
             raise ValueError("a value rule needs at least one of require, forbid and values")
         texts = [self.equals or "", *(self.in_ or []), *self.require, *self.forbid, *self.values]
