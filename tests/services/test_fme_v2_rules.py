@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import pytest
@@ -139,3 +140,12 @@ def test_huge_and_hostile_rules_are_refused(database: Database) -> None:
         parameters.add(db, param("-a", value_type="string", when=[{"equals": "x" * 501, "forbid": ["-out"]}]))
     with database.session() as db:  # markup is only text
         parameters.add(db, param("-a", value_type="string", when=[{"equals": "<b>&", "forbid": ["-out"]}]))
+
+
+def test_a_flag_whose_values_a_rule_limits_cannot_become_secret_or_valueless(database: Database) -> None:
+    load(database, v2_document())
+    before = snapshot(database)
+    expected = re.escape("-algorithm of openssl - 3.5.3: its value rule limits the values of -pkeyopt, a secret")
+    with pytest.raises(InvalidInput, match=expected), database.session() as db:
+        parameters.update(db, TAG, "-pkeyopt", {"secret": True})
+    assert snapshot(database) == before

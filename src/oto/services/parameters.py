@@ -177,19 +177,19 @@ def _check_v2(exe: Executable, existing: dict[str, Parameter], docs: Sequence[tu
                     f"{here}: group {g.name} is {g.label()} here but {seen[1].label()} at {seen[0]}; "
                     "every member gives the group the same bounds"
                 )
-    for where, doc in docs:
-        for w in doc.when:
-            for target in w.values:
-                other = after[target][1]
-                if not other.requires_value:
-                    raise InvalidInput(
-                        f"{where} ({label(doc)}): its value rule limits the values of {target}, which takes no value"
-                    )
-                if other.secret:
-                    raise InvalidInput(
-                        f"{where} ({label(doc)}): its value rule limits the values of {target}, a secret "
-                        "(its value is sealed)"
-                    )
+    for flag, (where, item) in after.items():
+        here = f"{where} ({flag} of {exe.tag})" if where else f"{flag} of {exe.tag}"
+        targets = [t for w in item.when for t in (w.values if isinstance(w, WhenDoc) else w.get("values", {}))]
+        for target in targets:
+            other = after[target][1] if target in after else None
+            if other is None:
+                continue  # a stored rule naming a flag that is being replaced: the names were checked above
+            if not other.requires_value:
+                raise InvalidInput(f"{here}: its value rule limits the values of {target}, which takes no value")
+            if other.secret:
+                raise InvalidInput(
+                    f"{here}: its value rule limits the values of {target}, a secret (its value is sealed)"
+                )
 
 
 def _recheck_commands(db: Session, exe: Executable, schema: Any) -> None:
