@@ -2,6 +2,13 @@
 
 Run:  python bench/fme_bench.py            (10,000 flags, 50,000 requires, 5,000 conflicts)
       python bench/fme_bench.py --quick    (a tenth of that, for a smoke run)
+      python bench/fme_bench.py --v2       (also FME v2: the same schema with groups, require_any
+                                            and required flags added, and the ratio of its check
+                                            time to the v1 schema's; the target is at most 2)
+      python bench/fme_bench.py --v2 --baseline DIR
+                                           (DIR an older oto/fme package, e.g. from
+                                            `git archive a3b83ea src/oto/fme | tar -x -C /tmp/old`:
+                                            its check of the v1 schema is timed too, as "today's v1")
 
 The schema is random: requires join random pairs from the lower to the higher
 flag index (so the requires graph is acyclic), conflicts join random pairs.
@@ -31,6 +38,7 @@ script verifies they agree):
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import random
 import statistics
 import sys
@@ -40,10 +48,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 try:
-    from oto.fme import Schema, Violation
+    from oto.fme import FMEError, Schema, Violation
 except ImportError:  # running from a checkout without the package installed
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-    from oto.fme import Schema, Violation
+    from oto.fme import FMEError, Schema, Violation
 
 Combo = list[str]
 
@@ -215,6 +223,141 @@ def agree(schema: Schema, seed: Seed, combos: list[Combo]) -> None:
                 raise SystemExit(f"fme and {baseline.__name__} disagree on {combo}")
 
 
+def add_v2_rules(schema: Schema, names: list[str], sizes: dict[str, int], rng: random.Random) -> dict[str, int]:
+    """Groups (most of at most one member, some of at most two, a few needing one), require_any
+    rules and required flags on flags whose closure is small (``sizes``: each flag's closure size
+    under requires), so that valid combinations exist."""
+    leaves = [f for f in names if sizes[f] == 1]
+    small = [f for f in names if sizes[f] <= 3]
+    rng.shuffle(leaves)
+    scale = len(names) / 10_000
+    counts = {"groups max 1": 0, "groups max 2": 0, "groups min 1": 0, "require_any": 0, "required": 0}
+    for g in range(5):
+        schema.group(f"m{g}", [leaves.pop() for _ in range(3)], min=1, max=1)
+        counts["groups min 1"] += 1
+    for _ in range(3):
+        schema.required(leaves.pop())
+        counts["required"] += 1
+    taken: set[str] = set()
+    for members in schema.groups.values():
+        taken.update(members.members)
+    taken.update(schema.required_flags)
+    pool = [f for f in names if sizes[f] <= 10 and f not in taken]
+    rng.shuffle(pool)
+    for g in range(int(400 * scale)):
+        schema.group(f"g{g}", [pool.pop() for _ in range(4)], max=1)
+        counts["groups max 1"] += 1
+    for g in range(int(100 * scale)):
+        schema.group(f"w{g}", [pool.pop() for _ in range(4)], max=2)
+        counts["groups max 2"] += 1
+    grouped = {f for group in schema.groups.values() for f in group.members}
+    # alternatives: flags in no group and with no require_any of their own, so one step satisfies a rule
+    free = [f for f in small if f not in grouped and f not in taken]
+    alternatives = free[: len(free) // 2]
+    owners = [f for f in small if f not in taken and f not in alternatives]
+    for _ in range(int(2_000 * scale)):
+        schema.require_any(rng.choice(owners), rng.sample(alternatives, 3))
+        counts["require_any"] += 1
+    return counts
+
+
+def accepted_v2(schema: Schema, names: list[str], size: int, count: int, rng: random.Random) -> list[Combo]:
+    """Valid combinations of exactly ``size`` flags, grown with ``complete``."""
+    base = schema.complete([])
+    out: list[Combo] = []
+    for _ in range(count * 50):
+        if len(out) == count:
+            return out
+        combo = list(base)
+        for _ in range(200):
+            try:
+                grown = schema.complete([*combo, rng.choice(names)])
+            except FMEError:
+                continue
+            if len(grown) <= size and len(set(grown)) == len(grown) and schema.check(grown).ok:
+                combo = grown
+            if len(combo) == size:
+                rng.shuffle(combo)
+                out.append(combo)
+                break
+    raise SystemExit(f"could only build {len(out)} accepted v2 combinations of {size} flags")
+
+
+def load_baseline(directory: str) -> type[Schema]:
+    """The ``Schema`` of an older engine package, loaded under another name beside ``oto.fme``."""
+    init = Path(directory) / "__init__.py"
+    spec = importlib.util.spec_from_file_location("fme_baseline", init, submodule_search_locations=[directory])
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"no package at {directory}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["fme_baseline"] = module
+    spec.loader.exec_module(module)
+    schema_type: type[Schema] = module.Schema
+    return schema_type
+
+
+def v2_section(args: argparse.Namespace, names: list[str], requires: list[tuple[str, str]],
+               conflicts: list[tuple[str, str]], v1: Schema, accepted: list[Combo], rng: random.Random) -> None:
+    sizes = {f: len(v1.closure([f])) for f in names}  # the rules' choice of flags, not timed
+    start = time.perf_counter()
+    schema = Schema(name="bench-v2")
+    for f in names:
+        schema.add_flag(f)
+    for a, b in requires:
+        schema.require(a, b)
+    for a, b in conflicts:
+        schema.conflict(a, b)
+    counts = add_v2_rules(schema, names, sizes, rng)
+    schema.check([])
+    problems = schema.validate()
+    built = time.perf_counter() - start
+    mine = accepted_v2(schema, names, args.size, min(args.combos, 500), rng)
+    random_combos = [rng.sample(names, args.size) for _ in range(args.random_combos)]
+    kinds: dict[str, int] = {}
+    for p in problems:
+        kinds[p.kind] = kinds.get(p.kind, 0) + 1
+    old: Schema | None = None
+    if args.baseline:
+        old = load_baseline(args.baseline)(name="bench")
+        for f in names:
+            old.add_flag(f)
+        for a, b in requires:
+            old.require(a, b)
+        for a, b in conflicts:
+            old.conflict(a, b)
+        old.check([])
+    # alternate the timings so that a busy machine weighs on all alike
+    v1_times, v2_times, v1_random, v2_random, old_times, old_random = [], [], [], [], [], []
+    for _ in range(3):
+        v1_times.append(median_us(v1.check, accepted))
+        v2_times.append(median_us(schema.check, mine))
+        v1_random.append(median_us(v1.check, random_combos))
+        v2_random.append(median_us(schema.check, random_combos))
+        if old is not None:
+            old_times.append(median_us(old.check, accepted))
+            old_random.append(median_us(old.check, random_combos))
+    t1, t2 = min(v1_times), min(v2_times)
+    r1, r2 = min(v1_random), min(v2_random)
+    rules = sum(counts.values()) + len(requires) + len(conflicts)
+    print()
+    print("FME v2: the same schema plus " + ", ".join(f"{n:,} {k}" for k, n in counts.items()))
+    print(f"  {rules:,} rules; build+validate {built:.3f} s; problems: "
+          + (", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items())) or "none"))
+    print(f"  median check of {args.size} flags (best of 3 alternating rounds), microseconds:")
+    print(f"    {'':<34}{'accepted':>12}{'random':>12}")
+    print(f"    {'v1 schema (requires, conflicts)':<34}{t1:>12,.1f}{r1:>12,.1f}")
+    print(f"    {'v2 schema (+ groups, any, req.)':<34}{t2:>12,.1f}{r2:>12,.1f}")
+    if old is not None:
+        print(f"    {'v1 schema, baseline engine':<34}{min(old_times):>12,.1f}{min(old_random):>12,.1f}")
+    ratio = t2 / t1
+    print(f"  ratio v2/v1 on accepted combinations: {ratio:.2f}  target <= 2: {'met' if ratio <= 2 else 'MISSED'}")
+    print(f"  ratio v2/v1 on random combinations:   {r2 / r1:.2f}")
+    if old is not None:
+        ratio = t2 / min(old_times)
+        print(f"  ratio v2 / baseline engine's v1 check (accepted): {ratio:.2f}  target <= 2: "
+              f"{'met' if ratio <= 2 else 'MISSED'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="FME benchmark (not a test).")
     parser.add_argument("--flags", type=int, default=10_000)
@@ -226,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--shipped-combos", type=int, default=100, help="combinations timed on the slow seed")
     parser.add_argument("--seed", type=int, default=1, help="random seed")
     parser.add_argument("--quick", action="store_true", help="a tenth of the sizes, for a smoke run")
+    parser.add_argument("--v2", action="store_true", help="also time FME v2 rules and print the ratio")
+    parser.add_argument("--baseline", help="with --v2: an older oto/fme package directory to time as well")
     args = parser.parse_args(argv)
     if args.quick:
         args.flags, args.requires, args.conflicts = args.flags // 10, args.requires // 10, args.conflicts // 10
@@ -315,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Target fme >= 50x:")
     for line in verdicts:
         print(line)
+    if args.v2:
+        v2_section(args, names, requires, conflicts, schema, accepted, rng)
     return 0
 
 

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from starlette.responses import Response
 
 from oto.api.problems import Violation
-from oto.domain.documents import ExecutableDoc, RetryDoc, StepDoc, Value
+from oto.domain.documents import ExecutableDoc, GroupDoc, RetryDoc, StepDoc, Value, WhenDoc
 
 T = TypeVar("T")
 
@@ -83,6 +83,10 @@ class NewParameter(Body):
     confine: bool = False
     delivery: str = Field("argv", description="How a secret value reaches the program: argv, env, file or stdin")
     template: str = Field("", description="What the argv item becomes for env/file/stdin ({env}, {path})")
+    require_any: list[list[str]] = Field(default_factory=list, description="Each list: it needs one of these flags")
+    required: bool = Field(False, description="Every command of the executable uses it")
+    groups: list[GroupDoc] = Field(default_factory=list, description="Groups it is in, with their bounds")
+    when: list[WhenDoc] = Field(default_factory=list, description="Value rules on its value (checked on jobs)")
 
 
 class ParameterChanges(Body):
@@ -103,6 +107,10 @@ class ParameterChanges(Body):
     confine: bool | None = None
     delivery: str | None = None
     template: str | None = None
+    require_any: list[list[str]] | None = None
+    required: bool | None = None
+    groups: list[GroupDoc] | None = None
+    when: list[WhenDoc] | None = None
 
 
 class CommandIn(Body):

@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json as jsonlib
+from typing import Annotated, Any
 
 import typer
 
 from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say
-from oto.domain.documents import ParameterDoc
+from oto.domain.documents import ParameterDoc, parse_any_set, parse_group_label
 from oto.errors import InvalidInput
 
 app = typer.Typer(help="The flags of an executable and their rules.", no_args_is_help=True)
 
 Flags = Annotated[list[str] | None, typer.Option(metavar="FLAG")]
+RequireAny = Annotated[list[str] | None, typer.Option(
+    "--require-any", metavar="B,C", help="It needs at least one of these flags (repeat for another set).")]
+GroupOption = Annotated[list[str] | None, typer.Option(
+    "--group", metavar="NAME[:min[:max]]",
+    help="A group it is in: between min (default 0) and max (default any) of its members are used.")]
+WhenOption = Annotated[list[str] | None, typer.Option(
+    "--when", metavar="JSON",
+    help='A value rule on its value, as in the document, e.g. \'{"equals": "EC", "forbid": ["-x"]}\'.')]
+
+
+def _v2_options(require_any: list[str] | None, group: list[str] | None, when: list[str] | None) -> dict[str, Any]:
+    """The v2 rule options as document keys (only those given)."""
+    out: dict[str, Any] = {}
+    try:
+        if require_any is not None:
+            out["require_any"] = [parse_any_set(text) for text in require_any]
+        if group is not None:
+            out["groups"] = [parse_group_label(text) for text in group]
+    except ValueError as error:
+        raise InvalidInput(str(error)) from None
+    if when is not None:
+        rules = []
+        for text in when:
+            try:
+                rules.append(jsonlib.loads(text))
+            except ValueError:
+                raise InvalidInput(f"--when takes a JSON object such as "
+                                   f'{{"equals": "EC", "forbid": ["-x"]}}, not {text[:80]!r}') from None
+        out["when"] = rules
+    return out
 
 
 @app.command("add", context_settings=FLAGS_CONTEXT)
@@ -52,6 +83,10 @@ def add(
         help="How a secret value reaches the program: argv, env, file, stdin")] = "argv",
     template: Annotated[str, typer.Option(
         help="What its argv item becomes ({env}: the variable, {path}: the file)")] = "",
+    require_any: RequireAny = None,
+    group: GroupOption = None,
+    required: Annotated[bool, typer.Option("--required", help="Every command of the executable uses it.")] = False,
+    when: WhenOption = None,
     json: JsonOption = False,
 ) -> None:
     """Add a parameter; refused when its rules would make the executable's schema inconsistent."""
@@ -76,7 +111,8 @@ def add(
         "confine": confine,
         "delivery": delivery,
         "template": template,
-    }
+        "required": required,
+    } | _v2_options(require_any, group, when)
     doc = get_app().parameters.add(data)
     if json:
         print_json(doc.to_document())
@@ -102,9 +138,20 @@ def _rules(d: ParameterDoc) -> list[str]:
     rules += [f"before {' '.join(d.before)}"] if d.before else []
     rules += [f"position {d.position}"] if d.position is not None else []
     rules += [f"scale {d.scale}"] if d.scale else []
+    rules += ["required"] if d.required else []
+    rules += [f"requires one of {' '.join(alternatives)}" for alternatives in d.require_any]
+    rules += [f"group {g.label()}" for g in d.groups]
+    rules += [f"when {w.condition()}: {_when_text(w.to_document())}" for w in d.when]
     rules += ["may start with -"] if d.allow_leading_dash else []
     rules += ["confined to the run folder"] if d.confine else []
     return rules
+
+
+def _when_text(rule: dict[str, Any]) -> str:
+    parts = [f"requires {' '.join(rule['require'])}"] if "require" in rule else []
+    parts += [f"forbids {' '.join(rule['forbid'])}"] if "forbid" in rule else []
+    parts += [f"{flag} only {' '.join(patterns)}" for flag, patterns in rule.get("values", {}).items()]
+    return ", ".join(parts)
 
 
 @app.command("show", context_settings=FLAGS_CONTEXT)
@@ -152,10 +199,28 @@ def edit(
     template: Annotated[str | None, typer.Option(help="What its argv item becomes ({env}, {path})")] = None,
     allow_leading_dash: Annotated[bool | None, typer.Option("--allow-leading-dash/--no-leading-dash")] = None,
     confine: Annotated[bool | None, typer.Option("--confine/--no-confine")] = None,
+    require_any: RequireAny = None,
+    no_require_any: Annotated[bool, typer.Option("--no-require-any", help="Drop every require-any set.")] = False,
+    group: GroupOption = None,
+    no_groups: Annotated[bool, typer.Option("--no-groups", help="It belongs to no group.")] = False,
+    required: Annotated[bool | None, typer.Option("--required/--optional")] = None,
+    when: WhenOption = None,
+    no_when: Annotated[bool, typer.Option("--no-when", help="Drop every value rule.")] = False,
     json: JsonOption = False,
 ) -> None:
-    """Change a parameter; refused when the rules would be inconsistent or a saved command or job would break."""
+    """Change a parameter; refused when the rules would be inconsistent or a saved command or job would break.
+
+    --require-any, --group and --when replace all of their kind (repeat them for several)."""
     changes: dict[str, object] = {}
+    if no_require_any:
+        changes["require_any"] = []
+    if no_groups:
+        changes["groups"] = []
+    if no_when:
+        changes["when"] = []
+    if required is not None:
+        changes["required"] = required
+    changes |= _v2_options(require_any, group, when)
     if no_rules:
         changes |= {"require_ids": [], "interfer_ids": [], "before": []}
     for key, value in (("description", description), ("value_type", value_type),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 from dataclasses import dataclass
 
+from oto.dashboard.graphs import bounds_label
 from oto.domain.documents import ParameterDoc
 
 
@@ -65,6 +66,16 @@ def hints(p: ParameterDoc) -> list[str]:
         found.append(f"comes before {', '.join(p.before)}")
     if p.scale:
         found.append(f"at most one of group {p.scale}")
+    if p.required:
+        found.append("required in every command")
+    found += [f"needs one of {', '.join(alternatives)}" for alternatives in p.require_any]
+    found += [f"in group {g.name} ({bounds_label(g.name, g.min, g.max).removesuffix(' of ' + g.name)})"
+              for g in p.groups]
+    for w in p.when:
+        parts = [f"requires {', '.join(w.require)}"] if w.require else []
+        parts += [f"forbids {', '.join(w.forbid)}"] if w.forbid else []
+        parts += [f"allows {flag} {' '.join(patterns)} only" for flag, patterns in w.values.items()]
+        found.append(f"when {w.condition()}: {'; '.join(parts)}")
     if p.repeatable:
         found.append("may repeat")
     if p.requires_root:

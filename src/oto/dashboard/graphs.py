@@ -37,6 +37,8 @@ EDGE_STYLES: dict[str, tuple[str, str, str]] = {
     "after": ("#1f2937", "", "arrow"),
     "conflict": ("#dc2626", "6 4", ""),
     "before": ("#6b7280", "2 4", "arrow-muted"),
+    "any": ("#2563eb", "3 3", "arrow"),
+    "when": ("#7c3aed", "1 3", "arrow-muted"),
 }
 
 
@@ -74,6 +76,7 @@ class Edge:
 class Group:
     name: str
     members: list[str]
+    label: str = ""  # what the box says; "at most one of NAME" (a scale) when empty
     x: float = 0.0
     y: float = 0.0
     w: float = 0.0
@@ -134,6 +137,21 @@ def _ranks(diagram: Diagram) -> dict[str, int]:
     return rank
 
 
+def group_label(group: Group) -> str:
+    return group.label or f"at most one of {group.name}"
+
+
+def bounds_label(name: str, low: int, high: int | None) -> str:
+    """A v2 group's box title: how many of its members a command uses."""
+    if high is None:
+        return f"at least {low} of {name}" if low else f"any of {name}"
+    if low == high:
+        return f"exactly {'one' if low == 1 else low} of {name}"
+    if low == 0:
+        return f"at most {'one' if high == 1 else high} of {name}"
+    return f"{low} to {high} of {name}"
+
+
 def too_large(diagram: Diagram) -> bool:
     """Whether the picture would be too big to read (and to send): the page says so instead."""
     return len(diagram.nodes) > MAX_NODES or len(diagram.edges) > MAX_EDGES
@@ -183,7 +201,7 @@ def layout(diagram: Diagram) -> tuple[float, float]:
                 member.y = y + GROUP_LABEL + GROUP_PAD + (i % rows) * (cell_h + ROW_GAP)
             block.x, block.y = x, y
             # as wide as its label too ("at most one of NAME", in the label's smaller type)
-            label_w = len(f"at most one of {block.name}") * LABEL_CHAR_W
+            label_w = len(group_label(block)) * LABEL_CHAR_W
             block.w = max(cols * cell_w + (cols - 1) * ROW_GAP, label_w) + 2 * GROUP_PAD
             block.h = GROUP_LABEL + rows * cell_h + (rows - 1) * ROW_GAP + 2 * GROUP_PAD
             y += block.h + ROW_GAP
@@ -250,7 +268,7 @@ def to_svg(diagram: Diagram, *, label: str) -> str:
             f'<g class="group"><rect x="{group.x:.1f}" y="{group.y:.1f}" width="{group.w:.1f}" '
             f'height="{group.h:.1f}" rx="8" fill="#eef2ff" stroke="#6366f1" stroke-dasharray="4 3"/>'
             f'<text x="{group.x + GROUP_PAD:.1f}" y="{group.y + 14:.1f}" class="group-label">'
-            f"at most one of {escape(group.name)}</text></g>"
+            f"{escape(group_label(group))}</text></g>"
         )
     seen: set[tuple[str, str, str]] = set()
     for edge in diagram.edges:
@@ -282,30 +300,44 @@ def to_svg(diagram: Diagram, *, label: str) -> str:
 
 
 def rules_diagram(tag: str, params: list[ParameterDoc]) -> Diagram | None:
-    """The flags that take part in a rule, with requires arrows, conflicts, before rules and scale groups.
+    """The flags that take part in a rule: requires arrows, conflicts, before rules, require-one-of
+    arrows, value rules, scale groups and groups with their bounds; required flags say so.
 
     None when no flag has a rule (there is nothing to draw).
     """
     edges = [Edge(p.flag, r, "requires") for p in params for r in p.require_ids]
     edges += [Edge(p.flag, c, "conflict") for p in params for c in p.interfer_ids]
     edges += [Edge(p.flag, b, "before") for p in params for b in p.before]
+    edges += [Edge(p.flag, b, "any") for p in params for alternatives in p.require_any for b in alternatives]
+    edges += [Edge(p.flag, t, "when") for p in params for w in p.when for t in (*w.require, *w.forbid, *w.values)]
     scales: dict[str, list[str]] = {}
+    bounded: dict[str, tuple[str, list[str]]] = {}
     for p in params:
         if p.scale:
             scales.setdefault(p.scale, []).append(p.flag)
-    involved = {e.src for e in edges} | {e.dst for e in edges} | {f for members in scales.values() for f in members}
+        for g in p.groups:
+            bounded.setdefault(g.name, (bounds_label(g.name, g.min, g.max), []))[1].append(p.flag)
+    grouped = {f for members in scales.values() for f in members}
+    grouped |= {f for _, members in bounded.values() for f in members}
+    involved = {e.src for e in edges} | {e.dst for e in edges} | grouped
+    involved |= {p.flag for p in params if p.required}
     if not involved:
         return None
     nodes = []
     for p in params:
         if p.flag in involved:
-            extra = f"position {p.position}" if p.position is not None else ""
-            nodes.append(Node(p.flag, [p.flag, extra] if extra else [p.flag]))
+            lines = [p.flag]
+            lines += [f"position {p.position}"] if p.position is not None else []
+            lines += ["required"] if p.required else []
+            lines += [f"when {w.condition()}" for w in p.when]
+            nodes.append(Node(p.flag, lines))
+    groups = [Group(name, members) for name, members in scales.items()]
+    groups += [Group(name, members, label) for name, (label, members) in bounded.items()]
     return Diagram(
         title=f"The rules of {tag}",
         nodes=nodes,
         edges=edges,
-        groups=[Group(name, members) for name, members in scales.items()],
+        groups=groups,
         ranked=[(e.src, e.dst) for e in edges if e.kind == "requires"],
     )
 

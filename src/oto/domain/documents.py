@@ -132,6 +132,127 @@ class ExecutableDoc(Item):
         return data
 
 
+MAX_RULES = 200  # rule entries of one kind on one parameter (require_any sets, groups, value rules)
+
+
+class GroupDoc(Item):
+    """A group the parameter belongs to: between ``min`` and ``max`` (None: any) of its members are used.
+
+    Every member names the group with the same bounds.
+    """
+
+    name: str
+    min: int = 0
+    max: int | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        return check_utf8(check_length(_no_blank(value, "a group name"), "a group name"), "a group name")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> GroupDoc:
+        if self.min < 0:
+            raise ValueError(f"group {self.name}: min counts members and cannot be negative")
+        if self.max is not None and self.max < 1:
+            raise ValueError(f"group {self.name}: max must be at least 1 (or null for no upper bound)")
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"group {self.name}: min ({self.min}) cannot exceed max ({self.max})")
+        if self.min > 10_000 or (self.max or 0) > 10_000:
+            raise ValueError(f"group {self.name}: a bound can be at most 10000")
+        return self
+
+    def label(self) -> str:
+        """``NAME[:min[:max]]``, as the CLI takes it."""
+        if self.max is not None:
+            return f"{self.name}:{self.min}:{self.max}"
+        return f"{self.name}:{self.min}" if self.min else self.name
+
+
+def check_utf8(value: str, what: str) -> str:
+    """Refuse text that is not valid Unicode (a lone surrogate: bytes that were not UTF-8, as a
+    terminal passes them), which no database column could store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(f"{what} is not valid UTF-8 text") from None
+    return value
+
+
+def parse_group_label(text: str) -> dict[str, Any]:
+    """``NAME[:min[:max]]`` (as the CLI and the dashboard take a group) as a group document.
+
+    An empty ``min`` is 0, an empty or ``*`` ``max`` is no upper bound; ValueError names the mistake.
+    """
+    parts = text.split(":")
+    if len(parts) > 3:
+        raise ValueError(f"a group is NAME[:min[:max]], not {text!r}")
+    out: dict[str, Any] = {"name": parts[0]}
+    for key, part in zip(("min", "max"), parts[1:], strict=False):
+        if part in ("", "*"):
+            if key == "min":
+                out["min"] = 0
+            continue
+        if not part.isascii() or not part.isdigit() or len(part) > 5:
+            raise ValueError(f"group {parts[0]}: {key} must be a whole number, not {part!r}")
+        out[key] = int(part)
+    return out
+
+
+def parse_any_set(text: str) -> list[str]:
+    """``B,C`` (a require_any set as the CLI and the dashboard take it) as a list of flags."""
+    flags = [f.strip() for f in text.split(",")]
+    if not all(flags):
+        raise ValueError(f"a require-any set is flags separated by commas, not {text!r}")
+    return flags
+
+
+class WhenDoc(Item):
+    """A value rule of the parameter: when its value ``equals`` one (or is ``in`` several), then
+    the flags in ``require`` must be in the job, those in ``forbid`` must not, and each flag of
+    ``values`` may only take values matching one of its patterns (``*`` matches any run)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    equals: str | None = None
+    in_: list[str] | None = Field(default=None, alias="in")
+    require: list[str] = Field(default_factory=list)
+    forbid: list[str] = Field(default_factory=list)
+    values: dict[str, list[str]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _shape(self) -> WhenDoc:
+        if (self.equals is None) == (self.in_ is None):
+            raise ValueError("a value rule needs exactly one of equals and in")
+        if self.in_ is not None and not self.in_:
+            raise ValueError("a value rule's in needs at least one value")
+        if self.equals == "" or "" in (self.in_ or []):
+            raise ValueError("a value rule's condition cannot be an empty value (it would never hold)")
+        if not (self.require or self.forbid or self.values):
+            raise ValueError("a value rule needs at least one of require, forbid and values")
+        texts = [self.equals or "", *(self.in_ or []), *self.require, *self.forbid, *self.values]
+        texts += [p for patterns in self.values.values() for p in patterns]
+        for text in texts:
+            check_length(text, "a value rule's text", MAX_FLAG)
+            check_utf8(text, "a value rule's text")
+            if "\x00" in text:
+                raise ValueError("a value rule cannot contain a NUL character")
+        if len(texts) > 1_000:
+            raise ValueError("a value rule can name at most 1000 values, flags and patterns")
+        return self
+
+    def condition(self) -> str:
+        return f"= {self.equals}" if self.in_ is None else f"in {', '.join(self.in_)}"
+
+    def to_document(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"equals": self.equals} if self.in_ is None else {"in": list(self.in_)}
+        for key in ("require", "forbid", "values"):
+            value = getattr(self, key)
+            if value:
+                data[key] = value
+        return data
+
+
 class ParameterDoc(Item):
     flag: str
     executable_tag: str
@@ -156,6 +277,43 @@ class ParameterDoc(Item):
     # local user), env, file or stdin; ``template`` is what the argv item becomes ({env}, {path}).
     delivery: str = "argv"
     template: str = ""
+    # FME v2 (docs/fme.md): each list is one "requires one of"; always in every command; groups with
+    # bounds; value rules with this parameter's value as their condition.
+    require_any: list[list[str]] = Field(default_factory=list)
+    required: bool = False
+    groups: list[GroupDoc] = Field(default_factory=list)
+    when: list[WhenDoc] = Field(default_factory=list)
+
+    @field_validator("require_any")
+    @classmethod
+    def _require_any(cls, value: list[list[str]]) -> list[list[str]]:
+        if len(value) > MAX_RULES:
+            raise ValueError(f"at most {MAX_RULES} require_any sets")
+        for alternatives in value:
+            if not alternatives:
+                raise ValueError("a require_any set needs at least one flag")
+            if len(alternatives) > MAX_RULES:
+                raise ValueError(f"a require_any set can name at most {MAX_RULES} flags")
+            for flag in alternatives:
+                check_utf8(check_length(flag, "a require_any flag", MAX_FLAG), "a require_any flag")
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _groups(cls, value: list[GroupDoc]) -> list[GroupDoc]:
+        names = [g.name for g in value]
+        if len(set(names)) != len(names):
+            raise ValueError("a parameter names each group once")
+        if len(value) > MAX_RULES:
+            raise ValueError(f"at most {MAX_RULES} groups")
+        return value
+
+    @field_validator("when")
+    @classmethod
+    def _when(cls, value: list[WhenDoc]) -> list[WhenDoc]:
+        if len(value) > MAX_RULES:
+            raise ValueError(f"at most {MAX_RULES} value rules")
+        return value
 
     @field_validator("flag")
     @classmethod
@@ -217,6 +375,12 @@ class ParameterDoc(Item):
             raise ValueError("an env delivery's template must hold {env} (the variable's name)")
         if self.delivery == "file" and self.template and "{path}" not in self.template:
             raise ValueError("a file delivery's template must hold {path} (the file's path)")
+        if self.when and not self.requires_value:
+            raise ValueError("value rules (when) need a parameter that takes a value")
+        if self.when and self.secret:
+            raise ValueError("a secret parameter cannot be the condition of a value rule (its value is sealed)")
+        if self.scale is not None and self.scale in {g.name for g in self.groups}:
+            raise ValueError(f"{self.scale} cannot be both the scale and a group of the parameter")
         return self
 
     def to_document(self) -> dict[str, Any]:
@@ -236,6 +400,10 @@ class ParameterDoc(Item):
             value = getattr(self, key)
             if value != default:
                 data[key] = value
+        if self.groups:
+            data["groups"] = [g.model_dump() for g in self.groups]
+        if self.when:
+            data["when"] = [w.to_document() for w in self.when]
         return data
 
 
@@ -246,7 +414,7 @@ def _optional_defaults() -> dict[str, Any]:
     fields = ParameterDoc.model_fields
     return {key: fields[key].get_default(call_default_factory=True)
             for key in ("before", "position", "scale", "repeatable", "choices", "style", "secret",
-                        "allow_leading_dash", "confine", "delivery", "template")}
+                        "allow_leading_dash", "confine", "delivery", "template", "require_any", "required")}
 
 
 class CommandDoc(Item):

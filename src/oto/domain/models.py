@@ -91,6 +91,12 @@ class Parameter(Base):
     allow_leading_dash: Mapped[bool] = mapped_column(default=False)
     # A path value must stay inside the run folder: relative, never climbing out with "..".
     confine: Mapped[bool] = mapped_column(default=False)
+    # FME v2 rules (docs/fme.md): lists of "requires one of" sets; in every command; the groups it is
+    # in, each {"name", "min", "max"}; value rules on its value, each as in the document.
+    require_any: Mapped[list[Any]] = mapped_column(default=list)
+    required: Mapped[bool] = mapped_column(default=False)
+    groups: Mapped[list[Any]] = mapped_column(default=list)
+    when: Mapped[list[Any]] = mapped_column(default=list)
 
     executable: Mapped[Executable] = relationship(back_populates="parameters")
 

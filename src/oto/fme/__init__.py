@@ -16,17 +16,21 @@ from .results import (
     Violation,
     ViolationKind,
 )
-from .schema import FlagRules, Schema
+from .rules import ValueRule
+from .schema import Condition, FlagRules, Group, Schema
 
 __all__ = [
     "PROBLEM_KINDS",
     "VIOLATION_KINDS",
     "CheckResult",
+    "Condition",
     "FMEError",
     "FlagRules",
+    "Group",
     "Problem",
     "ProblemKind",
     "Schema",
+    "ValueRule",
     "Violation",
     "ViolationKind",
 ]

@@ -26,7 +26,107 @@ def scale_message(members: tuple[str, ...], scale: str) -> str:
     return f"only one of {', '.join(members)} (scale {scale}) may be used"
 
 
-def _missing(c: Compiled, first: dict[int, int], closure: int) -> list[Violation]:
+def count_word(k: int) -> str:
+    return "one" if k == 1 else str(k)
+
+
+def group_message(c: Compiled, g: int, present: list[str]) -> str:
+    """The ``group`` violation's sentence for group ``g`` with ``present`` members in C."""
+    name = c.group_names[g]
+    low, high = c.group_min[g], c.group_max[g]
+    members = " ".join(c.names[i] for i in c.group_members[g])
+    given = f"{len(present)} given: {' '.join(present)}" if present else "none given"
+    if low == high:
+        verb = "is" if low == 1 else "are"
+        return f"exactly {count_word(low)} of {name} ({members}) {verb} required, {given}"
+    if len(present) < low:
+        if low == 1:
+            return f"one of {name} ({members}) is required"
+        return f"at least {low} of {name} ({members}) are required, {given}"
+    return f"at most {high} of {name}: {' '.join(present)}"
+
+
+def any_message(names: tuple[str, ...]) -> str:
+    return f"{names[0]} requires one of {', '.join(names[1:])}, which are all missing"
+
+
+def _any(c: Compiled, first: dict[int, int]) -> list[Violation]:
+    """Broken ``require_any`` rules of present flags, in combination order then rule order.
+
+    The common case (every rule satisfied) costs one C-level ``isdisjoint`` per rule.
+    """
+    hit = c.any_flags.intersection(first)
+    if not hit:
+        return []
+    keys = first.keys()
+    any_of = c.any_of
+    for a in hit:
+        for alts in any_of[a]:
+            if keys.isdisjoint(alts):
+                break
+        else:
+            continue
+        break
+    else:
+        return []
+    out: list[Violation] = []
+    names = c.names
+    for a in sorted(hit, key=first.__getitem__):
+        for alts in c.any_of[a]:
+            if not any(b in first for b in alts):
+                flags = (names[a], *(names[b] for b in alts))
+                out.append(Violation("missing_any", flags, any_message(flags)))
+    return out
+
+
+def _groups(c: Compiled, first: dict[int, int], flags: list[int], few: bool = True) -> list[Violation]:
+    """Groups with too few (unless not ``few``) or too many present members.
+
+    Groups with a member present come first, by their first member in C; then the groups no
+    member of which is present, in declaration order.
+    """
+    present: dict[int, list[int]] = {}
+    for i in flags:
+        for g in c.group_of.get(i, ()):
+            present.setdefault(g, []).append(i)
+    found: list[tuple[int, int, Violation]] = []
+    names = c.names
+    for g, members in present.items():
+        high = c.group_max[g]
+        if (few and len(members) < c.group_min[g]) or (high is not None and len(members) > high):
+            members.sort(key=first.__getitem__)
+            shown = [names[i] for i in members]
+            flags_of = tuple(shown) if len(members) >= c.group_min[g] else tuple(names[i] for i in c.group_members[g])
+            found.append((first[members[0]], g, Violation("group", flags_of, group_message(c, g, shown))))
+    found.sort(key=lambda item: item[:2])
+    out = [v for _, _, v in found]
+    for g in c.min_groups if few else ():
+        if g not in present:
+            out.append(Violation("group", tuple(names[i] for i in c.group_members[g]), group_message(c, g, [])))
+    return out
+
+
+def _group_check(c: Compiled, first: dict[int, int]) -> list[Violation]:
+    """Group violations; the common case (all within bounds) only counts present members."""
+    counts: dict[int, int] = {}
+    group_of = c.group_of
+    for i in c.grouped.intersection(first):
+        for g in group_of[i]:
+            counts[g] = counts.get(g, 0) + 1
+    low, cap = c.group_min, c.group_cap
+    for g, n in counts.items():
+        if n > cap[g] or n < low[g]:
+            break
+    else:
+        for g in c.min_groups:
+            if g not in counts:
+                break
+        else:
+            return []
+    return _groups(c, first, sorted(c.grouped.intersection(first), key=first.__getitem__))
+
+
+def _missing(c: Compiled, first: dict[int, int], closure: int, absent: list[int]) -> list[Violation]:
     """One violation per missing flag, each with a shortest chain.
 
     A single BFS seeded with every present flag (in combination order) gives
@@ -40,7 +140,10 @@ def _missing(c: Compiled, first: dict[int, int], closure: int) -> list[Violation
     remaining = closure.bit_count() - len(first)
     chains: dict[int, tuple[str, ...]] = {i: (names[i],) for i in first}
     texts: dict[int, str] = {}
-    out: list[Violation] = []
+    out: list[Violation] = [
+        Violation("missing_requirement", (names[i],), f"{names[i]} is required, which is missing") for i in absent
+    ]
+    reported = frozenset(absent)
     queue = list(first)
     head = 0
     while remaining and head < len(queue):
@@ -53,7 +156,8 @@ def _missing(c: Compiled, first: dict[int, int], closure: int) -> list[Violation
                 up = texts.get(v)
                 text = texts[w] = f"{names[v]} requires {name}" if up is None else f"{up}, which requires {name}"
                 queue.append(w)
-                out.append(Violation("missing_requirement", chain, text + ", which is missing"))
+                if w not in reported:
+                    out.append(Violation("missing_requirement", chain, text + ", which is missing"))
                 remaining -= 1
     return out
 
@@ -123,17 +227,25 @@ def check(c: Compiled, flags: Iterable[str], schema_name: str | None) -> CheckRe
     out: list[Violation] = (
         [Violation("unknown_flag", (f,), unknown_message(f, schema_name)) for f in unknown] if unknown else []
     )
-    if cl.bit_count() != len(first):
-        out.extend(_missing(c, first, cl))
+    absent = [i for i in c.required if i not in first] if c.required and not first.keys() >= c.required_set else []
+    if absent or cl.bit_count() != len(first):
+        out.extend(_missing(c, first, cl, absent))
+    if c.any_flags:
+        out.extend(_any(c, first))
     if c.conflicted:
         out.extend(_conflicts(c, first))
+    groups = _group_check(c, first) if c.group_members else []
     if c.special or repeats:
-        out.extend(_rest(c, first, repeats))
+        out.extend(_rest(c, first, repeats, groups))
+    elif groups:
+        out.extend(groups)
     return CheckResult(out)
 
 
-def _rest(c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]]) -> list[Violation]:
-    """Position, order, scale and duplicate violations, in that order."""
+def _rest(
+    c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]], groups: list[Violation]
+) -> list[Violation]:
+    """Position, order, scale, group and duplicate violations, in that order."""
     names = c.names
     more: dict[int, list[int]] = {}
     for i, pos in repeats:
@@ -173,6 +285,7 @@ def _rest(c: Compiled, first: dict[int, int], repeats: list[tuple[int, int]]) ->
 
     if c.scale_of:
         out.extend(_scales(c, first, special))
+    out.extend(groups)
 
     for i in sorted(more, key=first.__getitem__):
         if i not in c.repeatable:
@@ -229,27 +342,84 @@ def _requirers_first(c: Compiled, added: list[int]) -> list[int]:
     return out
 
 
-def complete(c: Compiled, seq: list[str]) -> list[str]:
-    """See ``Schema.complete``: requirers first, then what they require."""
+def _firsts(c: Compiled, result: list[str]) -> dict[int, int]:
     index = c.index
-    present = 0
-    mask = 0
-    for flag in seq:
-        i = index.get(flag)
-        if i is not None:
-            present |= 1 << i
-            mask |= c.closure[i]
-    result = seq + [c.names[v] for v in _requirers_first(c, list(iter_bits(mask & ~present)))]
-
     first: dict[int, int] = {}
     for pos, flag in enumerate(result):
         i = index.get(flag)
         if i is not None and i not in first:
             first[i] = pos
+    return first
+
+
+def _clashes(c: Compiled, first: dict[int, int]) -> list[Violation]:
+    """Conflicts, scale clashes and groups over their maximum: what completing may never create."""
     clashes = _conflicts(c, first)
+    order = sorted(first, key=first.__getitem__)
     if c.scale_of:
-        clashes.extend(_scales(c, first, sorted(first, key=first.__getitem__)))
+        clashes.extend(_scales(c, first, order))
+    if c.group_members:
+        clashes.extend(_groups(c, first, order, few=False))
+    return clashes
+
+
+def _broken(c: Compiled, first: dict[int, int]) -> tuple[Violation, list[int]] | None:
+    """The first rule completing must satisfy, with the alternatives it may add, or None."""
+    found = _any(c, first)
+    if found:
+        v = found[0]
+        return v, [c.index[f] for f in v.flags[1:]]
+    for g in c.min_groups:
+        present = [i for i in c.group_members[g] if i in first]
+        if len(present) < c.group_min[g]:
+            shown = [c.names[i] for i in sorted(present, key=first.__getitem__)]
+            v = Violation("group", tuple(c.names[i] for i in c.group_members[g]), group_message(c, g, shown))
+            return v, [i for i in c.group_members[g] if i not in first]
+    return None
+
+
+def _extend(c: Compiled, result: list[str], first: dict[int, int], mask: int) -> list[str]:
+    present = 0
+    for i in first:
+        present |= 1 << i
+    return result + [c.names[v] for v in _requirers_first(c, list(iter_bits(mask & ~present)))]
+
+
+def complete(c: Compiled, seq: list[str]) -> list[str]:
+    """See ``Schema.complete``: requirers first, then what they require, then chosen alternatives."""
+    index = c.index
+    mask = 0
+    for flag in seq:
+        i = index.get(flag)
+        if i is not None:
+            mask |= c.closure[i]
+    for i in c.required:
+        mask |= c.closure[i]
+    result = _extend(c, seq, _firsts(c, seq), mask)
+    first = _firsts(c, result)
+    clashes = _clashes(c, first)
     if clashes:
         detail = "; ".join(v.message for v in clashes)
         raise FMEError(f"cannot complete the combination: {detail}", tuple(clashes))
-    return result
+    if not (c.any_flags or c.min_groups):
+        return result
+    while True:
+        broken = _broken(c, first)
+        if broken is None:
+            return result
+        rule, alternatives = broken
+        tried: list[Violation] = []
+        for b in alternatives:
+            candidate = _extend(c, [*result, c.names[b]], {**first, b: len(result)}, c.closure[b])
+            cand_first = _firsts(c, candidate)
+            cand_clashes = _clashes(c, cand_first)
+            if not cand_clashes:
+                result, first = candidate, cand_first
+                break
+            tried.extend(cand_clashes)
+        else:
+            why = "; ".join(v.message for v in tried) if tried else "no member is left to add"
+            raise FMEError(
+                f"cannot complete the combination: {rule.message}; none can be added: {why}",
+                (rule, *tried),
+            )

@@ -13,10 +13,11 @@ of the combination:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .rules import Rules
+from .rules import Rules, ValueRule
 
 
 def iter_bits(mask: int) -> Iterator[int]:
@@ -120,6 +121,20 @@ class Compiled:
     scale_members: tuple[tuple[int, ...], ...]
     special: frozenset[int]
     repeatable: frozenset[int]
+    # v2: per flag its require_any alternatives (rule order); groups; required flags.
+    any_of: dict[int, tuple[tuple[int, ...], ...]]
+    any_flags: frozenset[int]
+    group_of: dict[int, tuple[int, ...]]
+    group_names: tuple[str, ...]
+    group_members: tuple[tuple[int, ...], ...]
+    group_min: tuple[int, ...]
+    group_max: tuple[int | None, ...]
+    min_groups: tuple[int, ...]
+    group_cap: tuple[int, ...]
+    grouped: frozenset[int]
+    required: tuple[int, ...]
+    required_set: frozenset[int]
+    value_rules: tuple[tuple[ValueRule, re.Pattern[str] | None], ...]
 
     def decode(self, mask: int) -> list[str]:
         names = self.names
@@ -167,7 +182,24 @@ def compile_rules(rules: Rules) -> Compiled:
         for v in members_idx:
             groups.setdefault(v, []).append(gid)
     scale_of = {v: tuple(gids) for v, gids in groups.items()}
+
+    any_lists: dict[int, list[tuple[int, ...]]] = {}
+    for a, alternatives in rules.require_any:
+        any_lists.setdefault(index[a], []).append(tuple(index[b] for b in alternatives))
+    any_of = {a: tuple(alts) for a, alts in any_lists.items()}
+    group_names = tuple(rules.groups)
+    group_members = tuple(tuple(index[f] for f in members) for members in rules.groups.values())
+    group_min = tuple(rules.bounds[name][0] for name in group_names)
+    group_max = tuple(rules.bounds[name][1] for name in group_names)
+    member_of: dict[int, list[int]] = {}
+    for gid, members_idx in enumerate(group_members):
+        for v in members_idx:
+            member_of.setdefault(v, []).append(gid)
+    group_of = {v: tuple(gids) for v, gids in member_of.items()}
     special = frozenset(positions) | frozenset(before) | frozenset(scale_of)
+
+    value_rules = tuple((rule, pattern(rule.patterns) if rule.action == "values" else None)
+                        for rule in rules.value_rules)
 
     return Compiled(
         names=names,
@@ -187,4 +219,23 @@ def compile_rules(rules: Rules) -> Compiled:
         scale_members=scale_members,
         special=special,
         repeatable=frozenset(index[f] for f in rules.repeatable),
+        any_of=any_of,
+        any_flags=frozenset(any_of),
+        group_of=group_of,
+        group_names=group_names,
+        group_members=group_members,
+        group_min=group_min,
+        group_max=group_max,
+        min_groups=tuple(g for g, low in enumerate(group_min) if low > 0),
+        group_cap=tuple(len(m) if high is None else high for m, high in zip(group_members, group_max, strict=True)),
+        grouped=frozenset(group_of),
+        required=tuple(index[f] for f in rules.required),
+        required_set=frozenset(index[f] for f in rules.required),
+        value_rules=value_rules,
     )
+
+
+def pattern(patterns: tuple[str, ...]) -> re.Pattern[str]:
+    """One regular expression for a list of value patterns: ``*`` is any run, the rest literal."""
+    parts = ["".join(".*" if ch == "*" else re.escape(ch) for ch in p) for p in patterns]
+    return re.compile("|".join(f"(?:{part})" for part in parts) if parts else "(?!)", re.DOTALL)

@@ -13,26 +13,45 @@ from typing import Literal
 ViolationKind = Literal[
     "unknown_flag",
     "missing_requirement",
+    "missing_any",
     "conflict",
     "position",
     "order",
     "scale",
+    "group",
     "duplicate",
+    "when_missing",
+    "when_forbidden",
+    "when_value",
 ]
-ProblemKind = Literal["cycle", "self_reference", "unsatisfiable"]
+ProblemKind = Literal[
+    "cycle", "self_reference", "unsatisfiable", "required_conflict", "impossible_any", "impossible_group"
+]
 
-#: Kinds in the order ``check()`` reports them (the contract's order).
+#: Kinds in the order ``check()`` reports them (the contract's order), then ``check_values()``'s.
 VIOLATION_KINDS: tuple[ViolationKind, ...] = (
     "unknown_flag",
     "missing_requirement",
+    "missing_any",
     "conflict",
     "position",
     "order",
     "scale",
+    "group",
     "duplicate",
+    "when_missing",
+    "when_forbidden",
+    "when_value",
 )
 #: Kinds in the order ``validate()`` reports them.
-PROBLEM_KINDS: tuple[ProblemKind, ...] = ("self_reference", "cycle", "unsatisfiable")
+PROBLEM_KINDS: tuple[ProblemKind, ...] = (
+    "self_reference",
+    "cycle",
+    "unsatisfiable",
+    "required_conflict",
+    "impossible_any",
+    "impossible_group",
+)
 
 
 @dataclass(frozen=True, slots=True)

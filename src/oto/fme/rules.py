@@ -10,7 +10,7 @@ order a user can reason about.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def check_flag(flag: object) -> str:
@@ -32,6 +32,22 @@ def check_flags(flags: object) -> list[str]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class ValueRule:
+    """One value rule: when ``flag`` has one of ``values``, ``action`` applies to ``target``.
+
+    ``action`` is ``require``, ``forbid`` or ``values``; ``patterns`` only for ``values``.
+    ``equals`` says whether the condition was written ``equals=`` (one value) or ``in_=``.
+    """
+
+    flag: str
+    values: tuple[str, ...]
+    equals: bool
+    action: str
+    target: str
+    patterns: tuple[str, ...] = ()
+
+
 @dataclass(slots=True)
 class Rules:
     """Every rule declared on a schema, in declaration order."""
@@ -48,6 +64,12 @@ class Rules:
     self_requires: dict[str, None]
     self_conflicts: dict[str, None]
     self_before: dict[str, None]
+    # v2: (a, alternatives) in declaration order; groups by name with (min, max); required flags.
+    require_any: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    groups: dict[str, dict[str, None]] = field(default_factory=dict)
+    bounds: dict[str, tuple[int, int | None]] = field(default_factory=dict)
+    required: dict[str, None] = field(default_factory=dict)
+    value_rules: list[ValueRule] = field(default_factory=list)
 
     @classmethod
     def empty(cls) -> Rules:
@@ -70,6 +92,11 @@ class Rules:
             dict(self.self_requires),
             dict(self.self_conflicts),
             dict(self.self_before),
+            list(self.require_any),
+            nested(self.groups),
+            dict(self.bounds),
+            dict(self.required),
+            list(self.value_rules),
         )
 
 

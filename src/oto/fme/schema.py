@@ -8,15 +8,16 @@ and a check never pays for the schema's size.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from . import check as _check
 from .compiled import Compiled, compile_rules
 from .graph import to_dot, to_mermaid
 from .results import CheckResult, Problem
-from .rules import Rules, check_flag, check_flags, link
+from .rules import Rules, ValueRule, check_flag, check_flags, link
 from .validate import validate as _validate
+from .values import check_values as _check_values
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,50 @@ class FlagRules:
     before: tuple[str, ...]
     after: tuple[str, ...]
     scales: tuple[str, ...]
+    required: bool = False
+    require_any: tuple[tuple[str, ...], ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A group's members (declaration order) and bounds; ``max`` None is unbounded."""
+
+    name: str
+    members: tuple[str, ...]
+    min: int
+    max: int | None
+
+
+class Condition:
+    """``schema.when(flag, equals=V | in_=[...])``: add value rules that apply when it holds."""
+
+    __slots__ = ("_equals", "_flag", "_schema", "_values")
+
+    def __init__(self, schema: Schema, flag: str, values: tuple[str, ...], equals: bool) -> None:
+        self._schema = schema
+        self._flag = flag
+        self._values = values
+        self._equals = equals
+
+    def _add(self, action: str, target: str, patterns: tuple[str, ...] = ()) -> Condition:
+        rule = ValueRule(self._flag, self._values, self._equals, action, self._schema._declare(target), patterns)
+        if rule not in self._schema._rules.value_rules:
+            self._schema._rules.value_rules.append(rule)
+            self._schema._dirty()
+        return self
+
+    def require(self, flag: str) -> Condition:
+        """When the condition holds, ``flag`` must be present."""
+        return self._add("require", flag)
+
+    def forbid(self, flag: str) -> Condition:
+        """When the condition holds, ``flag`` must not be present."""
+        return self._add("forbid", flag)
+
+    def values(self, flag: str, patterns: Iterable[str]) -> Condition:
+        """When the condition holds, every value of ``flag`` matches a pattern (``*``: any run)."""
+        return self._add("values", flag, tuple(check_flags(patterns)))
 
 
 class Schema:
@@ -138,6 +183,8 @@ class Schema:
         """At most one flag of the group ``name`` may be in C."""
         if not isinstance(name, str):
             raise TypeError(f"a scale name must be a str, not {type(name).__name__}")
+        if name in self._rules.groups:
+            raise ValueError(f"{name} is a group, not a scale")
         members = [self._declare(f) for f in check_flags(flags)]
         group = self._rules.scales.get(name)
         if group is None:
@@ -147,6 +194,66 @@ class Schema:
             if f not in group:
                 group[f] = None
                 self._dirty()
+
+    def require_any(self, a: str, alternatives: Iterable[str]) -> None:
+        """If ``a`` is in C, at least one of ``alternatives`` must be."""
+        alts = tuple(dict.fromkeys(check_flags(alternatives)))
+        if not alts:
+            raise ValueError("require_any needs at least one alternative")
+        a = self._declare(a)
+        for f in alts:
+            self._declare(f)
+        if (a, alts) not in self._rules.require_any:
+            self._rules.require_any.append((a, alts))
+            self._dirty()
+
+    def group(self, name: str, flags: Iterable[str], min: int = 0, max: int | None = None) -> None:
+        """Between ``min`` and ``max`` (None: any number) distinct members of the group are in C."""
+        if not isinstance(name, str):
+            raise TypeError(f"a group name must be a str, not {type(name).__name__}")
+        for label, bound in (("min", min), ("max", max)):
+            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, int)):
+                raise TypeError(f"a group's {label} must be an int, not {type(bound).__name__}")
+        if min < 0:
+            raise ValueError(f"a group's min must be >= 0, not {min}")
+        if max is not None and max < 1:
+            raise ValueError(f"a group's max must be >= 1, not {max}")
+        if max is not None and min > max:
+            raise ValueError(f"a group's min ({min}) cannot exceed its max ({max})")
+        if name in self._rules.scales:
+            raise ValueError(f"{name} is a scale, not a group")
+        known = self._rules.bounds.get(name)
+        if known is not None and known != (min, max):
+            raise ValueError(f"group {name} has other bounds already ({known[0]}..{known[1]})")
+        members = [self._declare(f) for f in check_flags(flags)]
+        group = self._rules.groups.get(name)
+        if group is None:
+            group = self._rules.groups[name] = {}
+            self._rules.bounds[name] = (min, max)
+            self._dirty()
+        for f in members:
+            if f not in group:
+                group[f] = None
+                self._dirty()
+
+    def required(self, flag: str) -> None:
+        """``flag`` is in every valid combination."""
+        f = self._declare(flag)
+        if f not in self._rules.required:
+            self._rules.required[f] = None
+            self._dirty()
+
+    def when(self, flag: str, equals: str | None = None, in_: Iterable[str] | None = None) -> Condition:
+        """A condition on ``flag``'s value (``equals`` one value, or ``in_`` several) for value rules."""
+        if (equals is None) == (in_ is None):
+            raise ValueError("when() needs exactly one of equals= or in_=")
+        if equals is not None:
+            values: tuple[str, ...] = (check_flag(equals),)
+        else:
+            values = tuple(dict.fromkeys(check_flags(in_)))
+            if not values:
+                raise ValueError("when(in_=...) needs at least one value")
+        return Condition(self, self._declare(flag), values, equals is not None)
 
     # -- reading the rules -----------------------------------------------
 
@@ -158,6 +265,25 @@ class Schema:
     @property
     def scales(self) -> dict[str, tuple[str, ...]]:
         return {name: tuple(members) for name, members in self._rules.scales.items()}
+
+    @property
+    def groups(self) -> dict[str, Group]:
+        """The v2 groups (not the scales), by name in declaration order."""
+        r = self._rules
+        return {name: Group(name, tuple(m), *r.bounds[name]) for name, m in r.groups.items()}
+
+    @property
+    def required_flags(self) -> tuple[str, ...]:
+        return tuple(self._rules.required)
+
+    @property
+    def any_rules(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """Every ``require_any(a, alternatives)`` as ``(a, alternatives)``, in declaration order."""
+        return tuple(self._rules.require_any)
+
+    @property
+    def value_rules(self) -> tuple[ValueRule, ...]:
+        return tuple(self._rules.value_rules)
 
     def has_flag(self, flag: str) -> bool:
         return check_flag(flag) in self._rules.flags
@@ -181,6 +307,9 @@ class Schema:
             before=tuple(r.before.get(f, ())),
             after=tuple(r.after.get(f, ())),
             scales=tuple(name for name, members in r.scales.items() if f in members),
+            required=f in r.required,
+            require_any=tuple(alts for a, alts in r.require_any if a == f),
+            groups=tuple(name for name, members in r.groups.items() if f in members),
         )
 
     def copy(self) -> Schema:
@@ -209,6 +338,13 @@ class Schema:
         repeated flag with a position rule must stand there every time.
         """
         return _check.check(self._ready(), flags, self.name)
+
+    def check_values(self, values: Mapping[str, object]) -> CheckResult:
+        """Violations of the value rules by a job's values (flag -> str, list of str or None).
+
+        A flag is present when it is a key; see the contract's "Value rules".
+        """
+        return _check_values(self._ready(), values)
 
     def closure(self, flags: Iterable[str]) -> set[str]:
         """``flags`` plus every flag they require, transitively (cycles included)."""

@@ -9,6 +9,8 @@ OR per requires edge instead of a pair search per flag.
 
 from __future__ import annotations
 
+from itertools import combinations, islice
+
 from .compiled import Compiled, iter_bits
 from .results import Problem
 from .rules import Rules
@@ -63,7 +65,8 @@ def _clash_masks(c: Compiled) -> dict[int, int]:
         for b in others:
             mask |= 1 << b
         add(a, mask)
-    for members in c.scale_members:
+    pair_groups = [m for g, m in enumerate(c.group_members) if c.group_max[g] == 1]
+    for members in (*c.scale_members, *pair_groups):
         group = 0
         for v in members:
             group |= 1 << v
@@ -102,21 +105,21 @@ def _clash_text(c: Compiled, f: int, x: int, y: int) -> str:
         if own:
             return f"{lead} is in scale {scale} with {nf}"
         return f"{lead} are both in scale {scale}"
+    pairs = {g for g in set(c.group_of.get(x, ())) & set(c.group_of.get(y, ())) if c.group_max[g] == 1}
+    if pairs:
+        group = c.group_names[min(pairs)]
+        if own:
+            return f"{lead} is in group {group} (at most 1) with {nf}"
+        return f"{lead} are both in group {group} (at most 1)"
     r = min(set(c.positions[x]) & set(c.positions[y]))
     if own:
         return f"{lead} must be at position {r} like {nf}"
     return f"{lead} must both be at position {r}"
 
 
-def _unsatisfiable(c: Compiled) -> list[Problem]:
-    clash = _clash_masks(c)
-    if not clash:
-        return []
-    clashers = 0
-    for v in clash:
-        clashers |= 1 << v
+def _reach(c: Compiled, clash: dict[int, int]) -> list[int]:
+    """Per SCC, the union of the clash masks over its closure."""
     reach = [0] * len(c.sccs)
-    bad_scc: list[bool] = [False] * len(c.sccs)
     for cid, members in enumerate(c.sccs):
         mask = 0
         for v in members:
@@ -129,7 +132,16 @@ def _unsatisfiable(c: Compiled) -> list[Problem]:
                     seen.add(d)
                     mask |= reach[d]
         reach[cid] = mask
-        bad_scc[cid] = bool(mask & c.closure[members[0]])
+    return reach
+
+
+def _unsatisfiable(c: Compiled, clash: dict[int, int], reach: list[int]) -> list[Problem]:
+    if not clash:
+        return []
+    clashers = 0
+    for v in clash:
+        clashers |= 1 << v
+    bad_scc = [bool(reach[cid] & c.closure[members[0]]) for cid, members in enumerate(c.sccs)]
 
     out: list[Problem] = []
     for f in c.by_rank:
@@ -155,5 +167,98 @@ def _unsatisfiable(c: Compiled) -> list[Problem]:
     return out
 
 
+#: How many sets of members ``impossible_group`` tries per group before it gives up.
+GROUP_SEARCH_LIMIT = 10_000
+
+
+class _Joint:
+    """Whether a set of flags clashes: pairwise clashes of its closure, or a group over its max."""
+
+    def __init__(self, c: Compiled, reach: list[int]) -> None:
+        self.c = c
+        self.reach = reach
+        self.wide: list[tuple[int, int]] = []
+        for g, members in enumerate(c.group_members):
+            high = c.group_max[g]
+            if high is not None and high > 1:
+                mask = 0
+                for v in members:
+                    mask |= 1 << v
+                self.wide.append((mask, high))
+
+    def clashes(self, flags: tuple[int, ...]) -> bool:
+        c = self.c
+        union = 0
+        risk = 0
+        for f in flags:
+            union |= c.closure[f]
+            risk |= self.reach[c.comp[f]]
+        if union & risk:
+            return True
+        return any((union & mask).bit_count() > high for mask, high in self.wide)
+
+
+def _v2(c: Compiled, reach: list[int], unusable: set[int]) -> list[Problem]:
+    if not (c.required or c.any_of or c.min_groups):
+        return []
+    joint = _Joint(c, reach)
+    names = c.names
+    out: list[Problem] = []
+    usable_required = [f for f in c.required if f not in unusable]
+    for x, y in combinations(usable_required, 2):
+        if joint.clashes((x, y)):
+            out.append(
+                Problem(
+                    "required_conflict",
+                    (names[x], names[y]),
+                    f"{names[x]} and {names[y]} are both required but cannot be used together",
+                )
+            )
+    for a in sorted(c.any_of, key=c.rank.__getitem__):
+        if a in unusable:
+            continue
+        for alts in c.any_of[a]:
+            if all(joint.clashes((a, b)) for b in alts):
+                shown = ", ".join(names[b] for b in alts)
+                out.append(
+                    Problem(
+                        "impossible_any",
+                        (names[a], *(names[b] for b in alts)),
+                        f"{names[a]} requires one of {shown}, but each clashes with {names[a]} or what it requires",
+                    )
+                )
+    for g in c.min_groups:
+        members = c.group_members[g]
+        low = c.group_min[g]
+        shown = " ".join(names[v] for v in members)
+        flags = tuple(names[v] for v in members)
+        name = c.group_names[g]
+        if low > len(members):
+            count = "1 member" if len(members) == 1 else f"{len(members)} members"
+            out.append(
+                Problem("impossible_group", flags, f"group {name} needs at least {low} of {shown} but has only {count}")
+            )
+            continue
+        tried = 0
+        found = False
+        for chosen in islice(combinations(members, low), GROUP_SEARCH_LIMIT):
+            tried += 1
+            if not joint.clashes(chosen):
+                found = True
+                break
+        if found or tried == GROUP_SEARCH_LIMIT:
+            continue
+        if low == 1:
+            text = f"no member of group {name} ({shown}) can ever be used"
+        else:
+            text = f"group {name} can never have {low} of its members ({shown}) together"
+        out.append(Problem("impossible_group", flags, text))
+    return out
+
+
 def validate(rules: Rules, c: Compiled) -> list[Problem]:
-    return _self_references(rules) + _cycles(c) + _unsatisfiable(c)
+    clash = _clash_masks(c)
+    reach = _reach(c, clash) if clash else [0] * len(c.sccs)
+    unsat = _unsatisfiable(c, clash, reach)
+    unusable = {c.index[p.flags[0]] for p in unsat}
+    return _self_references(rules) + _cycles(c) + unsat + _v2(c, reach, unusable)

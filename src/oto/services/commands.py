@@ -39,10 +39,14 @@ def _verdict(exe: Executable, flags: list[str]) -> Verdict:
     schema = schemas.for_executable(exe)
     result = schema.check(flags)
     completion = None
-    if not result.ok and all(v.kind == "missing_requirement" for v in result.violations):
+    kinds = {v.kind for v in result.violations}
+    if not result.ok and kinds <= {"missing_requirement", "missing_any", "group"}:
         try:
             completion = schema.complete(flags)
         except FMEError:
+            completion = None
+        # a v2 completion (a chosen alternative, a group member) is offered only when it is valid
+        if completion is not None and kinds != {"missing_requirement"} and not schema.check(completion).ok:
             completion = None
     return Verdict(
         ok=result.ok,

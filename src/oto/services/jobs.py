@@ -18,7 +18,7 @@ from oto.domain.models import Command, CommandParameter, Executable, Job, Parame
 from oto.domain.runs import Limit, Retry, SecretSlot
 from oto.domain.valuetypes import check_value
 from oto.errors import AlreadyExists, InvalidInput, Refused
-from oto.services import lookups, secrets
+from oto.services import lookups, schemas, secrets
 from oto.services.validation import invalid
 
 
@@ -120,7 +120,18 @@ def check_values(cmd: Command, values: dict[str, Value], where: str = "job",
                 _check_leading_dash(cmd, param, value, protected, where)
                 _check_confined(param, value, where)
         clean[flag] = given if param.requires_value else ""
+    _check_value_rules(cmd, clean, where)
     return clean
+
+
+def _check_value_rules(cmd: Command, values: dict[str, Value], where: str) -> None:
+    """The value rules of the executable (``when``, docs/fme.md) against the job's values."""
+    if not any(item.parameter.when for item in cmd.items):
+        return
+    result = schemas.for_executable(cmd.executable).check_values(values)
+    if not result.ok:
+        raise InvalidInput(f"{where}: " + "; ".join(v.message for v in result.violations),
+                           details=[v.to_dict() for v in result.violations])
 
 
 def _argv_items(cmd: Command, values: dict[str, Value]) -> list[argv_rendering.ArgvItem]:

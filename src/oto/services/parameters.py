@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
-from oto.domain.documents import ParameterDoc
+from oto.domain.documents import GroupDoc, ParameterDoc, WhenDoc
 from oto.domain.models import Command, CommandParameter, Executable, Parameter
 from oto.errors import AlreadyExists, InUse, InvalidInput, Refused
 from oto.services import bulk, lookups, schemas
@@ -60,6 +60,10 @@ def to_doc(p: Parameter, tag: str | None = None) -> ParameterDoc:
         confine=p.confine,
         delivery=p.delivery,
         template=p.template,
+        require_any=[list(alternatives) for alternatives in p.require_any],
+        required=p.required,
+        groups=[GroupDoc.model_validate(g) for g in p.groups],
+        when=[WhenDoc.model_validate(w) for w in p.when],
     )
 
 
@@ -89,6 +93,7 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
     """
     existing = {p.flag: p for p in exe.parameters}
     _check_names(exe.tag, set(existing), docs, replace=replace)
+    _check_v2(exe.tag, existing, docs)
 
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     changed: list[tuple[str, ParameterDoc]] = []
@@ -125,6 +130,10 @@ def save(db: Session, exe: Executable, docs: Sequence[tuple[str, ParameterDoc]],
         record.conflicts = list(doc.interfer_ids)
         for field in _FIELDS:
             setattr(record, field, getattr(doc, field))
+        record.require_any = [list(alternatives) for alternatives in doc.require_any]
+        record.required = doc.required
+        record.groups = [g.model_dump() for g in doc.groups]
+        record.when = [w.to_document() for w in doc.when]
     db.flush()
     if rows:
         insert_rows(db, rows)
@@ -139,6 +148,7 @@ def rows_for_new(tag: str, executable_id: int, docs: Sequence[tuple[str, Paramet
     """The checked rows of the parameters of an executable that has none yet (added by the same
     import): the same checks as :func:`save`, for the caller to insert in bulk with others."""
     _check_names(tag, set(), docs, replace=False)
+    _check_v2(tag, {}, docs)
     if any(_has_rules(doc) for _, doc in docs):  # flags without rules cannot be inconsistent
         schema = schemas.build(tag, [doc for _, doc in docs])
         schemas.refuse_if_inconsistent(tag, schema.validate(), docs[0][0] if len(docs) == 1 else "")
@@ -146,7 +156,8 @@ def rows_for_new(tag: str, executable_id: int, docs: Sequence[tuple[str, Paramet
 
 
 def _has_rules(doc: ParameterDoc) -> bool:
-    return bool(doc.require_ids or doc.interfer_ids or doc.before or doc.position is not None or doc.scale)
+    return bool(doc.require_ids or doc.interfer_ids or doc.before or doc.position is not None or doc.scale
+                or doc.require_any or doc.required or doc.groups or doc.when)
 
 
 def insert_rows(db: Session, rows: list[dict[str, Any]]) -> None:
@@ -169,6 +180,8 @@ def _check_names(tag: str, existing: set[str], docs: Sequence[tuple[str, Paramet
             ("requires", doc.require_ids),
             ("conflicts with", doc.interfer_ids),
             ("must come before", doc.before),
+            ("requires one of", [f for alternatives in doc.require_any for f in alternatives]),
+            ("names in a value rule", [f for w in doc.when for f in (*w.require, *w.forbid, *w.values)]),
         ):
             for name in names:
                 if name not in flags:
@@ -179,8 +192,49 @@ def _row(executable_id: int, doc: ParameterDoc) -> dict[str, Any]:
     """A new parameter's row for a bulk insert."""
     fields = doc.__dict__  # a validated document's own values (its lists are its own: not copied)
     row = {field: fields[field] for field in _FIELDS}
-    row.update(executable_id=executable_id, flag=doc.flag, requires=doc.require_ids, conflicts=doc.interfer_ids)
+    row.update(executable_id=executable_id, flag=doc.flag, requires=doc.require_ids, conflicts=doc.interfer_ids,
+               require_any=[list(alternatives) for alternatives in doc.require_any], required=doc.required,
+               groups=[g.model_dump() for g in doc.groups], when=[w.to_document() for w in doc.when])
     return row
+
+
+def _check_v2(tag: str, existing: dict[str, Parameter], docs: Sequence[tuple[str, ParameterDoc]]) -> None:
+    """Group bounds agree between members, group and scale names differ, value rules name flags that
+    take a value and hold no secret: what the engine cannot be given at all."""
+    after: dict[str, tuple[str, ParameterDoc | Parameter]] = {f: ("", p) for f, p in existing.items()}
+    after.update({doc.flag: (where, doc) for where, doc in docs})
+    bounds: dict[str, tuple[str, GroupDoc]] = {}
+    scales: dict[str, str] = {}
+    for flag, (_, item) in after.items():
+        if item.scale:
+            scales.setdefault(item.scale, flag)
+    for flag, (where, item) in after.items():
+        groups = item.groups if isinstance(item, ParameterDoc) else [GroupDoc.model_validate(g) for g in item.groups]
+        here = f"{where} ({flag} of {tag})" if where else f"{flag} of {tag}"
+        for g in groups:
+            if g.name in scales:
+                raise InvalidInput(
+                    f"{here}: group {g.name} has the name of the scale of {scales[g.name]}; give it another name"
+                )
+            seen = bounds.setdefault(g.name, (flag, g))
+            if (seen[1].min, seen[1].max) != (g.min, g.max):
+                raise InvalidInput(
+                    f"{here}: group {g.name} is {g.label()} here but {seen[1].label()} at {seen[0]}; "
+                    "every member gives the group the same bounds"
+                )
+    for flag, (where, item) in after.items():
+        here = f"{where} ({flag} of {tag})" if where else f"{flag} of {tag}"
+        targets = [t for w in item.when for t in (w.values if isinstance(w, WhenDoc) else w.get("values", {}))]
+        for target in targets:
+            other = after[target][1] if target in after else None
+            if other is None:
+                continue  # a stored rule naming a flag that is being replaced: the names were checked above
+            if not other.requires_value:
+                raise InvalidInput(f"{here}: its value rule limits the values of {target}, which takes no value")
+            if other.secret:
+                raise InvalidInput(
+                    f"{here}: its value rule limits the values of {target}, a secret (its value is sealed)"
+                )
 
 
 def _recheck_commands(db: Session, exe: Executable, schema: Any) -> None:
@@ -264,9 +318,38 @@ def users(db: Session, param: Parameter) -> tuple[list[str], list[str]]:
     rules = sorted(
         p.flag
         for p in param.executable.parameters
-        if p.id != param.id and param.flag in (*p.requires, *p.conflicts, *p.before)
+        if p.id != param.id and param.flag in (*p.requires, *p.conflicts, *p.before, *_v2_names(p))
     )
     return commands, rules
+
+
+def _v2_names(p: Parameter) -> list[str]:
+    """The flags a parameter's require_any sets and value rules name."""
+    names = [f for alternatives in p.require_any for f in alternatives]
+    for w in p.when:
+        names += [*w.get("require", ()), *w.get("forbid", ()), *w.get("values", {})]
+    return names
+
+
+def _without(p: Parameter, flag: str) -> None:
+    """Drop ``flag`` from the v2 rules of ``p`` (a require_any set left empty goes, as does an empty value rule)."""
+    sets = [[f for f in alternatives if f != flag] for alternatives in p.require_any]
+    p.require_any = [alternatives for alternatives in sets if alternatives]
+    rules = []
+    for w in p.when:
+        rule = dict(w)
+        for key in ("require", "forbid"):
+            if key in rule:
+                rule[key] = [f for f in rule[key] if f != flag]
+                if not rule[key]:
+                    del rule[key]
+        if "values" in rule:
+            rule["values"] = {f: v for f, v in rule["values"].items() if f != flag}
+            if not rule["values"]:
+                del rule["values"]
+        if any(key in rule for key in ("require", "forbid", "values")):
+            rules.append(rule)
+    p.when = rules
 
 
 def _refuse_if_used(tag: str, flag: str, used_by: list[str], named_by: list[str]) -> None:
@@ -312,6 +395,7 @@ def delete(db: Session, tag: str, flag: str, *, cascade: bool = False) -> None:
             p.requires = [f for f in p.requires if f != flag]
             p.conflicts = [f for f in p.conflicts if f != flag]
             p.before = [f for f in p.before if f != flag]
+            _without(p, flag)
     exe.parameters.remove(param)
     exe.rules_revision = new_revision()
     db.flush()

@@ -54,6 +54,28 @@ def build(tag: str, parameters: Iterable[Parameter | ParameterDoc]) -> Schema:
             scales.setdefault(p.scale, []).append(p.flag)
     for name, members in scales.items():
         schema.scale(name, members)
+    groups: dict[str, tuple[tuple[int, int | None], list[str]]] = {}
+    for p in params:
+        for alternatives in p.require_any:
+            schema.require_any(p.flag, alternatives)
+        if p.required:
+            schema.required(p.flag)
+        stored_groups, stored_when = (([g.model_dump() for g in p.groups], [w.to_document() for w in p.when])
+                                      if isinstance(p, ParameterDoc) else (p.groups, p.when))
+        for g in stored_groups:
+            groups.setdefault(g["name"], ((g.get("min", 0), g.get("max")), []))[1].append(p.flag)
+        for rule in stored_when:
+            cond = (
+                schema.when(p.flag, equals=rule["equals"]) if "equals" in rule else schema.when(p.flag, in_=rule["in"])
+            )
+            for other in rule.get("require", ()):
+                cond.require(other)
+            for other in rule.get("forbid", ()):
+                cond.forbid(other)
+            for other, patterns in rule.get("values", {}).items():
+                cond.values(other, patterns)
+    for name, ((low, high), members) in groups.items():
+        schema.group(name, members, min=low, max=high)
     return schema
 
 

@@ -4,4 +4,4 @@
 Alembic (a CLI verb starts faster); ``tests/services/test_database.py`` holds it to Alembic's head.
 """
 
-HEAD = "0008_concurrency_limits"
+HEAD = "0010_fme_v2_rules"
