@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
 from oto.services import adhoc, jobs, lookups, run_pages, run_streams, runs
 from oto.services.adhoc import AdHoc
-from oto.services.listings import Page
+from oto.services.run_pages import COUNT_CAP, RunPage
 
 if TYPE_CHECKING:
     from oto.app.application import App
@@ -25,7 +25,7 @@ KINDS = runs.KINDS
 SUCCEEDED, QUEUED, RUNNING = runs.SUCCEEDED, runs.QUEUED, runs.RUNNING
 MAX_TIMEOUT = runs.MAX_TIMEOUT
 
-__all__ = ["FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "Runs"]
+__all__ = ["COUNT_CAP", "FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "RunPage", "Runs"]
 
 
 class Runs:
@@ -117,17 +117,18 @@ class Runs:
     def list_all(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
                  trigger: str | None = None, kind: str | None = None, offset: int = 0,
                  limit: int = 50) -> list[dict[str, Any]]:
-        return self.database.call(runs.list_runs, status=status, job=job, routine=routine, trigger=trigger,
-                                  kind=kind, offset=offset, limit=limit)
+        """Runs newest first (one page's items, nothing counted)."""
+        return self.page(status=status, job=job, routine=routine, trigger=trigger, kind=kind, offset=offset,
+                         limit=limit, count=False).items
 
-    def submitted_since(self, since: datetime) -> list[datetime]:
-        """When each job and routine run submitted since ``since`` was, newest first."""
-        return self.database.call(runs.submitted_since, since)
+    def per_hour(self, now: datetime, hours: int = 24) -> list[int]:
+        """How many job and routine runs were submitted in each of the last ``hours`` hours, oldest first."""
+        return self.database.call(run_pages.per_hour, now, hours)
 
     def page(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
-             trigger: str | None = None, kind: str | None = None, offset: int = 0,
-             limit: int = 50) -> Page[dict[str, Any]]:
-        """``list`` with the total the same filters match."""
-        return self.database.call(run_pages.page, status=status, job=job, routine=routine, trigger=trigger,
-                                  kind=kind, offset=offset, limit=limit)
-
+             trigger: str | None = None, kind: str | None = None, after: str | None = None, offset: int = 0,
+             limit: int = 50, count: bool = True) -> RunPage:
+        """Runs newest first, ``after`` a cursor (``next_after`` of the page before) or past ``offset``,
+        with the total the same filters match (exact up to ``COUNT_CAP``) unless ``count`` is False."""
+        filters = run_pages.Filters(status=status, job=job, routine=routine, trigger=trigger, kind=kind)
+        return self.database.call(run_pages.page, filters, after=after, offset=offset, limit=limit, count=count)

@@ -4,4 +4,4 @@
 Alembic (a CLI verb starts faster); ``tests/services/test_database.py`` holds it to Alembic's head.
 """
 
-HEAD = "0004_secret_delivery"
+HEAD = "0009_run_history_indexes"
