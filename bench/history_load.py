@@ -173,7 +173,7 @@ def load(database: Database, n: int) -> float:
                 marks = ", ".join("?" * len(names))
                 cursor.executemany(f"INSERT INTO runs ({', '.join(names)}) VALUES ({marks})", batch)
             else:
-                with cursor.copy(f"COPY runs ({', '.join(names)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                with cursor.copy(f"COPY runs ({', '.join(names)}) FROM STDIN") as copy:
                     for row in batch:
                         copy.write_row(row)
             batch.clear()

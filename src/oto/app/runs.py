@@ -83,12 +83,17 @@ class Runs:
         await client.cancel(run_id, client=connected, database=self.database)
         return run_id
 
-    async def wait(self, run_id: str) -> dict[str, Any]:
-        """Wait for a run's end; returns it as ``get`` does."""
+    async def wait(self, run_id: str, *, started: bool = False) -> dict[str, Any]:
+        """Wait for a run's end; returns it as ``get`` does.
+
+        ``started``: ``run_id`` is the full id a submit just returned. Its workflow's result is then
+        awaited at once and the final record read once after it: nothing is read before.
+        """
         from oto.engine import client
 
-        run_id = await self.database.run(runs.resolve_id, run_id)
-        return await client.wait(run_id, client=await self.app.temporal(), database=self.database)
+        if not started:
+            run_id = await self.database.run(runs.resolve_id, run_id)
+        return await client.wait(run_id, client=await self.app.temporal(), database=self.database, started=started)
 
     async def follow(self, run_id: str) -> AsyncIterator[Event]:
         """The run's status changes and output as they happen, ending with its final status."""

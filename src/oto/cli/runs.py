@@ -26,7 +26,7 @@ POLL = 0.25
 
 async def follow(app: App, run_id: str, *, progress: bool) -> dict[str, Any]:
     """Wait for a run to end, showing its progress on a terminal; returns the run in full."""
-    waiting = asyncio.ensure_future(app.runs.wait(run_id))
+    waiting = asyncio.ensure_future(app.runs.wait(run_id, started=True))
     if not progress or not sys.stdout.isatty():
         return await waiting
     _state = app.runs.status

@@ -60,7 +60,7 @@ def _trigger(key: KeyInfo) -> str:
 
 async def _answer(app: App, run_id: str, wait: bool, response: Response) -> RunDetail:
     if wait:
-        view = await app.runs.wait(run_id)
+        view = await app.runs.wait(run_id, started=True)
         response.status_code = 200
     else:
         view = await run_in_threadpool(app.runs.get, run_id)
