@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -188,9 +188,13 @@ class Run(Base):
     __tablename__ = "runs"
     # Listings filter on one of these columns and read newest first: one index each, ordered as
     # they read, so a page costs the same at any size of history (migration 0009_run_history_indexes).
-    __table_args__ = tuple(Index(f"ix_runs_{name}_created", column, "created_at", "id") for name, column in (
-        ("parent", "parent_id"), ("status", "status"), ("job", "job_name"), ("routine", "routine_name"),
-        ("trigger", "trigger"), ("kind", "kind")))
+    __table_args__ = (
+        *(Index(f"ix_runs_{name}_created", column, "created_at", "id") for name, column in (
+            ("parent", "parent_id"), ("status", "status"), ("job", "job_name"), ("routine", "routine_name"),
+            ("trigger", "trigger"), ("kind", "kind"))),
+        Index("ix_runs_top_created", "created_at", "id", postgresql_where=text("parent_id IS NULL"),
+              sqlite_where=text("parent_id IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # job | routine | step
