@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import Select, func, literal, select
 from sqlalchemy.orm import Session
 
 from oto.domain.models import Run
@@ -101,11 +101,15 @@ def read_cursor(cursor: str) -> tuple[datetime, str]:
     return created, parts[2]
 
 
-def _count(db: Session, filters: Filters) -> tuple[int, bool]:
-    """How many runs the filters match, counting no further than the cap (an index walk of at most
-    ``COUNT_CAP + 1`` entries)."""
+def count_query(filters: Filters) -> Select[Any]:
+    """How many runs the filters match, counting no further than one past the cap: a walk of at
+    most ``COUNT_CAP + 1`` entries of the filter's index, which holds every column it tests."""
     capped = runs.filtered(select(literal(1)).select_from(Run), **filters.given()).limit(COUNT_CAP + 1)
-    found = db.scalar(select(func.count()).select_from(capped.subquery())) or 0
+    return select(func.count()).select_from(capped.subquery())
+
+
+def _count(db: Session, filters: Filters) -> tuple[int, bool]:
+    found = db.scalar(count_query(filters)) or 0
     return (found, True) if found <= COUNT_CAP else (COUNT_CAP, False)
 
 

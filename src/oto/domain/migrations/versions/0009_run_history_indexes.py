@@ -1,11 +1,14 @@
 """run history: one index per listing filter, ordered as listings read (newest first by created_at, id)
 
 Each listing of runs filters on one column (the status, job, routine, trigger, kind or parent) and
-reads newest first by ``(created_at, id)``, jobs and routines only unless it asks for steps. An index
-on ``(filter, created_at, id)`` (for no filter, one on ``(created_at, id)`` of the runs without a
-parent) lets SQLite and PostgreSQL walk just the page's rows, for the first
-page and for a page after a cursor alike, at any size of history. Each one also serves what the
-single-column index on its first column served, so those are dropped (fewer indexes to write per run).
+reads newest first by ``(created_at, id)``, jobs and routines only (``parent_id IS NULL``) unless it
+asks for steps. An index on ``(filter, created_at, id)`` lets SQLite and PostgreSQL walk just the
+page's rows, for the first page and for a page after a cursor alike, at any size of history. Those
+indexes end with ``parent_id`` too: a listing's capped count (up to 10,001 entries) then reads the
+index alone, never the table. The listing with no filter has its own partial index, of the runs
+without a parent: PostgreSQL does not take ``IS NULL`` on an index's first column as fixing it, so
+``(parent_id, created_at, id)`` would not give that listing its order. Each new index also serves
+what the single-column index on its first column served, so those are dropped (fewer to write).
 
 Revision ID: 0009_run_history_indexes
 Revises: 0004_secret_delivery
@@ -21,29 +24,27 @@ down_revision = "0004_secret_delivery"
 branch_labels = None
 depends_on = None
 
-# index name -> its leading column; every one continues (created_at, id)
+# index name -> its columns
 LISTINGS = {
-    "ix_runs_parent_created": "parent_id",
-    "ix_runs_status_created": "status",
-    "ix_runs_job_created": "job_name",
-    "ix_runs_routine_created": "routine_name",
-    "ix_runs_trigger_created": "trigger",
-    "ix_runs_kind_created": "kind",
+    "ix_runs_parent_created": ["parent_id", "created_at", "id"],
+    "ix_runs_status_created": ["status", "created_at", "id", "parent_id"],
+    "ix_runs_job_created": ["job_name", "created_at", "id", "parent_id"],
+    "ix_runs_routine_created": ["routine_name", "created_at", "id", "parent_id"],
+    "ix_runs_trigger_created": ["trigger", "created_at", "id", "parent_id"],
+    "ix_runs_kind_created": ["kind", "created_at", "id"],
 }
 # the single-column indexes the ones above make redundant
 REPLACED = {"ix_runs_parent_id": "parent_id", "ix_runs_status": "status", "ix_runs_job_name": "job_name",
             "ix_runs_routine_name": "routine_name", "ix_runs_trigger": "trigger"}
 
-
-# Jobs and routines (not steps): the listing with no filter. PostgreSQL does not take ``IS NULL``
-# on an index's first column as fixing it, so only a partial index gives this listing its order.
+# jobs and routines (not steps), for the listing with no filter
 TOP = "ix_runs_top_created"
 TOP_WHERE = "parent_id IS NULL"
 
 
 def upgrade() -> None:
-    for name, column in LISTINGS.items():
-        op.create_index(name, "runs", [column, "created_at", "id"])
+    for name, columns in LISTINGS.items():
+        op.create_index(name, "runs", columns)
     op.create_index(TOP, "runs", ["created_at", "id"], postgresql_where=sa.text(TOP_WHERE),
                     sqlite_where=sa.text(TOP_WHERE))
     for name in REPLACED:
