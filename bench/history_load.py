@@ -12,8 +12,10 @@ run in twenty a routine run with two steps. Then times, as medians in millisecon
   verb and a bare ``python -c pass``;
 
 each next to a plain indexed ``SELECT ... LIMIT 50`` of the same rows through the bare driver, and
-prints the ratio. The schema is the one migrations make, indexes included; PostgreSQL is vacuumed and
-analyzed after the load (as autovacuum would), SQLite is not analyzed (OTO never runs ANALYZE).
+next to that same query answered as JSON by a bare route of the same app and server (what any HTTP
+answer costs here), and prints the ratios. The schema is the one migrations make, indexes included;
+PostgreSQL is vacuumed and analyzed after the load (as autovacuum would), SQLite is not analyzed (OTO
+never runs ANALYZE).
 
     .venv/bin/python bench/history_load.py [--runs 1000000] [--backend sqlite|postgresql|both] [--repeat 15]
 
@@ -30,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -42,6 +45,7 @@ from urllib.parse import quote
 
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from starlette.responses import Response
 from temporalio.client import Client
 
 from oto.domain.models import Run
@@ -213,6 +217,19 @@ def median_ms(call: Callable[[], object], repeat: int) -> float:
     return statistics.median(times) * 1000
 
 
+_connections = threading.local()
+
+
+def _raw(database: Database) -> Any:
+    """One bare driver connection per thread (sqlite3 wants its own thread), kept for every query."""
+    if getattr(_connections, "url", None) != database.url:
+        connection = database.engine.raw_connection()
+        if not database.url.startswith("sqlite"):  # no transaction left open: it would hold DROP SCHEMA
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+        _connections.url, _connections.value = database.url, connection
+    return _connections.value
+
+
 @dataclass(frozen=True)
 class Plain:
     """A plain indexed query through the bare driver: ``where`` in the driver's placeholder style."""
@@ -222,18 +239,17 @@ class Plain:
     offset: int = 0
     columns: str = ", ".join(LISTED)
 
-    def runner(self, database: Database) -> Callable[[], object]:
-        connection = database.engine.raw_connection()
+    def runner(self, database: Database) -> Callable[[], list[Any]]:
         sqlite = database.url.startswith("sqlite")
         where = self.where if sqlite else self.where.replace("?", "%s")
         order = "" if "id = " in where else " ORDER BY created_at DESC, id DESC LIMIT 50"
         text = f"SELECT {self.columns} FROM runs WHERE {where}{order}" + (f" OFFSET {self.offset}" * bool(self.offset))
         params = tuple(_sqlite_moment(p) if sqlite and isinstance(p, datetime) else p for p in self.params)
 
-        def run() -> object:
-            cursor = connection.cursor()
+        def run() -> list[Any]:
+            cursor = _raw(database).cursor()
             cursor.execute(text, params)
-            return cursor.fetchall()
+            return list(cursor.fetchall())
 
         return run
 
@@ -245,8 +261,12 @@ def process_ms(argv: list[str], env: dict[str, str], repeat: int) -> float:
     return median_ms(call, max(repeat // 3, 3))
 
 
-def measure(backend: str, n: int, repeat: int) -> list[tuple[str, float, str, float]]:
-    results: list[tuple[str, float, str, float]] = []
+Result = tuple[str, float, float | None, str, float]
+
+
+def measure(backend: str, n: int, repeat: int) -> list[Result]:
+    """(what, its ms, the bare route's ms, the baseline's name, the baseline's ms) for each target."""
+    results: list[Result] = []
     with scratch(backend) as (database, url):
         catalog(database)
         took = load(database, n)
@@ -262,7 +282,20 @@ def measure(backend: str, n: int, repeat: int) -> list[tuple[str, float, str, fl
         top = "parent_id IS NULL"
         deep = Plain(f"{top} AND (created_at, id) < (?, ?)", (middle.created_at, middle.id))
         app = create_app(database, temporal=no_temporal, temporal_probe=temporal_up)
+        # the plain query behind a bare route of the same app and server: what any HTTP answer costs
+        current: list[Callable[[], list[Any]]] = []
+
+        async def bare_route() -> Response:
+            rows = current[0]()
+            return Response(json.dumps([list(r) for r in rows], default=str), media_type="application/json")
+
+        app.add_api_route("/bare", bare_route)
         with TestClient(app) as client:
+
+            def bare_http(plain: Plain) -> float:
+                current[:] = [plain.runner(database)]
+                return median_ms(lambda: client.get("/bare"), repeat)
+
             headers = {"Authorization": f"Bearer {key}"}
 
             def api(path: str) -> Callable[[], object]:
@@ -289,7 +322,7 @@ def measure(backend: str, n: int, repeat: int) -> list[tuple[str, float, str, fl
             ]
             for label, path, plain in listings:
                 plain_ms = median_ms(plain.runner(database), repeat)
-                results.append((label, median_ms(api(path), repeat), "plain", plain_ms))
+                results.append((label, median_ms(api(path), repeat), bare_http(plain), "plain", plain_ms))
                 print(f"  {label}: done", flush=True)
 
             client.post("/login", data={"key": key, "next": "/"})
@@ -309,7 +342,8 @@ def measure(backend: str, n: int, repeat: int) -> list[tuple[str, float, str, fl
                     assert response.status_code == 200 and "<html" in response.text, (path, response.status_code)
                     return response
 
-                results.append((label, median_ms(page, repeat), "plain", median_ms(plain.runner(database), repeat)))
+                plain_ms = median_ms(plain.runner(database), repeat)
+                results.append((label, median_ms(page, repeat), bare_http(plain), "plain", plain_ms))
                 print(f"  {label}: done", flush=True)
 
         with tempfile.TemporaryDirectory() as home:
@@ -320,8 +354,8 @@ def measure(backend: str, n: int, repeat: int) -> list[tuple[str, float, str, fl
             for label, argv in (("oto run list --limit 50", [*OTO, "run", "list", "--limit", "50"]),
                                 ("oto run list --limit 50 --after <middle>",
                                  [*OTO, "run", "list", "--limit", "50", "--after", cursor])):
-                results.append((label, process_ms(argv, env, repeat), "oto executable list", catalog_verb))
-            results.append(("oto executable list", catalog_verb, "python -c pass", bare))
+                results.append((label, process_ms(argv, env, repeat), None, "oto executable list", catalog_verb))
+            results.append(("oto executable list", catalog_verb, None, "python -c pass", bare))
     return results
 
 
@@ -337,9 +371,12 @@ def main() -> None:
           f"{load_average[1]:.2f} {load_average[2]:.2f}; medians of {options.repeat}")
     for backend in backends:
         results = measure(backend, options.runs, options.repeat)
-        print(f"\n| {backend} | ms | beside | ms | ratio |\n|---|---:|---|---:|---:|")
-        for label, ms, against, base in results:
-            print(f"| {label} | {ms:.1f} | {against} | {base:.2f} | {ms / base:.1f}× |")
+        print(f"\n| {backend} | ms | bare route, same query: ms | ratio | beside | ms | ratio |\n"
+              "|---|---:|---:|---:|---|---:|---:|")
+        for label, ms, bare, against, base in results:
+            over_bare = ("—", "—") if bare is None else (f"{bare:.1f}", f"{ms / bare:.1f}×")
+            print(f"| {label} | {ms:.1f} | {over_bare[0]} | {over_bare[1]} | {against} | {base:.2f} "
+                  f"| {ms / base:.1f}× |")
     print(f"\nload after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
