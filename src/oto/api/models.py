@@ -29,7 +29,7 @@ class Page(BaseModel, Generic[T]):
     limit: int
 
 
-def json_page(page: Page[Any]) -> Response:
+def json_page(page: BaseModel) -> Response:
     """A page serialized once, as its declared ``response_model`` describes it.
 
     FastAPI would dump the returned model to a dict, validate that dict again against the
@@ -294,6 +294,18 @@ class RunDetail(RunSummary):
     attempts: list[Attempt] = Field(default_factory=list, description="Each attempt, first to last; the run's "
                                     "status is the last one's")
     steps: list[RunDetail] | None = None
+
+
+class RunPage(BaseModel):
+    """A page of runs, newest first, with the cursor of the next one."""
+
+    items: list[RunSummary]
+    total: int = Field(description="How many runs the filters match; when ``total_exact`` is false, more than "
+                                   "this (counting stops at 10,000: a larger history is never counted whole)")
+    total_exact: bool = Field(description="``total`` is the exact count; false: there are more than ``total``")
+    offset: int
+    limit: int
+    next_after: str | None = Field(description="Pass as ``after`` for the next (older) page; null on the last")
 
 
 class ScheduleFireSent(BaseModel):

@@ -17,8 +17,8 @@ from oto.domain.documents import Value
 from oto.engine.follow import Event  # plain data and file reads: Temporal's SDK is not loaded
 from oto.services import adhoc, jobs, lookups, retention, routines, run_pages, run_streams, runs
 from oto.services.adhoc import AdHoc
-from oto.services.listings import Page
 from oto.services.retention import Pruned
+from oto.services.run_pages import COUNT_CAP, RunPage
 
 
 def _check_routine_values(db: Session, name: str, values: Mapping[str, Value]) -> None:
@@ -35,7 +35,7 @@ KINDS = runs.KINDS
 SUCCEEDED, QUEUED, RUNNING = runs.SUCCEEDED, runs.QUEUED, runs.RUNNING
 MAX_TIMEOUT = runs.MAX_TIMEOUT
 
-__all__ = ["FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "Pruned", "Runs"]
+__all__ = ["COUNT_CAP", "FINAL", "KINDS", "MAX_TIMEOUT", "STATUSES", "AdHoc", "Event", "Pruned", "RunPage", "Runs"]
 
 
 class Runs:
@@ -120,12 +120,17 @@ class Runs:
         await client.cancel(run_id, client=connected, database=self.database)
         return run_id
 
-    async def wait(self, run_id: str) -> dict[str, Any]:
-        """Wait for a run's end; returns it as ``get`` does."""
+    async def wait(self, run_id: str, *, started: bool = False) -> dict[str, Any]:
+        """Wait for a run's end; returns it as ``get`` does.
+
+        ``started``: ``run_id`` is the full id a submit just returned. Its workflow's result is then
+        awaited at once and the final record read once after it: nothing is read before.
+        """
         from oto.engine import client
 
-        run_id = await self.database.run(runs.resolve_id, run_id)
-        return await client.wait(run_id, client=await self.app.temporal(), database=self.database)
+        if not started:
+            run_id = await self.database.run(runs.resolve_id, run_id)
+        return await client.wait(run_id, client=await self.app.temporal(), database=self.database, started=started)
 
     async def follow(self, run_id: str) -> AsyncIterator[Event]:
         """The run's status changes and output as they happen, ending with its final status."""
@@ -154,20 +159,21 @@ class Runs:
     def list_all(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
                  trigger: str | None = None, kind: str | None = None, offset: int = 0,
                  limit: int = 50) -> list[dict[str, Any]]:
-        return self.database.call(runs.list_runs, status=status, job=job, routine=routine, trigger=trigger,
-                                  kind=kind, offset=offset, limit=limit)
+        """Runs newest first (one page's items, nothing counted)."""
+        return self.page(status=status, job=job, routine=routine, trigger=trigger, kind=kind, offset=offset,
+                         limit=limit, count=False).items
 
-    def submitted_since(self, since: datetime) -> list[datetime]:
-        """When each job and routine run submitted since ``since`` was, newest first."""
-        return self.database.call(runs.submitted_since, since)
+    def per_hour(self, now: datetime, hours: int = 24) -> list[int]:
+        """How many job and routine runs were submitted in each of the last ``hours`` hours, oldest first."""
+        return self.database.call(run_pages.per_hour, now, hours)
 
     def page(self, *, status: str | None = None, job: str | None = None, routine: str | None = None,
-             trigger: str | None = None, kind: str | None = None, offset: int = 0,
-             limit: int = 50) -> Page[dict[str, Any]]:
-        """``list`` with the total the same filters match."""
-        return self.database.call(run_pages.page, status=status, job=job, routine=routine, trigger=trigger,
-                                  kind=kind, offset=offset, limit=limit)
-
+             trigger: str | None = None, kind: str | None = None, after: str | None = None, offset: int = 0,
+             limit: int = 50, count: bool = True) -> RunPage:
+        """Runs newest first, ``after`` a cursor (``next_after`` of the page before) or past ``offset``,
+        with the total the same filters match (exact up to ``COUNT_CAP``) unless ``count`` is False."""
+        filters = run_pages.Filters(status=status, job=job, routine=routine, trigger=trigger, kind=kind)
+        return self.database.call(run_pages.page, filters, after=after, offset=offset, limit=limit, count=count)
 
     # -- retention ---------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from oto.app import App
 from oto.app.runs import FINAL, SUCCEEDED
 from oto.cli.common import JsonOption, WaitOption, WideOption, get_app, run
-from oto.cli.output import console, print_json, print_table, say
+from oto.cli.output import console, print_json, print_table, say, warn
 
 app = typer.Typer(help="The history of runs; show, rerun or cancel one.", no_args_is_help=True)
 POLL = 0.25
@@ -26,7 +26,7 @@ POLL = 0.25
 
 async def follow(app: App, run_id: str, *, progress: bool) -> dict[str, Any]:
     """Wait for a run to end, showing its progress on a terminal; returns the run in full."""
-    waiting = asyncio.ensure_future(app.runs.wait(run_id))
+    waiting = asyncio.ensure_future(app.runs.wait(run_id, started=True))
     if not progress or not sys.stdout.isatty():
         return await waiting
     _state = app.runs.status
@@ -126,22 +126,27 @@ def start(submit: Callable[[App], Awaitable[str]], *, wait: bool, json: bool) ->
 @app.command("list")
 def list_(
     limit: Annotated[int, typer.Option(help="At most this many runs, newest first.")] = 20,
-    offset: Annotated[int, typer.Option(help="Skip this many first.")] = 0,
+    after: Annotated[str | None, typer.Option(
+        help="The runs after this cursor: the previous page prints it (next page: --after CURSOR).")] = None,
+    offset: Annotated[int, typer.Option(help="Skip this many first (--after is as fast at any depth).")] = 0,
     status: Annotated[str | None, typer.Option(help="Only runs in this status.")] = None,
     job: Annotated[str | None, typer.Option(help="Only runs of this job.")] = None,
     routine: Annotated[str | None, typer.Option(help="Only runs of this routine.")] = None,
     trigger: Annotated[str | None, typer.Option(help="Only runs started this way (cli, api, schedule:NAME).")] = None,
     json: JsonOption = False, wide: WideOption = False,
 ) -> None:
-    """List runs of jobs and routines, newest first."""
-    found = get_app().runs.list_all(status=status, job=job, routine=routine, trigger=trigger, offset=offset,
-                                    limit=limit)
+    """List runs of jobs and routines, newest first; when more follow, stderr says how to page on."""
+    page = get_app().runs.page(status=status, job=job, routine=routine, trigger=trigger, after=after,
+                               offset=offset, limit=limit, count=False)
+    found = page.items
     if json:
         print_json(found)
-        return
-    print_table("runs", ["run", "kind", "name", "status", "exit", "trigger", "created", "duration"],
-                [(r["run_id"], r["kind"], r["job"] or r["routine"], r["status"], r["exit_code"], r["trigger"],
-                  (r["created_at"] or "")[:19], _seconds(r["duration"])) for r in found], wide=wide)
+    else:
+        print_table("runs", ["run", "kind", "name", "status", "exit", "trigger", "created", "duration"],
+                    [(r["run_id"], r["kind"], r["job"] or r["routine"], r["status"], r["exit_code"], r["trigger"],
+                      (r["created_at"] or "")[:19], _seconds(r["duration"])) for r in found], wide=wide)
+    if page.next_after is not None:
+        warn(f"next page: --after {page.next_after}")
 
 
 @app.command("show")

@@ -67,16 +67,12 @@ def durations(runs: Sequence[dict[str, object]], what: str) -> str | None:
                 f"longest {longest:.2f} s")
 
 
-def per_hour(started: Sequence[datetime], now: datetime, hours: int = 24) -> str:
-    """Runs submitted in each of the last ``hours`` hours, the current hour on the right."""
+def per_hour(counts: Sequence[int], now: datetime) -> str:
+    """Runs submitted in each of the last hours (``counts``, oldest first), the hour of ``now`` on the right."""
+    hours = len(counts)
     end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    counts = [0] * hours
-    for moment in started:
-        slot = hours - 1 - int((end - moment).total_seconds() // 3600)
-        if 0 <= slot < hours:
-            counts[slot] += 1
     bars = [Bar(float(n), "succeeded" if n else "skipped",
                 f"{(end - timedelta(hours=hours - i)).strftime('%H:00')} UTC: {n} run{'s' if n != 1 else ''}")
             for i, n in enumerate(counts)]
     return _svg(bars, f"Runs submitted in each hour of the last {hours} hours, {sum(counts)} in all",
-                f"most in an hour: {max(counts)}")
+                f"most in an hour: {max(counts, default=0)}")

@@ -22,15 +22,19 @@ PAGE_SIZE = 50
 @router.get("/runs")
 def run_list(
     request: Request, viewer: ViewerDep, status: str = "", job: str = "", routine: str = "",
-    trigger: str = "", kind: str = "", offset: int = 0,
+    trigger: str = "", kind: str = "", after: str = "", offset: int = 0,
 ) -> Response:
+    """Runs newest first, paged by cursor (``after``): the thousandth page costs what the first does."""
     app = app_of(request)
     chosen = {"status": status, "job": job, "routine": routine, "trigger": trigger, "kind": kind}
-    page = app.runs.page(**{k: v or None for k, v in chosen.items()}, offset=max(offset, 0),
+    page = app.runs.page(status=status or None, job=job or None, routine=routine or None,
+                          trigger=trigger or None, kind=kind or None, after=after or None, offset=max(offset, 0),
                           limit=PAGE_SIZE)
-    query = urlencode({k: v for k, v in chosen.items() if v})
-    return render(request, "runs.html", viewer, page=page, chosen=chosen, query=query, statuses=STATUSES,
-                  kinds=KINDS)
+    kept = {k: v for k, v in chosen.items() if v}
+    query = urlencode(kept)
+    older = urlencode(kept | {"after": page.next_after}) if page.next_after else ""
+    return render(request, "runs.html", viewer, page=page, chosen=chosen, query=query, older=older,
+                  paged=bool(after or offset), statuses=STATUSES, kinds=KINDS)
 
 
 def _routine_picture(app: App, run: dict[str, Any]) -> Markup | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -208,15 +208,26 @@ class Run(Base):
     """
 
     __tablename__ = "runs"
+    # Listings filter on one of these columns and read newest first: one index each, ordered as
+    # they read, so a page costs the same at any size of history; ``parent_id`` last lets a capped
+    # count read the index alone (migration 0009_run_history_indexes says why each is so).
+    __table_args__ = (
+        Index("ix_runs_parent_created", "parent_id", "created_at", "id"),
+        *(Index(f"ix_runs_{name}_created", column, "created_at", "id", "parent_id") for name, column in (
+            ("status", "status"), ("job", "job_name"), ("routine", "routine_name"), ("trigger", "trigger"))),
+        Index("ix_runs_kind_created", "kind", "created_at", "id"),
+        Index("ix_runs_top_created", "created_at", "id", postgresql_where=text("parent_id IS NULL"),
+              sqlite_where=text("parent_id IS NULL")),
+    )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     kind: Mapped[str] = mapped_column(String(10))  # job | routine | step
-    job_name: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
-    routine_name: Mapped[str | None] = mapped_column(String(200), index=True, default=None)
-    parent_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id"), index=True, default=None)
+    job_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    routine_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    parent_id: Mapped[str | None] = mapped_column(ForeignKey("runs.id"), default=None)
     step_id: Mapped[str | None] = mapped_column(String(200), default=None)
-    trigger: Mapped[str] = mapped_column(String(300), default="cli", index=True)
-    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
+    trigger: Mapped[str] = mapped_column(String(300), default="cli")
+    status: Mapped[str] = mapped_column(String(20), default="queued")
     spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
     argv: Mapped[list[str]] = mapped_column(default=list)
     workdir: Mapped[str] = mapped_column(String(4096), default="")

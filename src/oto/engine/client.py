@@ -204,7 +204,8 @@ async def cancel(run_id: str, *, client: Client | None = None, database: Databas
 WORKFLOW_APPEARS_WITHIN = 10.0
 
 
-async def wait(run_id: str, *, client: Client | None = None, database: Database | None = None) -> dict[str, Any]:
+async def wait(run_id: str, *, client: Client | None = None, database: Database | None = None,
+               started: bool = False) -> dict[str, Any]:
     """Wait for a run's workflow to end; returns the run as ``oto run show`` shows it.
 
     Waiting reads; it writes nothing, but in one case, through ``runs.close_orphan``: Temporal says
@@ -213,7 +214,22 @@ async def wait(run_id: str, *, client: Client | None = None, database: Database 
     close such a record, and leaving it ``running`` would be a lie, so it is closed ``failed`` with
     that reason. A workflow that ends normally has closed its record before it ends, so a record
     still open after it is always such an orphan.
+
+    ``started``: the caller has just started this run's workflow (``?wait=true``, ``job run --wait``),
+    so the record is not read before its result: the answer comes as soon as the workflow ends,
+    after one read of the final record.
     """
+    if started:
+        client = client or await connect()
+        try:
+            await client.get_workflow_handle(run_id).result()
+        except WorkflowFailureError:
+            pass  # cancelled or failed: the record says how
+        except RPCError as error:
+            if error.status != RPCStatusCode.NOT_FOUND:
+                raise Unavailable(f"cannot follow run {run_id} on Temporal: {error.message}") from None
+            return await wait(run_id, client=client, database=database)
+        return await _final_view(database, run_id)
     _, status = await _top_level(database, run_id)
     # A run is recorded just before its workflow starts (a schedule's fire records it, then starts
     # the run as a child workflow), so a queued run may briefly have no workflow yet.
@@ -234,6 +250,11 @@ async def wait(run_id: str, *, client: Client | None = None, database: Database 
                 ) from None
         await asyncio.sleep(0.1)
         _, status = await _top_level(database, run_id)
+    return await _final_view(database, run_id)
+
+
+async def _final_view(database: Database | None, run_id: str) -> dict[str, Any]:
+    """The run once its workflow has ended, closing it first if that workflow never did (see ``wait``)."""
     view: dict[str, Any] = await _in_db(database, runs.get, run_id)
     if view["status"] not in runs.FINAL:
         await _in_db(database, runs.close_orphan, run_id, RunStatus.FAILED, "its workflow ended without a result")

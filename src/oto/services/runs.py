@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any, cast
 
-from sqlalchemy import JSON, Table, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import JSON, Select, Table, bindparam, case, delete, func, insert, literal, or_, select, tuple_, update
 from sqlalchemy.orm import Session, defer
 
 from oto.domain import artifacts as artifact_names
@@ -771,13 +771,6 @@ def resolve_id(db: Session, given: str) -> str:
     return found[0]
 
 
-def submitted_since(db: Session, since: datetime, limit: int = 100_000) -> list[datetime]:
-    """When each job and routine run submitted since ``since`` was (newest first, at most ``limit``)."""
-    query = (select(Run.created_at).where(Run.created_at >= since, Run.kind != RunKind.STEP)
-             .order_by(Run.created_at.desc()).limit(limit))
-    return list(db.scalars(query))
-
-
 def get(db: Session, run_id: str) -> dict[str, Any]:
     """A run in full; a routine run with its steps in routine order."""
     run = db.get(Run, run_id)
@@ -805,19 +798,14 @@ def status_of(db: Session, run_id: str) -> tuple[str, str, dict[str, int]]:
     return row.kind, row.status, counts
 
 
-def list_runs(db: Session, *, status: str | None = None, job: str | None = None, routine: str | None = None,
-              trigger: str | None = None, kind: str | None = None, parent_id: str | None = None,
-              offset: int = 0, limit: int = 50) -> list[dict[str, Any]]:
-    """Runs newest first, without their output; jobs and routines unless ``kind`` or ``parent_id`` says."""
+def filtered(query: Select[Any], *, status: str | None = None, job: str | None = None, routine: str | None = None,
+             trigger: str | None = None, kind: str | None = None, parent_id: str | None = None) -> Select[Any]:
+    """``query`` kept to the runs a listing's filters name (jobs and routines unless ``kind`` or
+    ``parent_id`` says); an unknown status or kind is refused."""
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"unknown status {status!r} (known: {', '.join(STATUSES)})")
     if kind is not None and kind not in KINDS:
         raise InvalidInput(f"unknown run kind {kind!r} (known: {', '.join(KINDS)})")
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
-    if offset < 0:
-        raise InvalidInput(f"the offset cannot be negative, not {offset}")
-    query = select(Run).options(defer(Run.stdout), defer(Run.stderr), defer(Run.artifacts))
     if parent_id is not None:
         query = query.where(Run.parent_id == parent_id)
     elif kind is not None:
@@ -828,6 +816,32 @@ def list_runs(db: Session, *, status: str | None = None, job: str | None = None,
                           (Run.trigger, trigger)):
         if value is not None:
             query = query.where(column == value)
+    return query
+
+
+def older_than(query: Select[Any], created_at: datetime, run_id: str) -> Select[Any]:
+    """``query`` kept to the runs listed after the one created at ``created_at`` with id ``run_id``."""
+    return query.where(tuple_(Run.created_at, Run.id) < tuple_(
+        literal(created_at, Run.created_at.type), literal(run_id, Run.id.type)))
+
+
+def list_runs(db: Session, *, status: str | None = None, job: str | None = None, routine: str | None = None,
+              trigger: str | None = None, kind: str | None = None, parent_id: str | None = None,
+              offset: int = 0, limit: int = 50, after: tuple[datetime, str] | None = None,
+              ) -> list[dict[str, Any]]:
+    """Runs newest first, without their output; jobs and routines unless ``kind`` or ``parent_id`` says.
+
+    ``after`` (a run's ``created_at`` and id) keeps only the runs listed after that one: a page by
+    keyset, which the indexes on ``(filter, created_at, id)`` read as cheaply at any depth.
+    """
+    if not 1 <= limit <= MAX_LIMIT + 1:  # one more than a page: the page's reader learns whether more follow
+        raise InvalidInput(f"the limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if offset < 0:
+        raise InvalidInput(f"the offset cannot be negative, not {offset}")
+    query = filtered(select(Run).options(defer(Run.stdout), defer(Run.stderr), defer(Run.artifacts)),
+                     status=status, job=job, routine=routine, trigger=trigger, kind=kind, parent_id=parent_id)
+    if after is not None:
+        query = older_than(query, *after)
     query = query.order_by(Run.created_at.desc(), Run.id.desc()).offset(offset).limit(limit)
     return [view(r, full=False) for r in db.scalars(query)]
 

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import NO_QUERY, AppDep, Name, NameFilter, Paging, QueryModel
-from oto.api.models import AdHocRun, Page, RunDetail, RunSummary, RunValues, ScheduleFireSent
+from oto.api.models import AdHocRun, RunDetail, RunPage, RunSummary, RunValues, ScheduleFireSent, json_page
 from oto.api.problems import responses
 from oto.app import App
 from oto.app.catalog import MAX_LIMIT
@@ -40,6 +40,9 @@ class RunQuery(Paging):
     routine: NameFilter = None
     trigger: NameFilter = None
     kind: NameFilter = None
+    after: str | None = Field(None, min_length=1, max_length=500, description=(
+        "The previous page's ``next_after``: the runs listed after it (a keyset cursor, as fast at any "
+        "depth as the first page; not with ``offset``)"))
     limit: int = Field(50, ge=1, le=MAX_LIMIT, description="How many items at most")
 
 
@@ -63,7 +66,7 @@ def _trigger(key: KeyInfo) -> str:
 
 async def _answer(app: App, run_id: str, wait: bool, response: Response) -> RunDetail:
     if wait:
-        view = await app.runs.wait(run_id)
+        view = await app.runs.wait(run_id, started=True)
         response.status_code = 200
     else:
         view = await run_in_threadpool(app.runs.get, run_id)
@@ -130,13 +133,18 @@ async def trigger_schedule(app: AppDep, name: Name) -> RunDetail | ScheduleFireS
     return RunDetail.model_validate(await run_in_threadpool(app.runs.get, run_id))
 
 
-@router.get("/runs", dependencies=[READ], responses=responses(401, 403, 422))
-def list_runs(app: AppDep, query: Annotated[RunQuery, Query()]) -> Page[RunSummary]:
-    """Runs newest first, filtered by status, job, routine, trigger or kind (job, routine, step)."""
+@router.get("/runs", response_model=RunPage, dependencies=[READ], responses=responses(401, 403, 422))
+def list_runs(app: AppDep, query: Annotated[RunQuery, Query()]) -> Response:
+    """Runs newest first, filtered by status, job, routine, trigger or kind (job, routine, step).
+
+    Page with ``after`` (each page's ``next_after``) at any depth; ``offset`` costs as much as the
+    runs it skips. ``total`` is exact up to 10,000 runs; past that ``total_exact`` is false.
+    """
     page = app.runs.page(status=query.status, job=query.job, routine=query.routine, trigger=query.trigger,
-                          kind=query.kind, offset=query.offset, limit=query.limit)
-    return Page(items=[RunSummary.model_validate(v) for v in page.items], total=page.total, offset=query.offset,
-                limit=query.limit)
+                          kind=query.kind, after=query.after, offset=query.offset, limit=query.limit)
+    return json_page(RunPage(items=[RunSummary.model_validate(v) for v in page.items], total=page.total,
+                             total_exact=page.total_exact, offset=page.offset, limit=page.limit,
+                             next_after=page.next_after))
 
 
 @router.get("/runs/{run_id}", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))

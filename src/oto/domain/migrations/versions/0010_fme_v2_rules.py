@@ -1,7 +1,7 @@
 """parameters: the FME v2 rules (require_any, required, groups with bounds, value rules)
 
 Revision ID: 0010_fme_v2_rules
-Revises: 0008_concurrency_limits
+Revises: 0009_run_history_indexes
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_fme_v2_rules"
-down_revision = "0008_concurrency_limits"
+down_revision = "0009_run_history_indexes"
 branch_labels = None
 depends_on = None
 
