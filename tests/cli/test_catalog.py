@@ -158,7 +158,8 @@ def test_import_of_a_bad_file_names_the_file_and_item(initialized: Oto, tmp_path
     assert initialized("import", str(broken)).err.startswith(f"Error: {broken}: not valid JSON")
 
 
-EMPTY = {"oto": 1, "executables": [], "parameters": [], "commands": [], "jobs": [], "routines": [], "schedules": []}
+EMPTY = {"oto": 1, "executables": [], "parameters": [], "commands": [], "jobs": [], "routines": [], "schedules": [],
+         "notifications": []}
 
 
 @pytest.mark.parametrize(
@@ -201,7 +202,8 @@ def test_import_refuses_a_slash_in_a_name_and_names_the_item(initialized: Oto, t
     assert result.err == (f"Error: {bad}: routines[0] (keys/pair): name: a name cannot contain '/' (names go in URL "
                           "paths, where '/' separates parts): 'keys/pair'\n")
     assert json.loads(initialized("export").out) == {
-        "oto": 1, "executables": [], "parameters": [], "commands": [], "jobs": [], "routines": [], "schedules": []}
+        "oto": 1, "executables": [], "parameters": [], "commands": [], "jobs": [], "routines": [], "schedules": [],
+        "notifications": []}
 
 
 def test_seed_lists_import_after_their_executables(initialized: Oto) -> None:

@@ -235,7 +235,7 @@ async def test_a_worker_killed_while_it_holds_the_slot_loses_no_run_and_frees_th
     pids[victim].wait()
     ended = await _all_ended(engine, ids)
     assert_one_at_a_time(ended)
-    assert [r["attempts"] for r in ended].count(2) == 1  # the killed one ran again, holding its slot
+    assert [r["starts"] for r in ended].count(2) == 1  # the killed one ran again, holding its slot
     with sqlite_database.session() as db:
         assert len([r for r in runs.list_runs(db, job="nap")]) == 6
 
