@@ -38,7 +38,11 @@ test: lint typecheck unit
 
 bench: install
 	$(BIN)/python bench/fme_bench.py
+	$(BIN)/python bench/fme_bench.py --v2
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/import_load.py
+	$(BIN)/python bench/api_wait.py
+	$(BIN)/python bench/history_load.py --runs 100000
 
 # the dashboard's screenshots in docs/, retaken by its browser test
 screenshots: install browser

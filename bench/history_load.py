@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -356,7 +356,27 @@ def measure(backend: str, n: int, repeat: int) -> list[Result]:
                                  [*OTO, "run", "list", "--limit", "50", "--after", cursor])):
                 results.append((label, process_ms(argv, env, repeat), None, "oto executable list", catalog_verb))
             results.append(("oto executable list", catalog_verb, None, "python -c pass", bare))
+            results.append(prune_half(database, env, middle.created_at))
     return results
+
+
+def prune_half(database: Database, env: dict[str, str], cut: datetime) -> Result:
+    """``oto run prune`` of the older half of the history (steps with their routines), beside a plain
+    DELETE of the same rows in a transaction rolled back before it (one run each: a prune is not repeated)."""
+    table = cast(sa.Table, Run.__table__)
+    older = sa.and_(table.c.parent_id.is_(None), table.c.created_at < cut)
+    with database.engine.connect() as connection:
+        transaction = connection.begin()
+        start = time.perf_counter()
+        connection.execute(sa.delete(table).where(table.c.parent_id.in_(sa.select(table.c.id).where(older))))
+        connection.execute(sa.delete(table).where(older))
+        plain = (time.perf_counter() - start) * 1000
+        transaction.rollback()
+    age = (datetime.now(UTC) - cut).total_seconds()
+    start = time.perf_counter()
+    subprocess.run([*OTO, "run", "prune", "--older-than", f"{age:.0f}s", "--json"], env=env, check=True,
+                   capture_output=True)
+    return ("oto run prune (the older half)", (time.perf_counter() - start) * 1000, None, "plain DELETE", plain)
 
 
 def main() -> None:

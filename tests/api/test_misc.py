@@ -127,5 +127,5 @@ def test_every_route_refuses_a_query_parameter_it_does_not_take(app: FastAPI, cl
         assert anonymous.status_code == (422 if path == "/health" else 401), (method, path)
     runs = client.get("/api/v1/runs?offset=0&limit=1&stauts=failed", headers=admin).json()["detail"]
     assert runs == ("query: unknown parameter 'stauts' "
-                    "(this route takes: job, kind, limit, offset, routine, status, trigger)")
+                    "(this route takes: after, job, kind, limit, offset, routine, status, trigger)")
     assert client.get("/api/v1/jobs/x/argv?bogus=1").status_code == 401  # who asks is settled first
