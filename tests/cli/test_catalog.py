@@ -268,3 +268,20 @@ def test_a_job_added_twice_is_refused_in_plain_words(initialized: Oto) -> None:
     assert oto("import", str(DATA / "openssl.json")).code == 0
     again = oto("job", "add", "GenRSA-2048", "--command", "GenRSA", "--set", "genpkey")
     assert again.code == 2 and again.err == "Error: job 'GenRSA-2048' already exists\n"
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["executable", "add", "t\udcff", "1", "/bin/true"], "executable: name: not valid UTF-8 text"),
+    (["parameter", "add", "openssl - 3.5.3", "--f\udcff"], "parameter: flag: not valid UTF-8 text"),
+    (["parameter", "add", "openssl - 3.5.3", "--g", "--description", "x\udcff"],
+     "parameter: description: not valid UTF-8 text"),
+    (["command", "add", "c\udcff", "--executable", "openssl - 3.5.3", "genpkey"], "name: not valid UTF-8 text"),
+])
+def test_text_that_is_not_utf8_is_one_sentence_and_writes_nothing(initialized: Oto, argv: list[str],
+                                                                 message: str) -> None:
+    """Bytes that are not UTF-8 (a terminal passes them as lone surrogates) never reach the database."""
+    assert initialized("import", str(DATA / "openssl.json")).code == 0
+    before = initialized("export").out
+    result = initialized(*argv)
+    assert result.code == 2 and message in result.err and "Traceback" not in result.err, result.err
+    assert initialized("export").out == before

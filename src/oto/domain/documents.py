@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -77,6 +77,34 @@ def _url_name(value: str, what: str = "a name") -> str:
 
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # False for a part of an item whose own validators check its text, with messages that say more
+    _checks_text: ClassVar[bool] = True
+
+    @model_validator(mode="after")
+    def _unicode(self) -> Self:
+        """Refuse text that is not valid Unicode anywhere in an item (a lone surrogate: bytes that were
+        not UTF-8, as a terminal passes them, or a JSON escape of half a pair), which no column could
+        store. After the fields' own checks, whose messages say more where they have one."""
+        if not self._checks_text:
+            return self
+        for key, value in self.__dict__.items():
+            if not _encodable(value):
+                raise ValueError(f"{key}: not valid UTF-8 text (a byte of it cannot be read)")
+        return self
+
+
+def _encodable(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_encodable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_encodable(k) and _encodable(v) for k, v in value.items())
+    return True
 
 
 class ExecutableDoc(Item):
@@ -140,6 +168,8 @@ class GroupDoc(Item):
 
     Every member names the group with the same bounds.
     """
+
+    _checks_text: ClassVar[bool] = False  # the parameter checks a group's name (ParameterDoc)
 
     name: str
     min: int = 0
@@ -211,6 +241,8 @@ class WhenDoc(Item):
     """A value rule of the parameter: when its value ``equals`` one (or is ``in`` several), then
     the flags in ``require`` must be in the job, those in ``forbid`` must not, and each flag of
     ``values`` may only take values matching one of its patterns (``*`` matches any run)."""
+
+    _checks_text: ClassVar[bool] = False  # the parameter checks a rule's text (ParameterDoc)
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
