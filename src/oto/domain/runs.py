@@ -651,6 +651,8 @@ class PruneInput:
     """A prune of final runs older than ``older_than`` seconds (the retention schedule's)."""
 
     older_than: float
+
+
 # -- slots of concurrency limits (oto.engine.slots) -------------------------------------------------
 
 
