@@ -118,11 +118,9 @@ def test_of_fifty_parallel_deletes_of_one_job_one_answers_204_and_the_others_404
 
     with ThreadPoolExecutor(16) as pool:
         answers = list(pool.map(delete, range(50)))
-    # One delete wins; the others are told it is gone. On SQLite a writer that waits past the busy
-    # timeout answers 503 (the default thread pool of 2 cores' machines is smaller than the burst,
-    # so the winner's commit may queue behind the waiters): worth a retry, never a 500 or a 204.
-    assert answers.count(204) == 1 and set(answers) <= {204, 404, 503}, answers
-    assert answers.count(404) >= 40
+    # One delete wins; the others are told it is gone (on SQLite too, where the winner's commit must
+    # not queue for a pool thread behind the writers waiting for its lock).
+    assert answers.count(204) == 1 and answers.count(404) == 49, answers
 
 
 def test_changes_racing_a_delete_answer_200_or_404_never_500(

@@ -89,8 +89,8 @@ class Schedules:
         """
         told: list[T] = []
         try:
-            async with self.database.transaction() as db:
-                written = await asyncio.to_thread(write, db)
+            async with self.database.transaction() as transaction:
+                written = await transaction.run(write)
                 await tell(written)
                 told.append(written)
         except BaseException:

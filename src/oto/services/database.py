@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -23,6 +23,9 @@ from sqlalchemy.pool import NullPool
 from oto.domain.migrations import HEAD
 from oto.errors import InUse, NotFound, OtoError, SchemaOutdated, Unavailable
 from oto.settings import get_settings
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 P = ParamSpec("P")
 # How long a best-effort write (``Database.attempt``) waits for a lock before it gives up.
@@ -171,21 +174,30 @@ class Database:
         return await asyncio.to_thread(functools.partial(self.call, fn, *args, **kwargs))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Session]:
-        """An open unit of work for async code: entered, committed (or rolled back) off the event loop.
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """An open unit of work for async code, whose every step (begin, ``run``, commit or rollback)
+        runs on one thread of its own.
 
-        Use ``asyncio.to_thread`` for the session's own calls inside the block.
+        Not the shared pool's: on SQLite this transaction may hold the write lock between steps, and
+        the pool's threads may all be other writers waiting for that lock; a commit queued behind
+        them would wait out their busy timeout (a burst of deletes answered 503).
         """
         import asyncio
+        from concurrent.futures import ThreadPoolExecutor
 
-        manager = self.session()
-        db = await asyncio.to_thread(manager.__enter__)
+        loop = asyncio.get_running_loop()
+        own = ThreadPoolExecutor(1, thread_name_prefix="oto-transaction")
         try:
-            yield db
-        except BaseException as error:
-            await asyncio.to_thread(manager.__exit__, type(error), error, error.__traceback__)
-            raise
-        await asyncio.to_thread(manager.__exit__, None, None, None)
+            manager = self.session()
+            db = await loop.run_in_executor(own, manager.__enter__)
+            try:
+                yield Transaction(db, own)
+            except BaseException as error:
+                await loop.run_in_executor(own, manager.__exit__, type(error), error, error.__traceback__)
+                raise
+            await loop.run_in_executor(own, manager.__exit__, None, None, None)
+        finally:
+            own.shutdown(wait=False)
 
     def attempt(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """``call`` for a best-effort write: gives up after BRIEF_WAIT seconds waiting for a lock,
@@ -235,6 +247,21 @@ class Database:
         self.engine.dispose()
         if self._brief is not None:
             self._brief.dispose()
+
+
+class Transaction:
+    """An open unit of work (``Database.transaction``): its session, and its thread to use it on."""
+
+    def __init__(self, session: Session, thread: Executor) -> None:
+        self.session = session
+        self._thread = thread
+
+    async def run(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn(session, ...)`` on the transaction's own thread."""
+        import asyncio
+
+        return await asyncio.get_running_loop().run_in_executor(
+            self._thread, functools.partial(fn, self.session, *args, **kwargs))
 
 
 @cache
