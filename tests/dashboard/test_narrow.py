@@ -58,7 +58,7 @@ async def test_no_page_is_wider_than_a_phone(sqlite_database: Database) -> None:
              "/commands/GenRSA", "/jobs", "/jobs/GenRSA-2048", "/jobs/GenRSA-2048/edit", "/routines",
              "/routines/keypair-and-pub", "/routines/new", "/runs", f"/runs/{routine_run}", f"/runs/{retried_run}",
              "/schedules", "/notifications", "/notifications/phone-hook",
-             "/import", "/login"]
+             "/catalog", "/catalog?q=archive", "/catalog/tar", "/catalog/git?sub=commit", "/import", "/login"]
     app = create_app(sqlite_database, temporal_probe=None)
     with serving(app) as base:
         async with async_playwright() as playwright_:

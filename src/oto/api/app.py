@@ -16,6 +16,7 @@ from oto.api import problems
 from oto.api.guard import RequestGuard
 from oto.api.routes import (
     apikeys,
+    catalog,
     commands,
     documents,
     executables,
@@ -61,7 +62,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(metrics.router)  # GET /metrics, open like /health
     for module in (executables, parameters, commands, jobs, routines, schedules, runs, documents, valuetypes,
-                   apikeys, notifications):
+                   apikeys, notifications, catalog):
         app.include_router(module.router, prefix=API_PREFIX)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from oto.app.runs import Runs
     from oto.app.schedules import Schedules
     from oto.app.secrets import Secrets
+    from oto.app.tool_catalog import ToolCatalog
     from oto.app.workers import Workers
 
 Connect = Callable[[], Awaitable["Client"]]
@@ -135,6 +136,12 @@ class App:
         from oto.app.notifications import Notifications
 
         return Notifications(self)
+
+    @cached_property
+    def tool_catalog(self) -> ToolCatalog:
+        from oto.app.tool_catalog import ToolCatalog
+
+        return ToolCatalog(self)
 
     @cached_property
     def workers(self) -> Workers:

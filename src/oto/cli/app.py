@@ -26,6 +26,7 @@ GROUPS: dict[str, tuple[str, str]] = {
     "routine": ("oto.cli.routines", "Named DAGs of job steps, and running them."),
     "run": ("oto.cli.runs", "The history of runs; show, rerun or cancel one."),
     "schedule": ("oto.cli.schedules", "Jobs and routines that run by themselves, on Temporal Schedules."),
+    "catalog": ("oto.cli.catalog", "Specs of hundreds of real tools, shipped with OTO: search, show, add."),
     "apikey": ("oto.cli.apikeys", "Keys for the REST API (scopes: read, run, admin)."),
     "notify": ("oto.cli.notify", "Webhooks told when runs end (failed, timed out...)."),
     "secret": ("oto.cli.secrets", "The key that seals secret values at rest (docs/secrets.md)."),

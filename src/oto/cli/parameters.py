@@ -10,7 +10,7 @@ import typer
 from oto.cli.common import FLAGS_CONTEXT, CascadeOption, JsonOption, WideOption, get_app
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say
-from oto.domain.documents import ParameterDoc, parse_any_set, parse_group_label
+from oto.domain.documents import parse_any_set, parse_group_label
 from oto.errors import InvalidInput
 
 app = typer.Typer(help="The flags of an executable and their rules.", no_args_is_help=True)
@@ -127,31 +127,9 @@ def list_(tag: str, json: JsonOption = False, wide: WideOption = False) -> None:
     if json:
         print_json([d.to_document() for d in docs])
         return
-    rows = [(d.flag, d.value_type, "yes" if d.requires_root else "", "; ".join(_rules(d)), d.description)
+    rows = [(d.flag, d.value_type, "yes" if d.requires_root else "", "; ".join(d.rule_texts()), d.description)
             for d in docs]
     print_table(f"parameters of {tag}", ["flag", "type", "root", "rules", "description"], rows, wide=wide)
-
-
-def _rules(d: ParameterDoc) -> list[str]:
-    rules = [f"requires {' '.join(d.require_ids)}"] if d.require_ids else []
-    rules += [f"conflicts {' '.join(d.interfer_ids)}"] if d.interfer_ids else []
-    rules += [f"before {' '.join(d.before)}"] if d.before else []
-    rules += [f"position {d.position}"] if d.position is not None else []
-    rules += [f"scale {d.scale}"] if d.scale else []
-    rules += ["required"] if d.required else []
-    rules += [f"requires one of {' '.join(alternatives)}" for alternatives in d.require_any]
-    rules += [f"group {g.label()}" for g in d.groups]
-    rules += [f"when {w.condition()}: {_when_text(w.to_document())}" for w in d.when]
-    rules += ["may start with -"] if d.allow_leading_dash else []
-    rules += ["confined to the run folder"] if d.confine else []
-    return rules
-
-
-def _when_text(rule: dict[str, Any]) -> str:
-    parts = [f"requires {' '.join(rule['require'])}"] if "require" in rule else []
-    parts += [f"forbids {' '.join(rule['forbid'])}"] if "forbid" in rule else []
-    parts += [f"{flag} only {' '.join(patterns)}" for flag, patterns in rule.get("values", {}).items()]
-    return ", ".join(parts)
 
 
 @app.command("show", context_settings=FLAGS_CONTEXT)
@@ -164,7 +142,7 @@ def show(tag: Annotated[str, typer.Argument(help='The executable, e.g. "nmap - 7
         return
     print_fields(f"parameter {doc.flag} of {doc.executable_tag}", [
         ("value type", doc.value_type), ("takes a value", "yes" if doc.requires_value else "no"),
-        ("style", doc.style), ("choices", doc.choices), ("rules", "; ".join(_rules(doc))),
+        ("style", doc.style), ("choices", doc.choices), ("rules", "; ".join(doc.rule_texts())),
         ("repeatable", "yes" if doc.repeatable else ""), ("needs root", "yes" if doc.requires_root else ""),
         ("secret", "yes" if doc.secret else ""), ("description", doc.description),
     ])

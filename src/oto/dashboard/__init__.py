@@ -15,9 +15,18 @@ STATIC_PATH = "/static"
 
 def mount(app: FastAPI) -> None:
     """Serve the dashboard from ``app`` (the API's application, see ``oto.web.server.create_app``)."""
-    from oto.dashboard import pages_catalog, pages_home, pages_jobs, pages_notifications, pages_runs, pages_schedules
+    from oto.dashboard import (
+        pages_catalog,
+        pages_home,
+        pages_jobs,
+        pages_notifications,
+        pages_runs,
+        pages_schedules,
+        pages_tool_catalog,
+    )
     from oto.dashboard.web import HERE
 
     app.mount(STATIC_PATH, StaticFiles(directory=HERE / "static"), name="dashboard-static")
-    for module in (pages_home, pages_catalog, pages_jobs, pages_runs, pages_schedules, pages_notifications):
+    for module in (pages_home, pages_catalog, pages_jobs, pages_runs, pages_schedules, pages_notifications,
+                   pages_tool_catalog):
         app.include_router(module.router)

@@ -38,6 +38,7 @@ NAV = (
     ("/runs", "Runs"),
     ("/schedules", "Schedules"),
     ("/notifications", "Notifications"),
+    ("/catalog", "Tool catalog"),
     ("/import", "Import"),
 )
 

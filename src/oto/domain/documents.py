@@ -276,6 +276,13 @@ class WhenDoc(Item):
     def condition(self) -> str:
         return f"= {self.equals}" if self.in_ is None else f"in {', '.join(self.in_)}"
 
+    def summary(self) -> str:
+        """The rule in a few words: ``when = EC: -pkeyopt only ec_paramgen_curve:*``."""
+        parts = [f"requires {' '.join(self.require)}"] if self.require else []
+        parts += [f"forbids {' '.join(self.forbid)}"] if self.forbid else []
+        parts += [f"{flag} only {' '.join(patterns)}" for flag, patterns in (self.values or {}).items()]
+        return f"when {self.condition()}: {', '.join(parts)}"
+
     def to_document(self) -> dict[str, Any]:
         data: dict[str, Any] = {"equals": self.equals} if self.in_ is None else {"in": list(self.in_)}
         for key in ("require", "forbid", "values"):
@@ -414,6 +421,21 @@ class ParameterDoc(Item):
         if self.scale is not None and self.scale in {g.name for g in self.groups}:
             raise ValueError(f"{self.scale} cannot be both the scale and a group of the parameter")
         return self
+
+    def rule_texts(self) -> list[str]:
+        """Its rules, one short phrase each, as listings show them (``requires -algorithm``)."""
+        rules = [f"requires {' '.join(self.require_ids)}"] if self.require_ids else []
+        rules += [f"conflicts {' '.join(self.interfer_ids)}"] if self.interfer_ids else []
+        rules += [f"before {' '.join(self.before)}"] if self.before else []
+        rules += [f"position {self.position}"] if self.position is not None else []
+        rules += [f"scale {self.scale}"] if self.scale else []
+        rules += ["required"] if self.required else []
+        rules += [f"requires one of {' '.join(alternatives)}" for alternatives in self.require_any]
+        rules += [f"group {g.label()}" for g in self.groups]
+        rules += [w.summary() for w in self.when]
+        rules += ["may start with -"] if self.allow_leading_dash else []
+        rules += ["confined to the run folder"] if self.confine else []
+        return rules
 
     def to_document(self) -> dict[str, Any]:
         data = self.model_dump(
