@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -83,6 +84,17 @@ def test_add_with_a_path_and_version_takes_them(initialized: Oto) -> None:
     assert added.code == 0, added.err
     assert "added tar 9.9 (/bin/true)" in added.out
     assert json.loads(oto("executable", "show", "tar - 9.9", "--json").out)["path"] == "/bin/true"
+
+
+def test_a_given_path_is_never_run_for_its_version(initialized: Oto, tmp_path: Path) -> None:
+    oto = initialized
+    witness = tmp_path / "ran"
+    program = tmp_path / "fake-tar"
+    program.write_text(f"#!/bin/sh\ntouch {witness}\necho 'tar 1.2.3'\n")
+    program.chmod(0o755)
+    added = oto("catalog", "add", "tar", "--path", str(program), "--json")
+    assert added.code == 0, added.err
+    assert json.loads(added.out)[0]["version"] == "fig" and not witness.exists()
 
 
 def test_add_refuses_what_it_cannot_do_and_writes_nothing(initialized: Oto) -> None:

@@ -1,8 +1,9 @@
 """The tool catalog: search the tools OTO ships specs for, look at one, add it to this catalog.
 
-Adding finds the program on this machine (``PATH``, unless a path is given), reads its version
-from ``PROGRAM --version`` when it prints one (else ``fig``), and imports the tool's document:
-every tool named, all or nothing (docs/catalog.md).
+Adding finds the program on this machine (``PATH``, unless a path is given), reads the version of
+a program found on ``PATH`` from ``PROGRAM --version`` when it prints one (else, and for a given
+path, ``fig``), and imports the tool's document: every tool named, all or nothing
+(docs/catalog.md). A given path is never run: an API key may name any file of the API's host.
 """
 
 from __future__ import annotations
@@ -82,7 +83,8 @@ class ToolCatalog:
     async def add(self, names: Sequence[str], *, path: str | None = None, version: str | None = None,
                   task_queue: str = "") -> list[Added]:
         """Import the tools named, all or nothing; each at ``path`` (only with one tool) or where
-        ``PATH`` finds it, tagged ``version`` or what its ``--version`` prints."""
+        ``PATH`` finds it, tagged ``version``, else what a program found on ``PATH`` prints for
+        ``--version``, else ``fig``."""
         if not names:
             raise InvalidInput("name at least one tool to add (`oto catalog search WORD` finds them)")
         if len(set(names)) != len(names):
@@ -97,7 +99,12 @@ class ToolCatalog:
         planned = []
         for tool in tools:
             where = _checked_path(path) if path is not None else _located(tool)
-            tagged = version if version is not None else await asyncio.to_thread(probe_version, where)
+            if version is not None:
+                tagged = version
+            elif path is not None:
+                tagged = UNKNOWN_VERSION
+            else:
+                tagged = await asyncio.to_thread(probe_version, where)
             planned.append((tool, where, tagged))
         documents = [tool_catalog.document(tool.name, path=where, version=tagged, task_queue=task_queue)
                      for tool, where, tagged in planned]

@@ -75,7 +75,8 @@ def add(
     tools: Annotated[list[str], typer.Argument(help="The tools to add, e.g. tar rsync.", show_default=False)],
     path: Annotated[str | None, typer.Option(help="The program (one tool only); default: found on PATH.")] = None,
     version: Annotated[str | None, typer.Option(
-        help='The version in its tag; default: what "PROGRAM --version" prints, else "fig".')] = None,
+        help='The version in its tag; default: what "PROGRAM --version" prints when found on PATH, '
+             'else "fig".')] = None,
     task_queue: Annotated[str, typer.Option(help="Workers of this queue run its jobs (default OTO_TASK_QUEUE).")] = "",
     json: JsonOption = False,
 ) -> None:

@@ -53,7 +53,8 @@ class AddTools(Body):
     tools: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(min_length=1, max_length=100)
     path: str | None = Field(None, max_length=4096, description="The program, with one tool only")
     version: str | None = Field(None, min_length=1, max_length=100,
-                                description='Its tag\'s version; default: what "PROGRAM --version" prints, else fig')
+                                description='Its tag\'s version; default: what "PROGRAM --version" prints when the '
+                                            'program is found on PATH (a given path is never run), else fig')
     task_queue: str = ""
 
 
