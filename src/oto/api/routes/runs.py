@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import NO_QUERY, AppDep, Name, NameFilter, Paging, QueryModel
@@ -21,6 +22,7 @@ from oto.app.runs import MAX_TIMEOUT, AdHoc
 from oto.app.schedules import trigger_of
 
 router = APIRouter(tags=["runs"])
+PRUNE_SHOWN = 1000
 
 
 class StartQuery(QueryModel):
@@ -167,6 +169,34 @@ async def rerun(response: Response, app: AppDep, run_id: Name, key: RunKey,
     """Run a job or routine run's target again, as a new run whose ``rerun_of`` names this one."""
     new_id = await app.runs.rerun(run_id, trigger=_trigger(key), failed_only=query.failed_only)
     return await _answer(app, new_id, query.wait, response)
+
+
+class PruneRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    older_than: str | None = Field(None, max_length=50, description="Runs that ended longer ago than this (30d, 12h)")
+    keep_last: int | None = Field(None, ge=0, le=1_000_000,
+                                  description="Keep the newest N final runs of each job and routine")
+    statuses: list[Annotated[str, Field(max_length=20)]] = Field(
+        [], max_length=4, description="Only runs that ended so (succeeded, failed, timed_out, cancelled)")
+    dry_run: bool = Field(False, description="Say what would go; remove nothing")
+
+
+class PruneReport(BaseModel):
+    dry_run: bool
+    count: int = Field(description="How many runs went (or would go)")
+    bytes: int = Field(description="Bytes of output, run folders and artifacts freed (or that would be)")
+    runs: list[dict[str, object]] = Field(description=f"The first {PRUNE_SHOWN} of them, oldest first")
+
+
+@router.post("/runs/prune", dependencies=[NO_QUERY], responses=responses(401, 403, 422))
+async def prune_runs(app: AppDep, key: AdminKey, body: PruneRequest) -> PruneReport:
+    """Delete final runs (records, output, run folders and artifacts on this host) as ``oto run prune``
+    does; a queued or running run never goes."""
+    pruned = await run_in_threadpool(app.runs.prune, older_than=body.older_than, keep_last=body.keep_last,
+                                     statuses=body.statuses, dry_run=body.dry_run)
+    shown = replace(pruned, runs=pruned.runs[:PRUNE_SHOWN]).to_dict()
+    return PruneReport.model_validate(shown | {"count": len(pruned.runs)})
 
 
 def _followed(app: AppDep, run_id: Name, _: Annotated[None, NO_QUERY]) -> str:
