@@ -212,3 +212,26 @@ async def test_a_secret_printed_to_stderr_reaches_the_receiver_masked(engine: En
     [told] = receiver.bodies()
     assert password not in receiver.got[0][1].decode()
     assert told["stderr_tail"] == ["using ***"]
+
+
+async def test_a_run_closed_because_its_workflow_never_started_is_told(engine: Engine, receiver: Receiver) -> None:
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from oto.domain.models import Run
+    from oto.engine import reconcile
+    from oto.services import runs
+
+    engine.sleep("long", "30")
+    engine.app.notifications.add({"name": "ops", "url": receiver.url})
+    with engine.database.session() as db:
+        lost = runs.create_job_run(db, "long").id  # recorded; its process stopped before Temporal took it
+        db.execute(sa.update(Run).where(Run.id == lost).values(created_at=runs.now() - timedelta(hours=1)))
+    assert await reconcile.close_unstarted(engine.client, engine.database) == [lost]
+    await until(lambda: len(receiver.got) >= 1, what="the closed run's notification")
+    [told] = receiver.bodies()
+    assert told["run_id"] == lost and told["status"] == "failed" and told["error"] == reconcile.REASON
+    assert await reconcile.close_unstarted(engine.client, engine.database) == []  # closed once, told once
+    await asyncio.sleep(1)
+    assert len(receiver.got) == 1

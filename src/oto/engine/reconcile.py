@@ -8,20 +8,24 @@ Temporal does not know, is closed ``failed`` with ``REASON`` (``services.runs.cl
 its routine steps with it). It is not started again: whoever submitted it was told of a
 failure, or never heard back, and a run that starts long after it was asked for may surprise
 more than one that is plainly closed. A queued run whose workflow exists (waiting for a worker
-of its queue) is left alone.
+of its queue) is left alone. The notifications that listen to failed runs are told, as when a
+workflow ends (a ``NotifyWorkflow`` on the run's task queue).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
 from temporalio.client import Client
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from oto.domain.runs import RunStatus
-from oto.services import runs, unstarted
+from oto.domain.runs import NotifyInput, RunStatus
+from oto.engine.contracts import NOTIFY_ID_PREFIX, NOTIFY_WORKFLOW
+from oto.services import notifications, runs, unstarted
 from oto.services.database import Database
 
 log = logging.getLogger(__name__)
@@ -45,7 +49,19 @@ async def close_unstarted(client: Client, database: Database, *, grace: float = 
                 raise
         if await database.run(runs.close_orphan, run_id, RunStatus.FAILED, REASON):
             closed.append(run_id)
+            await notify(client, database, run_id)
     return closed
+
+
+async def notify(client: Client, database: Database, run_id: str) -> None:
+    """Start the notifications a run closed here calls for, as its workflow would have at its end."""
+    deliveries = await database.run(notifications.wanted, run_id)
+    if not deliveries:
+        return
+    queue = str((await database.run(runs.get, run_id))["task_queue"])
+    with contextlib.suppress(WorkflowAlreadyStartedError):  # told already
+        await client.start_workflow(NOTIFY_WORKFLOW, NotifyInput(run_id, deliveries), id=f"{NOTIFY_ID_PREFIX}{run_id}",
+                                    task_queue=queue, static_summary=f"notifications of {run_id}")
 
 
 async def reconcile_forever(client: Client, database: Database, *, every: float = EVERY,
