@@ -211,6 +211,41 @@ async def test_a_schedule_has_a_page_with_temporal_s_view_its_runs_and_an_edit_f
             await forget(engine, name)
 
 
+async def test_a_schedules_input_values_are_given_and_changed_on_the_dashboard(
+    engine: Engine, temporal: DevServer,
+) -> None:
+    engine.python("greet", "import sys; print('hello', sys.argv[1])", "nobody")
+    engine.load({"jobs": [{"name": "greet", "command": "python", "values": {"-c": "import sys; print(sys.argv[1])"},
+                           "inputs": {"arg": None}}]})
+    name = f"valued-{engine.queue}"
+    form = {"name": name, "target": "job:greet", "cron": "0 3 * * *", "every": "", "timezone": "UTC",
+            "overlap": "skip", "note": ""}
+    async with logged_in(engine, temporal, "admin", "boss") as (client, csrf):
+        try:
+            missing = await client.post("/schedules", data=form | {"csrf": csrf, "values": ""})
+            assert missing.status_code == 422 and "arg" in missing.text
+            bad = await client.post("/schedules", data=form | {"csrf": csrf, "values": "=x"})
+            assert bad.status_code == 422 and "input values" in bad.text and "NAME=VALUE" in bad.text
+            made = await client.post("/schedules", data=form | {"csrf": csrf, "values": "arg=world\n\n"})
+            assert made.status_code == 303, made.text
+            assert engine.app.schedules.get(name).values == {"arg": "world"}
+            page = (await client.get(f"/schedules/{name}")).text
+            assert ">arg=world</textarea>" in page
+            edited = await client.post(f"/schedules/{name}/edit", data={
+                "csrf": csrf, "cron": "0 4 * * *", "every": "", "timezone": "UTC", "overlap": "skip", "note": "",
+                "values": "arg=moon"})
+            assert edited.status_code == 303, edited.text
+            assert engine.app.schedules.get(name).values == {"arg": "moon"}
+            fired = await client.post(f"/schedules/{name}/trigger", data={"csrf": csrf})
+            assert fired.status_code == 303
+            run_id = unquote(fired.headers["location"]).rsplit("/", 1)[-1]
+            if run_id.startswith("run-"):
+                run = await engine.wait(run_id)
+                assert run["stdout"] == "moon\n"
+        finally:
+            await forget(engine, name)
+
+
 async def test_a_schedule_page_says_when_temporal_is_slow(engine: Engine) -> None:
     engine.sh("hello", "echo hello")
 

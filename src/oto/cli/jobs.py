@@ -19,7 +19,7 @@ from oto.cli.common import (
 )
 from oto.cli.common import delete as delete_item
 from oto.cli.output import print_fields, print_json, print_table, say, warn
-from oto.domain.documents import RetryDoc, Value
+from oto.domain.documents import RetryDoc, Value, parse_assignments
 from oto.errors import InvalidInput
 
 app = typer.Typer(help="Commands with values, ready to run.", no_args_is_help=True)
@@ -69,18 +69,10 @@ def retry_policy(attempts: int | None, retries: int | None, delay: str | None, b
 
 def parse_sets(sets: list[str]) -> dict[str, Value]:
     """``FLAG=VALUE`` or a bare ``FLAG`` (no value) into job values; a repeated flag gathers a list."""
-    values: dict[str, Value] = {}
-    for item in sets:
-        flag, sep, value = item.partition("=")
-        if not flag:
-            raise InvalidInput(f"--set {item!r}: give FLAG=VALUE or FLAG")
-        given: str = value if sep else ""
-        if flag in values:
-            previous = values[flag]
-            values[flag] = [*previous, given] if isinstance(previous, list) else [previous or "", given]
-        else:
-            values[flag] = given
-    return values
+    try:
+        return parse_assignments(sets)
+    except ValueError as error:
+        raise InvalidInput(f"--set {str(error).replace('NAME', 'FLAG')}") from None
 
 
 def parse_inputs(items: list[str]) -> dict[str, Value]:

@@ -22,11 +22,26 @@ from oto.dashboard.web import (
     render,
     url_part,
 )
-from oto.errors import OtoError
+from oto.domain.documents import Value, parse_assignments
+from oto.errors import InvalidInput, OtoError
 
 router = page_router()
 PAGE = 1000
-FIELDS = ("name", "target", "cron", "every", "timezone", "overlap", "note")
+FIELDS = ("name", "target", "cron", "every", "timezone", "overlap", "note", "values")
+
+
+def _values(text: str) -> dict[str, Value]:
+    """The values field: one ``NAME=VALUE`` a line (blank lines skipped), as ``--set`` takes them."""
+    try:
+        return parse_assignments(line.strip() for line in text.splitlines() if line.strip())
+    except ValueError as error:
+        raise InvalidInput(f"input values: {error}") from None
+
+
+def _lines(values: dict[str, Value]) -> str:
+    """Values as the values field shows them: a list as one line per item."""
+    return "\n".join(f"{name}={item}" for name, value in values.items()
+                     for item in (value if isinstance(value, list) else [value]))
 
 
 def _context(request: Request) -> dict[str, Any]:
@@ -65,6 +80,7 @@ async def _schedule_page(request: Request, name: str, viewer: Viewer, *, message
                             "comes from OTO's database. Reload in a moment."}}
     doc = await in_thread(app.schedules.get, name)
     return render(request, "schedule.html", viewer, status_code=status_code, s=doc, message=message,
+                  value_lines=_lines(doc.values),
                   next=[] if doc.paused else shown["next"], server=shown["server"], runs=shown["recent_runs"],
                   trigger=shown["trigger"], overlaps=OVERLAP_POLICIES)
 
@@ -87,6 +103,8 @@ async def schedule_edit(request: Request, name: str, viewer: ViewerDep) -> Respo
     if every:
         changes["every"] = every
     try:
+        if form.all("values"):  # the form has the field: what it holds replaces the values
+            changes["values"] = _values(form.get("values"))
         await app.schedules.update(name, changes)
     except OtoError as error:
         return await _schedule_page(request, name, viewer, message=error.message, status_code=error.http_status)
@@ -101,6 +119,8 @@ def _doc(given: dict[str, str]) -> dict[str, Any]:
     for key in ("cron", "every"):
         if given[key].strip():
             data[key] = given[key].strip()
+    if given["values"].strip():
+        data["values"] = _values(given["values"])
     return data
 
 

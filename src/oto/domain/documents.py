@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from functools import cache
 from pathlib import PurePosixPath
@@ -227,6 +228,23 @@ def parse_group_label(text: str) -> dict[str, Any]:
             raise ValueError(f"group {parts[0]}: {key} must be a whole number, not {part!r}")
         out[key] = int(part)
     return out
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, Value]:
+    """``NAME=VALUE`` or a bare ``NAME`` (no value) items as values (the CLI's ``--set``, the
+    dashboard's value lines); a name given again gathers a list. ValueError names a bad item."""
+    values: dict[str, Value] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not name:
+            raise ValueError(f"{item!r}: give NAME=VALUE or NAME")
+        given: str = value if sep else ""
+        if name in values:
+            previous = values[name]
+            values[name] = [*previous, given] if isinstance(previous, list) else [previous or "", given]
+        else:
+            values[name] = given
+    return values
 
 
 def parse_any_set(text: str) -> list[str]:
