@@ -294,6 +294,35 @@ def test_editing_a_job_keeps_its_name(admin: Browser, sqlite_database: Database)
     assert "rsa_keygen_bits:3072 -out k.pem" in admin.client.get("/jobs/GenRSA-2048").text
 
 
+def test_the_job_form_sets_a_concurrency_limit_and_a_retry_policy(admin: Browser, sqlite_database: Database) -> None:
+    seed(sqlite_database)
+    base = {"command": "GenRSA", "v:-algorithm": "RSA", "v:-pkeyopt": "rsa_keygen_bits:2048", "v:-out": "k.pem",
+            "description": "", "action": "save"}
+    with sqlite_database.session() as db:
+        jobs.update(db, "GenRSA-2048", {"retry": {"attempts": 2, "delay": "1s", "backoff": 2.0, "on": ["failed"]}})
+    form = admin.client.get("/jobs/GenRSA-2048/edit").text
+    assert 'name="retry_attempts" type="number" min="1" max="100" step="1" value="2"' in form
+    edited = admin.post("/jobs/GenRSA-2048/edit", data=base | {"max_concurrent": "2", "retry_attempts": "3",
+                                                               "retry_delay": "10s"}, follow_redirects=False)
+    assert edited.status_code == 303, edited.text
+    with sqlite_database.session() as db:
+        job = jobs.get(db, "GenRSA-2048")
+    assert job.max_concurrent == 2 and job.retry is not None
+    assert (job.retry.attempts, job.retry.delay, job.retry.backoff, job.retry.on) == (3, "10s", 2.0, ["failed"])
+    for fields, words in (({"max_concurrent": "two"}, "runs at once"), ({"max_concurrent": "0"}, "max_concurrent"),
+                          ({"retry_attempts": "1e3"}, "attempts"), ({"retry_attempts": "101"}, "attempts"),
+                          ({"retry_attempts": "2", "retry_delay": "forever"}, "delay")):
+        refused = admin.post("/jobs/GenRSA-2048/edit", data=base | {"max_concurrent": "", "retry_attempts": "",
+                                                                    "retry_delay": ""} | fields)
+        assert refused.status_code == 422 and words in refused.text, (fields, refused.text[-500:])
+    cleared = admin.post("/jobs/GenRSA-2048/edit", data=base | {"max_concurrent": "", "retry_attempts": "",
+                                                                "retry_delay": ""}, follow_redirects=False)
+    assert cleared.status_code == 303
+    with sqlite_database.session() as db:
+        job = jobs.get(db, "GenRSA-2048")
+    assert job.max_concurrent is None and job.retry is None
+
+
 def test_routines_are_drawn_created_and_edited(admin: Browser, sqlite_database: Database) -> None:
     seed(sqlite_database)
     page = admin.client.get("/routines/keypair-and-pub").text

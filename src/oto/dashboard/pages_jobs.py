@@ -26,9 +26,9 @@ from oto.dashboard.web import (
     trigger_of,
     url_part,
 )
-from oto.domain.documents import CommandDoc, ParameterDoc, StepDoc, Value
+from oto.domain.documents import CommandDoc, JobDoc, ParameterDoc, StepDoc, Value
 from oto.domain.valuetypes import DESCRIPTIONS
-from oto.errors import OtoError
+from oto.errors import InvalidInput, OtoError
 
 # How a secret value is shown (and, left as it is in a run form, means "its default").
 MASK = "***"
@@ -137,12 +137,43 @@ def job_list(request: Request, viewer: ViewerDep) -> Response:
 
 def _job_form(request: Request, viewer: Viewer, command: CommandDoc, params: dict[str, ParameterDoc], *,
               name: str, description: str, values: dict[str, Value], editing: bool, message: str = "",
-              preview: str = "", status_code: int = 200, inputs: dict[str, Value] | None = None) -> Response:
+              preview: str = "", status_code: int = 200, inputs: dict[str, Value] | None = None,
+              limits: dict[str, str] | None = None) -> Response:
     inputs = inputs or {}
     shown = {**values, **{flag: default for flag, default in inputs.items() if default is not None}}
     return render(request, "job_form.html", viewer, status_code=status_code, command=command,
                   fields=form_fields(command, params, shown, inputs), name=name, description=description,
-                  editing=editing, message=message, preview=preview)
+                  editing=editing, message=message, preview=preview, limits=limits or {})
+
+
+LIMIT_FIELDS = ("max_concurrent", "retry_attempts", "retry_delay")
+
+
+def _limit_fields(job: JobDoc) -> dict[str, str]:
+    """A job's concurrency limit and retry policy as the form's fields show them."""
+    return {"max_concurrent": "" if job.max_concurrent is None else str(job.max_concurrent),
+            "retry_attempts": "" if job.retry is None else str(job.retry.attempts),
+            "retry_delay": "" if job.retry is None else job.retry.delay}
+
+
+def _whole(text: str, what: str) -> int:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
+        raise InvalidInput(f"{what}: give a whole number, not {text[:20]!r}")
+    return int(text)
+
+
+def posted_limits(given: dict[str, str], current: JobDoc | None) -> dict[str, Any]:
+    """The ``max_concurrent`` and ``retry`` a job form asks for; a policy's other keys (backoff,
+    max_delay, on) stay as they are. Empty fields: no limit, no retry."""
+    limit, attempts = given["max_concurrent"].strip(), given["retry_attempts"].strip()
+    changes: dict[str, Any] = {"max_concurrent": _whole(limit, "runs at once") if limit else None}
+    if not attempts:
+        changes["retry"] = None
+        return changes
+    kept = current.retry.model_dump() if current is not None and current.retry is not None else {}
+    changes["retry"] = kept | {"attempts": _whole(attempts, "attempts"),
+                               "delay": given["retry_delay"].strip() or "0s"}
+    return changes
 
 
 @router.get("/jobs/new")
@@ -158,11 +189,12 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
     values, inputs = split_inputs(posted_values(found, params, form), form)
     name = editing or form.get("name").strip()
     description = form.get("description")
+    given_limits = {key: form.get(key) for key in LIMIT_FIELDS}
 
     def again(message: str = "", preview: str = "", status_code: int = 200) -> Response:
         return _job_form(request, viewer, found, params, name=name, description=description, values=values,
                          editing=editing is not None, message=message, preview=preview, status_code=status_code,
-                         inputs=inputs)
+                         inputs=inputs, limits=given_limits)
 
     if form.get("action") == "preview":
         try:
@@ -173,10 +205,14 @@ async def _save_job(request: Request, viewer: Viewer, command_name: str, editing
 
     def save() -> str:
         app = app_of(request)
+        has_limits = bool(form.all("max_concurrent"))  # a form without the fields changes neither
         if editing is None:
+            limits = posted_limits(given_limits, None) if has_limits else {}
             return app.jobs.add({"name": name, "command": found.name, "description": description,
-                                 "values": values, "inputs": inputs}).name
-        return app.jobs.update(editing, {"description": description, "values": values, "inputs": inputs}).name
+                                 "values": values, "inputs": inputs} | limits).name
+        limits = posted_limits(given_limits, app.jobs.get(editing)) if has_limits else {}
+        return app.jobs.update(editing, {"description": description, "values": values, "inputs": inputs}
+                               | limits).name
 
     try:
         saved = await in_thread(save)
@@ -248,7 +284,7 @@ def job_edit(request: Request, name: str, viewer: ViewerDep) -> Response:
     job = app.jobs.get(name)
     found, params = _command_and_params(request, job.command)
     return _job_form(request, viewer, found, params, name=job.name, description=job.description,
-                     values=dict(job.values), editing=True, inputs=dict(job.inputs))
+                     values=dict(job.values), editing=True, inputs=dict(job.inputs), limits=_limit_fields(job))
 
 
 @router.post("/jobs/{name}/edit")
