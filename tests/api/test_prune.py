@@ -8,8 +8,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from oto.domain.models import Run
-from oto.services.database import Database
 from oto.services import runs
+from oto.services.database import Database
 from oto.settings import get_settings
 from tests.api.conftest import Keys, seed
 

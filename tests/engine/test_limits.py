@@ -244,3 +244,34 @@ def _running(database: Database, ids: list[str]) -> str:
     with database.session() as db:
         running = [r["run_id"] for r in runs.list_runs(db, status="running") if r["run_id"] in ids]
     return running[0] if running else ids[0]
+
+
+@pytest.mark.parametrize("as_step", [False, True], ids=["job", "routine step"])
+async def test_a_limited_run_gives_its_slot_back_while_it_waits_to_retry(engine: Engine, as_step: bool) -> None:
+    name = f"retry{uuid.uuid4().hex[:8]}"
+    tag = f"{name} - 1"
+    fails_once = 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; [ "$n" -ge 2 ]'
+    engine.load({
+        "executables": [{"name": name, "version": "1", "path": "/bin/sh", "task_queue": engine.queue,
+                         "max_concurrent": 1}],
+        "parameters": [{"flag": "-c", "executable_tag": tag, "value_type": "string"}],
+        "commands": [{"name": name, "executable_tag": tag, "parameters": ["-c"]}],
+        "jobs": [{"name": f"{name}-flaky", "command": name, "values": {"-c": fails_once},
+                  "retry": {"attempts": 2, "delay": "4s"}},
+                 {"name": f"{name}-quick", "command": name, "values": {"-c": "true"}}],
+        "routines": [{"name": f"{name}-routine", "steps": [{"id": "f", "job": f"{name}-flaky", "after": []}]}],
+    })
+    if as_step:
+        routine = await engine.submit_routine(f"{name}-routine")
+        flaky = next(s["run_id"] for s in engine.app.runs.get(routine)["steps"])
+    else:
+        flaky = await engine.submit_job(f"{name}-flaky")
+    await until(lambda: len(engine.app.runs.get(flaky)["attempts"]) >= 1
+                and engine.app.runs.get(flaky)["attempts"][0]["finished_at"] is not None,
+                what="the first attempt to fail")
+    quick = await engine.run_job(f"{name}-quick")  # runs in the flaky run's wait, not after it
+    done = await (engine.wait(routine) if as_step else engine.wait(flaky))
+    assert done["status"] == "succeeded", done
+    tried = engine.app.runs.get(flaky)["attempts"]
+    assert [a["status"] for a in tried] == ["failed", "succeeded"]
+    assert quick["status"] == "succeeded" and at(quick["finished_at"]) <= at(tried[1]["started_at"]), (quick, tried)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import TypeVar
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
         JobInput,
         JobProgress,
         JobResult,
+        Limit,
         NotifyInput,
         PruneInput,
         RoutinePlan,
@@ -106,6 +107,8 @@ async def _despite_cancel(closing: Awaitable[T]) -> T:
 
 # Workflows that began before a run's end could notify replay without it (Temporal's patching).
 NOTIFY_PATCH = "notify-at-end"
+# Limited jobs that began before they gave their slots back during a retry's wait replay holding them.
+FREE_SLOTS_WHILE_WAITING_PATCH = "free-slots-while-retry-waits"
 
 
 async def _notify(run_id: str) -> None:
@@ -180,19 +183,26 @@ class JobWorkflow:
             await _despite_cancel(self._finish(job.run_id, RunStatus.FAILED, _reason(error)))
             return JobResult(job.run_id, RunStatus.FAILED)
         try:
-            return await self._run(job)
+            return await self._run(job, slots if workflow.patched(FREE_SLOTS_WHILE_WAITING_PATCH) else None)
         finally:
             await slots.release(job.run_id)
 
-    async def _run(self, job: JobInput) -> JobResult:
+    async def _run(self, job: JobInput, slots: Slots | None = None) -> JobResult:
+        """The attempts of the job's retry policy; with ``slots``, they are given back during each wait
+        between attempts (other runs may use them) and waited for again after it."""
         try:
             while True:
                 result = await self._attempt(job)
                 if result.again < 0:
                     return result
+                if slots is not None:
+                    await slots.release(job.run_id)
                 # the retry policy's wait: a durable timer, so a worker lost meanwhile loses nothing
                 # (another replays this history and waits out the rest); a cancel ends it at once
                 await workflow.sleep(timedelta(seconds=max(result.again, 0.001)))
+                if slots is not None:  # behind the runs that asked meanwhile
+                    await slots.acquire(job.limits, ticket=job.run_id, since=workflow.now().timestamp(),
+                                        task_queue=workflow.info().task_queue)
         except (ActivityError, ApplicationError, asyncio.CancelledError) as error:
             if _cancelled(error):
                 await self._stop_handed_over(job.run_id)
@@ -336,6 +346,9 @@ class RoutineWorkflow:
         workflow of its own when it has a retry policy), and gives it back."""
         queue = plan.queue_of[step.index]
         ticket = step_run_id(plan.run_id, plan.step_ids[step.index])  # its record says why it waits
+        if step.index in retried and workflow.patched(FREE_SLOTS_WHILE_WAITING_PATCH):
+            # its job workflow takes the slots itself, and gives them back while it waits to retry
+            return await self._retried(plan, step.index, [plan.limits[i] for i in step.limits])
         try:
             await slots.acquire([plan.limits[i] for i in step.limits], ticket=ticket,
                                 since=workflow.now().timestamp(), task_queue=plan.queues[queue])
@@ -356,13 +369,14 @@ class RoutineWorkflow:
             cancellation_type=workflow.ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
         )
 
-    async def _retried(self, plan: RoutinePlan, i: int) -> SegmentStatuses:
-        """A step with a retry policy: its own job workflow (child), whose waits between attempts are timers."""
+    async def _retried(self, plan: RoutinePlan, i: int, limits: Sequence[Limit] = ()) -> SegmentStatuses:
+        """A step with a retry policy: its own job workflow (child), whose waits between attempts are
+        timers; it takes the slots of ``limits`` itself."""
         step_id = plan.step_ids[i]
         run_id = step_run_id(plan.run_id, step_id)
         try:
             result: JobResult = await workflow.execute_child_workflow(
-                JOB_WORKFLOW, JobInput(run_id, plan.timeouts[i], plan.kill_grace), id=run_id,
+                JOB_WORKFLOW, JobInput(run_id, plan.timeouts[i], plan.kill_grace, list(limits)), id=run_id,
                 task_queue=plan.queues[plan.queue_of[i]], result_type=JobResult,
                 static_summary=f"step {step_id} of {plan.run_id}")
         except ChildWorkflowError as error:
