@@ -145,11 +145,30 @@ def _flag_of(names: list[str]) -> str:
     return names[0]
 
 
-def _choices(arg: dict[str, Any]) -> list[str] | None:
-    """The closed list of values of an argument, or None: plain suggestions only, with nothing that
-    computes or completes other values (generators, templates)."""
+_WORD = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+# Corrections of Fig specs where they contradict the tools' own manuals (docs/catalog.md,
+# "Overrides"), by tool and flag (the flag the catalog names the option by):
+# - "open": its suggestions look like a closed list of words but are not (ssh's -o takes
+#   "Key=value" and suggests the keys; curl's --request takes any method);
+# - "repeatable": the manual says it may be given more than once;
+# - "not_exclusive": Fig's exclusiveOn names these, the manual does not (rsync -aHAX is common).
+OVERRIDES: dict[str, dict[str, dict[str, Any]]] = {
+    "ssh": {"-o": {"open": True}},
+    "scp": {"-o": {"open": True}},
+    "sftp": {"-o": {"open": True}},
+    "curl": {"--request": {"open": True}, "--header": {"repeatable": True}, "--form": {"repeatable": True}},
+    "docker": {"--env": {"repeatable": True}, "--publish": {"repeatable": True}, "--volume": {"repeatable": True},
+               "--label": {"repeatable": True}},
+    "rsync": {"--archive": {"not_exclusive": ["-H", "-A", "-X"]}},
+}
+
+
+def _suggestions(arg: dict[str, Any]) -> list[str] | None:
+    """The plain suggestions of an argument (names of suggestion objects too), or None when it has
+    none or one that is not a plain string."""
     suggestions = arg.get("suggestions")
-    if not isinstance(suggestions, list) or not suggestions or arg.get("generators") or arg.get("template"):
+    if not isinstance(suggestions, list) or not suggestions:
         return None
     values: list[str] = []
     for s in suggestions:
@@ -161,12 +180,23 @@ def _choices(arg: dict[str, Any]) -> list[str] | None:
     return values
 
 
-def _value_type(arg: dict[str, Any]) -> tuple[str, list[str]]:
+def _choices(arg: dict[str, Any]) -> list[str] | None:
+    """The closed list of values of an argument, or None. Fig does not say whether a list is
+    closed: it is taken as closed when every suggestion is a word ("never", "always", "json") and
+    nothing computes other values (generators, templates). Numbers ("0", "1", "2" for a depth) and
+    forms ("u+x", "744") are examples of an open range."""
+    values = _suggestions(arg)
+    if not values or arg.get("generators") or arg.get("template"):
+        return None
+    return values if all(_WORD.match(v) for v in values) else None
+
+
+def _value_type(arg: dict[str, Any], open_values: bool = False) -> tuple[str, list[str]]:
     template = arg.get("template")
     templates = [template] if isinstance(template, str) else template if isinstance(template, list) else []
     if "filepaths" in templates or "folders" in templates:
         return "path", []
-    choices = _choices(arg)
+    choices = None if open_values else _choices(arg)
     if choices:
         return "enum", choices
     name = _text(arg.get("name")).lower()
@@ -179,6 +209,15 @@ def _value_type(arg: dict[str, Any]) -> tuple[str, list[str]]:
     return "string", []
 
 
+def _describe(description: str, arg: dict[str, Any], value_type: str) -> str:
+    """An open argument's description with its suggestions, which the catalog does not enforce."""
+    values = _suggestions(arg) if value_type != "enum" else None
+    if not values:
+        return description
+    shown = ", ".join(values[:10]) + (", ..." if len(values) > 10 else "")
+    return f"{description} (e.g. {shown})".strip()
+
+
 @dataclass
 class _Option:
     flag: str
@@ -188,11 +227,12 @@ class _Option:
     depends: list[str]
 
 
-def _option(option: dict[str, Any]) -> _Option | None:
+def _option(option: dict[str, Any], tool: str = "") -> _Option | None:
     names = _names(option)
     if not names:
         return None
     flag = _flag_of(names)
+    fix = OVERRIDES.get(tool, {}).get(flag, {})
     description = _text(option.get("description"))
     aliases = [n for n in names if n != flag]
     if aliases:
@@ -202,18 +242,18 @@ def _option(option: dict[str, Any]) -> _Option | None:
     args = _args(option)
     if not args:
         doc.update(value_type="bool", requires_value=False)
-        if option.get("isRepeatable"):
+        if option.get("isRepeatable") or fix.get("repeatable"):
             doc["repeatable"] = True
     else:
         arg = args[0]
-        value_type, choices = _value_type(arg)
-        doc.update(value_type=value_type, requires_value=True)
+        value_type, choices = _value_type(arg, bool(fix.get("open")))
+        doc.update(value_type=value_type, requires_value=True, description=_describe(description, arg, value_type))
         if choices:
             doc["choices"] = choices
         if len(args) > 1:
             doc["description"] = (f"{doc['description']} (Fig: takes {len(args)} values: "
                                   f"{' '.join(_text(a.get('name')) or '?' for a in args)})").strip()
-        if option.get("isRepeatable") or arg.get("isVariadic"):
+        if option.get("isRepeatable") or arg.get("isVariadic") or fix.get("repeatable"):
             doc["repeatable"] = True
         if option.get("requiresSeparator") or option.get("requiresEquals"):
             separator = option.get("requiresSeparator")
@@ -226,13 +266,18 @@ def _option(option: dict[str, Any]) -> _Option | None:
             doc["style"] = "equals" if flag.startswith("--") else "attached"
     if option.get("isRequired"):
         doc["required"] = True
-    exclusive = [n for n in option.get("exclusiveOn") or [] if isinstance(n, str)]
+    exclusive = [n for n in option.get("exclusiveOn") or []
+                 if isinstance(n, str) and n not in fix.get("not_exclusive", ())]
     depends = [n for n in option.get("dependsOn") or [] if isinstance(n, str)]
     return _Option(flag, names, doc, exclusive, depends)
 
 
 def _positional_name(arg: dict[str, Any], index: int) -> str:
+    """A positional argument's flag (it only names the parameter): its Fig name in capitals
+    ("user@hostname" -> "USER_HOSTNAME"), else PATH for a file or folder, else ARG1, ARG2, ..."""
     name = re.sub(r"[^A-Za-z0-9]+", "_", _text(arg.get("name"))).strip("_").upper()
+    if not name and _value_type(arg)[0] == "path":
+        name = "PATH"
     return name or f"ARG{index + 1}"
 
 
@@ -267,7 +312,7 @@ class _Converter:
         if resolved is not None:
             node = resolved
         raw = [x for x in node.get("options") or [] if isinstance(x, dict)]
-        pairs = [(x, o) for x, o in ((x, _option(x)) for x in raw) if o is not None]
+        pairs = [(x, o) for x, o in ((x, _option(x, self.name)) for x in raw) if o is not None]
         own = [o for _, o in pairs]
         subcommands = [s for s in node.get("subcommands") or [] if isinstance(s, dict) and _names(s)]
         args = _args(node)
@@ -327,9 +372,9 @@ class _Converter:
                 flag += "_"
             taken.add(flag)
             value_type, choices = _value_type(arg)
-            doc = {"flag": flag, "description": _text(arg.get("description")) or _text(arg.get("name")),
-                   "requires_root": False, "requires_value": True, "value_type": value_type,
-                   "require_ids": [], "interfer_ids": [], "style": "positional"}
+            text = _describe(_text(arg.get("description")) or _text(arg.get("name")), arg, value_type)
+            doc = {"flag": flag, "description": text, "requires_root": False, "requires_value": True,
+                   "value_type": value_type, "require_ids": [], "interfer_ids": [], "style": "positional"}
             if choices:
                 doc["choices"] = choices
             if arg.get("isVariadic"):
