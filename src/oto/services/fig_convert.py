@@ -186,7 +186,7 @@ def _choices(arg: dict[str, Any]) -> list[str] | None:
     nothing computes other values (generators, templates). Numbers ("0", "1", "2" for a depth) and
     forms ("u+x", "744") are examples of an open range."""
     values = _suggestions(arg)
-    if not values or arg.get("generators") or arg.get("template"):
+    if not values or "generators" in arg or "template" in arg:  # a generator of only functions dumps as {}
         return None
     return values if all(_WORD.match(v) for v in values) else None
 
