@@ -396,3 +396,14 @@ def test_every_shipped_tool_imports_alone_or_lists_its_problems(sqlite_database:
             failures.append(f"{tool.name}: {report.counts}")
     assert failures == []
     assert json.loads(snapshot(sqlite_database))["executables"] == []  # each import rolled back
+
+
+def test_control_characters_in_descriptions_are_written_out(database: Database) -> None:
+    # ag's --print0 "separates the filenames with \0": PostgreSQL stores no NUL in text
+    dump = {"ag": {"name": "ag", "description": "search\x07", "options": [
+        {"name": "--print0", "description": "Separate the filenames with \x00, rather than\nnewlines"}]}}
+    tool = fig_convert.convert("ag", "ag", dump)
+    assert tool.description == "search\\x07"
+    text = tool.executables[0]["parameters"][0]["description"]
+    assert text == "Separate the filenames with \\0, rather than newlines"
+    load(database, tool_catalog.as_document(tool.to_json(), path="/usr/bin/ag", version="1"))

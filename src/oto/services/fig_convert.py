@@ -121,7 +121,7 @@ def _names(node: dict[str, Any]) -> list[str]:
         names = [name]
     else:
         names = [n for n in name if isinstance(n, str)] if isinstance(name, list) else []
-    return [n.strip() for n in names if n.strip()]
+    return [n.strip() for n in names if n.strip() and "\x00" not in n]
 
 
 def _args(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -134,7 +134,12 @@ def _args(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _text(value: Any) -> str:
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    """A description on one line, its control characters written out (PostgreSQL stores no NUL:
+    ag's --print0 says "separate the filenames with \\0")."""
+    if not isinstance(value, str):
+        return ""
+    text = " ".join(value.split())
+    return re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}" if m.group() != "\x00" else "\\0", text)
 
 
 def _flag_of(names: list[str]) -> str:
