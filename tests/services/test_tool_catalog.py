@@ -409,3 +409,22 @@ def test_control_characters_in_descriptions_are_written_out(database: Database) 
     text = tool.executables[0]["parameters"][0]["description"]
     assert text == "Separate the filenames with \\0, rather than newlines"
     load(database, tool_catalog.as_document(tool.to_json(), path="/usr/bin/ag", version="1"))
+
+
+@pytest.mark.parametrize("tool", WELL_KNOWN)
+def test_the_shipped_catalog_is_what_the_converter_makes_of_the_fixtures(tool: str) -> None:
+    # the fixtures are the pinned package's specs: a converter change without `make catalog` fails here
+    shipped = tool_catalog.document(tool, path="/usr/bin/x", version="1")
+    assert shipped == tool_catalog.as_document(converted(tool).to_json(), path="/usr/bin/x", version="1")
+    assert tool_catalog.get(tool).problems == tuple(converted(tool).problems)
+
+
+def test_which_specs_are_tools() -> None:
+    spec = {"name": "x", "options": [{"name": "-a"}]}
+    dump = {"tar": spec, "index": {"error": "SyntaxError"}, "@capgo/cli": {**spec, "name": "cli"},
+            "heroku/8.0.0": spec, "heroku/8.6.0": spec, "heroku/shared": {}, "heroku/index": None,
+            "aws": spec, "aws/s3": spec, "task/go-task": spec, "az/2.53.0": spec, "az/2.53.0/account": spec,
+            "@usermn/sdc/0.0.0": spec}
+    assert fig_convert.tool_specs(dump) == {
+        "@capgo-cli": "@capgo/cli", "@usermn-sdc": "@usermn/sdc/0.0.0", "aws": "aws", "az": "az/2.53.0",
+        "heroku": "heroku/8.6.0", "tar": "tar"}
