@@ -428,3 +428,17 @@ def test_which_specs_are_tools() -> None:
     assert fig_convert.tool_specs(dump) == {
         "@capgo-cli": "@capgo/cli", "@usermn-sdc": "@usermn/sdc/0.0.0", "aws": "aws", "az": "az/2.53.0",
         "heroku": "heroku/8.6.0", "tar": "tar"}
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_the_whole_catalog_imports_on_postgresql(database: Database) -> None:
+    # PostgreSQL refuses what SQLite stores (a NUL in a description): the whole catalog, once, there too
+    doc: dict[str, Any] = {"oto": 1, "executables": [], "parameters": []}
+    every = [t for t in tool_catalog.tools() if not t.problems]
+    for tool in every:
+        part = tool_catalog.document(tool.name, path=f"/usr/bin/{tool.program}", version="fig")
+        doc["executables"] += part["executables"]
+        doc["parameters"] += part["parameters"]
+    report = load(database, doc)
+    assert report.counts["executables"]["created"] == sum(t.executables for t in every)
+    assert report.counts["parameters"]["created"] == sum(t.parameters for t in every)
