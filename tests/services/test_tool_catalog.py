@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from oto.domain.documents import ParameterDoc
 from oto.errors import InvalidInput, NotFound, Refused
 from oto.fme import Schema
 from oto.services import documents, fig_convert, schemas, tool_catalog
@@ -51,8 +52,6 @@ def param(tool: str, name: str, flag: str) -> dict[str, Any]:
 
 
 def schema(tool: str, name: str) -> Schema:
-    from oto.domain.documents import ParameterDoc
-
     return schemas.build(name, [ParameterDoc.model_validate({**p, "executable_tag": f"{name} - fig"})
                                 for p in exe(tool, name)["parameters"]])
 
@@ -304,9 +303,9 @@ def test_words_a_name_cannot_hold_are_left_out() -> None:
 
 def test_inconsistent_specs_are_kept_with_their_problems() -> None:
     # BSD id: -n names the -G, -g or -u output; Fig has -n depend on them and exclude them at once
-    dump = json.loads(json.dumps({"id": {"name": "id", "options": [
+    dump = {"id": {"name": "id", "options": [
         {"name": "-g", "exclusiveOn": ["-u"]}, {"name": "-u", "exclusiveOn": ["-g"]},
-        {"name": "-n", "dependsOn": ["-g", "-u"], "exclusiveOn": ["-g", "-u"]}]}}))
+        {"name": "-n", "dependsOn": ["-g", "-u"], "exclusiveOn": ["-g", "-u"]}]}}
     tool = fig_convert.convert("id", "id", dump)
     assert tool.problems == ["id: -n requires one of -g, -u, but each clashes with -n or what it requires"]
     assert tool_catalog.get("id").problems == (
