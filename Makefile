@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install browser demo test lint typecheck unit bench screenshots clean
+.PHONY: install browser demo test lint typecheck unit bench screenshots catalog clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ bench: install
 # the dashboard's screenshots in docs/, retaken by its browser test
 screenshots: install browser
 	OTO_SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(BIN)/python -m pytest tests/dashboard/test_browser.py
+
+# The tool catalog (docs/catalog.md): the pinned Fig autocomplete specs, evaluated with Node,
+# converted into src/oto/tool_catalog/catalog.zip, with Fig's licence beside it.
+FIG_VERSION := 2.692.3
+catalog: install
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp" && npm pack --silent @withfig/autocomplete@$(FIG_VERSION) >/dev/null && tar -xzf withfig-autocomplete-$(FIG_VERSION).tgz; \
+	cd "$(CURDIR)"; node tools/fig/dump.mjs "$$tmp/package/build" > "$$tmp/dump.json"; \
+	cp "$$tmp/package/LICENSE" src/oto/tool_catalog/LICENSE-fig; \
+	$(BIN)/python -m oto.services.fig_convert "$$tmp/dump.json" src/oto/tool_catalog/catalog.zip
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info

@@ -8,10 +8,11 @@ Prints both and their ratio (the target: at most 10 times the plain insert), in 
 time (the CPU time of the plain insert leaves out PostgreSQL's server, which both share; on a loaded
 machine the CPU ratio is the steadier one).
 
-    python bench/import_load.py [--scale 0.1] [--database sqlite|postgres]
+    python bench/import_load.py [--scale 0.1] [--database sqlite|postgres] [--fig]
 
-``--scale`` shrinks the set for a quick try. PostgreSQL uses the service at 127.0.0.1:5432 (database
-``test``), in a throwaway schema dropped at the end.
+``--scale`` shrinks the set for a quick try. ``--fig`` imports the shipped tool catalog instead
+(docs/catalog.md: every tool the flag matching engine accepts, as one document). PostgreSQL uses
+the service at 127.0.0.1:5432 (database ``test``), in a throwaway schema dropped at the end.
 """
 
 from __future__ import annotations
@@ -55,6 +56,19 @@ def catalog(scale: float) -> list[dict[str, Any]]:
                 param["require_ids"] = [f"--option-{p + 2}"]
             doc["parameters"].append(param)
     return docs
+
+
+def fig_catalog() -> list[dict[str, Any]]:
+    """The shipped tool catalog as one document: every tool without problems, at /usr/bin/PROGRAM."""
+    from oto.services import tool_catalog
+
+    doc: dict[str, Any] = {"oto": 1, "executables": [], "parameters": []}
+    for tool in tool_catalog.tools():
+        if not tool.problems:
+            part = tool_catalog.document(tool.name, path=f"/usr/bin/{tool.program}", version="fig")
+            doc["executables"] += part["executables"]
+            doc["parameters"] += part["parameters"]
+    return [doc]
 
 
 def rows(docs: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -112,8 +126,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--fig", action="store_true", help="import the shipped tool catalog (one document)")
     args = parser.parse_args()
-    docs = catalog(args.scale)
+    docs = fig_catalog() if args.fig else catalog(args.scale)
     exes, params = rows(docs)
     print(f"{len(docs)} documents, {len(exes)} executables, {len(params)} parameters ({args.database})")
     with tempfile.TemporaryDirectory() as tmp:

@@ -95,7 +95,11 @@ class Item(BaseModel):
 
 
 def _encodable(value: Any) -> bool:
+    # Called for every field of every item of an import (millions for a large catalog): ASCII text,
+    # most of it, is answered without encoding it.
     if isinstance(value, str):
+        if value.isascii():
+            return True
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
