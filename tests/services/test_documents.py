@@ -175,6 +175,15 @@ def test_inconsistent_rules_are_refused_with_the_engines_problems(
             genrsa_document() | {"schedules": [{"name": "S", "job": "GenRSA-2048", "every": "1h"}] * 2},
             "schedules[1] (S): the name is given twice (also at schedules[0])",
         ),
+        # a NUL character: SQLite would keep it, PostgreSQL refuses it; one sentence on both
+        (
+            {"oto": 1, "executables": [OPENSSL | {"description": "key\x00tool"}]},
+            "executables[0] (openssl): description: cannot contain a NUL character",
+        ),
+        (
+            genrsa_document() | {"jobs": [{"name": "J", "command": "GenRSA", "description": "a\x00b"}]},
+            "jobs[0] (J): description: cannot contain a NUL character",
+        ),
     ],
 )
 def test_bad_documents_are_refused_and_write_nothing(

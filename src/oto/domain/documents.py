@@ -83,33 +83,38 @@ class Item(BaseModel):
 
     @model_validator(mode="after")
     def _unicode(self) -> Self:
-        """Refuse text that is not valid Unicode anywhere in an item (a lone surrogate: bytes that were
-        not UTF-8, as a terminal passes them, or a JSON escape of half a pair), which no column could
-        store. After the fields' own checks, whose messages say more where they have one."""
+        """Refuse text that no column of either database could store anywhere in an item: text that
+        is not valid Unicode (a lone surrogate: bytes that were not UTF-8, as a terminal passes them,
+        or a JSON escape of half a pair), or a NUL character (SQLite keeps it, PostgreSQL refuses
+        it). After the fields' own checks, whose messages say more where they have one."""
         if not self._checks_text:
             return self
         for key, value in self.__dict__.items():
-            if not _encodable(value):
-                raise ValueError(f"{key}: not valid UTF-8 text (a byte of it cannot be read)")
+            problem = _unstorable(value)
+            if problem:
+                raise ValueError(f"{key}: {problem}")
         return self
 
 
-def _encodable(value: Any) -> bool:
+def _unstorable(value: Any) -> str:
+    """Why ``value`` (text, or lists and dicts of it) cannot be stored, or "" when it can."""
     # Called for every field of every item of an import (millions for a large catalog): ASCII text,
     # most of it, is answered without encoding it.
     if isinstance(value, str):
+        if "\x00" in value:
+            return "cannot contain a NUL character (no database stores it)"
         if value.isascii():
-            return True
+            return ""
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            return False
-        return True
+            return "not valid UTF-8 text (a byte of it cannot be read)"
+        return ""
     if isinstance(value, list):
-        return all(_encodable(item) for item in value)
+        return next((p for p in map(_unstorable, value) if p), "")
     if isinstance(value, dict):
-        return all(_encodable(k) and _encodable(v) for k, v in value.items())
-    return True
+        return next((p for k, v in value.items() for p in (_unstorable(k), _unstorable(v)) if p), "")
+    return ""
 
 
 class ExecutableDoc(Item):
