@@ -72,7 +72,7 @@ SCOPES: dict[tuple[str, str], str] = {
     ("GET", "/api/v1/catalog/tools"): "read",
     ("GET", "/api/v1/catalog/tools/{name}"): "read",
     ("POST", "/api/v1/catalog/add"): "admin",
-    ("POST", "/api/v1/runs/prune"): "admin",
+    ("DELETE", "/api/v1/runs"): "admin",
     ("GET", "/api/v1/apikeys"): "admin",
     ("POST", "/api/v1/apikeys"): "admin",
     ("POST", "/api/v1/apikeys/{name}/revoke"): "admin",

@@ -1,4 +1,4 @@
-"""``POST /api/v1/runs/prune``: what ``oto run prune`` does, for an admin key, with the same refusals."""
+"""``DELETE /api/v1/runs``: what ``oto run prune`` does, for an admin key, with the same refusals."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def _runs(database: Database) -> tuple[str, str]:
 def test_an_admin_prunes_final_runs_and_never_a_running_one(
         client: TestClient, keys: Keys, sqlite_database: Database) -> None:
     ok, running = _runs(sqlite_database)
-    url = "/api/v1/runs/prune"
-    assert client.post(url, json={"older_than": "30d"}, headers=keys["run"]).status_code == 403
-    dry = client.post(url, json={"older_than": "30d", "dry_run": True}, headers=keys["admin"])
+    url = "/api/v1/runs"
+    assert client.delete(url, params={"older_than": "30d"}, headers=keys["run"]).status_code == 403
+    dry = client.delete(url, params={"older_than": "30d", "dry_run": True}, headers=keys["admin"])
     assert dry.status_code == 200, dry.text
     assert dry.json()["dry_run"] is True and dry.json()["count"] == 1
     assert client.get(f"/api/v1/runs/{ok}", headers=keys["read"]).status_code == 200
-    done = client.post(url, json={"older_than": "30d", "statuses": ["succeeded"]}, headers=keys["admin"])
+    done = client.delete(url, params={"older_than": "30d", "status": ["succeeded"]}, headers=keys["admin"])
     assert done.status_code == 200 and [r["run_id"] for r in done.json()["runs"]] == [ok]
     assert client.get(f"/api/v1/runs/{ok}", headers=keys["read"]).status_code == 404
     assert client.get(f"/api/v1/runs/{running}", headers=keys["read"]).status_code == 200
@@ -51,9 +51,9 @@ def test_refusals_name_what_is_wrong_and_remove_nothing(
     ok, _ = _runs(sqlite_database)
     for body, words in (({}, "--older-than"), ({"older_than": "soon"}, "older-than"),
                         ({"older_than": "999999d"}, "100 years"), ({"keep_last": -1}, "keep_last"),
-                        ({"older_than": "1d", "statuses": ["running"]}, "running"),
+                        ({"older_than": "1d", "status": ["running"]}, "running"),
                         ({"older_than": "1d", "whatever": 1}, "whatever")):
-        refused = client.post("/api/v1/runs/prune", json=body, headers=keys["admin"])
+        refused = client.delete("/api/v1/runs", params=body, headers=keys["admin"])
         assert refused.status_code == 422, (body, refused.text)
         assert words in refused.text, (body, refused.text)
     assert client.get(f"/api/v1/runs/{ok}", headers=keys["read"]).status_code == 200

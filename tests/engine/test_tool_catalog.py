@@ -26,13 +26,13 @@ async def test_tar_ls_and_curl_from_the_catalog_run_for_real(engine: Engine, tmp
         "commands": [
             {"name": "Pack", "executable_tag": tar.replace("tar", "tar --create", 1),
              "parameters": ["--create", "--gzip", "--file", "--directory", "FILE"]},
-            {"name": "List", "executable_tag": ls, "parameters": ["-1", "ARG1"]},
+            {"name": "List", "executable_tag": ls, "parameters": ["-1", "PATH"]},
             {"name": "CurlVersion", "executable_tag": curl, "parameters": ["--version"]},
         ],
         "jobs": [
             {"name": "pack", "command": "Pack", "values": {"--create": "", "--gzip": "", "--file": "out.tgz",
                                                            "--directory": str(source), "FILE": ["hello.txt"]}},
-            {"name": "list", "command": "List", "values": {"-1": "", "ARG1": [str(source)]}},
+            {"name": "list", "command": "List", "values": {"-1": "", "PATH": [str(source)]}},
             {"name": "curl-version", "command": "CurlVersion", "values": {"--version": ""}},
         ],
     })

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Query, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import NO_QUERY, AppDep, Name, NameFilter, Paging, QueryModel
@@ -171,14 +171,12 @@ async def rerun(response: Response, app: AppDep, run_id: Name, key: RunKey,
     return await _answer(app, new_id, query.wait, response)
 
 
-class PruneRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class PruneQuery(QueryModel):
     older_than: str | None = Field(None, max_length=50, description="Runs that ended longer ago than this (30d, 12h)")
     keep_last: int | None = Field(None, ge=0, le=1_000_000,
                                   description="Keep the newest N final runs of each job and routine")
-    statuses: list[Annotated[str, Field(max_length=20)]] = Field(
-        [], max_length=4, description="Only runs that ended so (succeeded, failed, timed_out, cancelled)")
+    status: list[Annotated[str, Field(max_length=20)]] = Field(
+        [], max_length=4, description="Only runs that ended so (succeeded, failed, timed_out, cancelled); repeatable")
     dry_run: bool = Field(False, description="Say what would go; remove nothing")
 
 
@@ -189,12 +187,13 @@ class PruneReport(BaseModel):
     runs: list[dict[str, object]] = Field(description=f"The first {PRUNE_SHOWN} of them, oldest first")
 
 
-@router.post("/runs/prune", dependencies=[NO_QUERY], responses=responses(401, 403, 422))
-async def prune_runs(app: AppDep, key: AdminKey, body: PruneRequest) -> PruneReport:
+@router.delete("/runs", responses=responses(401, 403, 422))
+async def prune_runs(app: AppDep, key: AdminKey, query: Annotated[PruneQuery, Query()]) -> PruneReport:
     """Delete final runs (records, output, run folders and artifacts on this host) as ``oto run prune``
-    does; a queued or running run never goes."""
-    pruned = await run_in_threadpool(app.runs.prune, older_than=body.older_than, keep_last=body.keep_last,
-                                     statuses=body.statuses, dry_run=body.dry_run)
+    does: those older than ``older_than`` and beyond the newest ``keep_last`` of each job and routine.
+    A queued or running run never goes."""
+    pruned = await run_in_threadpool(app.runs.prune, older_than=query.older_than, keep_last=query.keep_last,
+                                     statuses=query.status, dry_run=query.dry_run)
     shown = replace(pruned, runs=pruned.runs[:PRUNE_SHOWN]).to_dict()
     return PruneReport.model_validate(shown | {"count": len(pruned.runs)})
 
