@@ -1,3 +1,3 @@
-from oto.cli.app import main
+from oto.cli import main
 
 main()

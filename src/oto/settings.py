@@ -1,14 +1,30 @@
-"""All of OTO's settings, read once from the environment (prefix ``OTO_``) or a ``.env`` file."""
+"""All of OTO's settings, read once from the environment (prefix ``OTO_``) or a ``.env`` file.
+
+The variable of a setting is OTO_ and its name, in any case (OTO_API_PORT, oto_api_port), or the
+names its ``validation_alias`` lists, the first one set winning; the environment wins over ``./.env``.
+They are read here rather than by pydantic-settings, whose loading cost every CLI call several
+times the reading itself; pydantic validates them.
+"""
 
 from __future__ import annotations
 
 import math
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from oto.domain.valuetypes import parse_duration
 from oto.errors import InvalidInput
@@ -29,8 +45,16 @@ _NUMBERS: dict[str, tuple[float, bool, float, str]] = {
 }
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="OTO_", env_file=".env", extra="ignore", populate_by_name=True)
+ENV_FILE = ".env"
+
+
+class Settings(BaseModel):
+    """The settings the environment and ``_env_file`` give (None: no file); keyword arguments win over both."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, validate_default=True)
+
+    def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
+        super().__init__(**(_given(type(self), _env_file) | values))
 
     home: Path = Field(default_factory=lambda: Path.home() / ".oto")
     database_url: str = ""
@@ -134,6 +158,28 @@ class Settings(BaseSettings):
     @property
     def runs_dir(self) -> Path:
         return self.home / "runs"
+
+
+def _given(cls: type[Settings], env_file: str | Path | None) -> dict[str, str]:
+    """The values set for ``cls``'s fields, by field name: in the environment, else in ``env_file``."""
+    sources = [{name.lower(): value for name, value in os.environ.items()}]
+    path = None if env_file is None else Path(env_file).expanduser()
+    if path is not None and (path.is_file() or path.is_fifo()):
+        from dotenv import dotenv_values
+
+        sources.append({name.lower(): value for name, value in dotenv_values(path, encoding="utf-8").items()
+                        if value is not None})
+    given: dict[str, str] = {}
+    for field, info in cls.model_fields.items():
+        alias = info.validation_alias
+        names = ([str(choice).lower() for choice in alias.choices] if isinstance(alias, AliasChoices)
+                 else [f"oto_{field}"])
+        for source in sources:
+            value = next((source[name] for name in names if name in source), None)
+            if value is not None:
+                given[field] = value
+                break
+    return given
 
 
 @lru_cache(maxsize=1)

@@ -82,3 +82,13 @@ def test_a_listing_piped_is_tab_separated_and_never_cut(catalog: Oto) -> None:
     row = next(line.split("\t") for line in lines if line.startswith("GenRSA-2048\t"))
     assert row == ["GenRSA-2048", "GenRSA", "genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem", ""]
     assert "│" not in listed.out and "…" not in listed.out
+
+
+def test_a_show_piped_is_one_line_per_field_never_wrapped(catalog: Oto, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "40")  # narrower than the argv: a terminal would wrap it
+    shown = catalog("job", "show", "GenRSA-2048")
+    assert shown.code == 0, shown.err
+    lines = shown.out.splitlines()
+    assert lines[0] == "job GenRSA-2048"
+    assert "argv            /usr/bin/openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem" in lines
+    assert "command         GenRSA" in lines and all(line == line.rstrip() for line in lines)

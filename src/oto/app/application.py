@@ -21,9 +21,10 @@ from oto.services.health import Status, database_status
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from oto.app.catalog import Commands, Executables, Jobs, Parameters, Routines, Schemas
+    from oto.app.catalog import Commands, Executables, Parameters, Schemas
     from oto.app.doctor import Check
     from oto.app.documents import Documents
+    from oto.app.jobs import Jobs, Routines
     from oto.app.keys import ApiKeys
     from oto.app.notifications import Notifications
     from oto.app.runs import Runs
@@ -85,13 +86,13 @@ class App:
 
     @cached_property
     def jobs(self) -> Jobs:
-        from oto.app.catalog import Jobs
+        from oto.app.jobs import Jobs
 
         return Jobs(self)
 
     @cached_property
     def routines(self) -> Routines:
-        from oto.app.catalog import Routines
+        from oto.app.jobs import Routines
 
         return Routines(self)
 

@@ -1,4 +1,5 @@
-"""The catalog: executables, parameters, commands, jobs and routines, and their flag matching schemas.
+"""The catalog: executables, parameters and commands, and their flag matching schemas (jobs and
+routines are in ``oto.app.jobs``).
 
 Reads and writes go to the services in a unit of work each; deletes go through
 ``Schedules.delete_with`` because a cascade may take schedules along, and their Temporal copies
@@ -9,28 +10,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, ParameterDoc, RoutineDoc, Value
-from oto.services import (
-    command_bundles,
-    commands,
-    executables,
-    jobs,
-    listings,
-    parameters,
-    routines,
-    schemas,
-)
+from oto.domain.documents import CommandDoc, ExecutableDoc, ParameterDoc
+from oto.services import command_bundles, commands, executables, listings, parameters, schemas
 from oto.services.commands import Verdict
-from oto.services.deletions import Kind
 from oto.services.listings import MAX_LIMIT, MAX_OFFSET, Page
 
 if TYPE_CHECKING:
     from oto.app.application import App
+    from oto.services.deletions import Kind
 
-__all__ = ["MAX_LIMIT", "MAX_OFFSET", "Commands", "Executables", "Jobs", "Page", "Parameters", "Routines", "Schemas"]
+__all__ = ["MAX_LIMIT", "MAX_OFFSET", "Commands", "Executables", "Page", "Parameters", "Schemas"]
 
 
-class _Resource:
+class Resource:
+    """A kind of catalog item the App reads and writes (``app.executables``, ``app.jobs``...)."""
+
     kind: Kind
 
     def __init__(self, app: App) -> None:
@@ -42,7 +36,7 @@ class _Resource:
         return await self.app.schedules.delete_with(self.kind, *key, cascade=cascade)
 
 
-class Executables(_Resource):
+class Executables(Resource):
     kind: Kind = "executable"
 
     def add(self, data: ExecutableDoc | dict[str, Any]) -> ExecutableDoc:
@@ -64,7 +58,7 @@ class Executables(_Resource):
         return await self._delete(tag, cascade=cascade)
 
 
-class Parameters(_Resource):
+class Parameters(Resource):
     kind: Kind = "parameter"
 
     def add(self, data: ParameterDoc | dict[str, Any]) -> ParameterDoc:
@@ -86,7 +80,7 @@ class Parameters(_Resource):
         return await self._delete(tag, flag, cascade=cascade)
 
 
-class Commands(_Resource):
+class Commands(Resource):
     kind: Kind = "command"
 
     def check(self, tag: str, flags: list[str]) -> Verdict:
@@ -114,63 +108,6 @@ class Commands(_Resource):
 
     def update(self, name: str, changes: dict[str, Any]) -> CommandDoc:
         return self.database.call(commands.update, name, changes)
-
-    async def delete(self, name: str, *, cascade: bool = False) -> list[str]:
-        return await self._delete(name, cascade=cascade)
-
-
-class Jobs(_Resource):
-    kind: Kind = "job"
-
-    def add(self, data: JobDoc | dict[str, Any]) -> JobDoc:
-        return self.database.call(jobs.add, data)
-
-    def get(self, name: str) -> JobDoc:
-        return self.database.call(jobs.get, name)
-
-    def list_all(self, command: str | None = None) -> list[JobDoc]:
-        return self.database.call(jobs.list_all, command)
-
-    def page(self, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
-        return self.database.call(listings.job_page, command=command, offset=offset, limit=limit)
-
-    def update(self, name: str, changes: dict[str, Any]) -> JobDoc:
-        return self.database.call(jobs.update, name, changes)
-
-    def argv_warning(self, name: str) -> str:
-        """A warning when the job's secrets go as argv items (readable in ``ps``); "" when none does."""
-        return jobs.argv_warning(self.database.call(jobs.secrets_on_argv, name))
-
-    def argv(self, name: str) -> list[str]:
-        """The exact argv the job would run, secret values masked."""
-        return self.database.call(jobs.argv, name)
-
-    def preview(self, command: str, values: dict[str, Value], inputs: dict[str, Value] | None = None) -> list[str]:
-        """The argv a job of these values (and inputs: flag -> default) would run, secret values masked;
-        nothing is saved."""
-        return self.database.call(jobs.preview_argv, command, values, inputs)
-
-    async def delete(self, name: str, *, cascade: bool = False) -> list[str]:
-        return await self._delete(name, cascade=cascade)
-
-
-class Routines(_Resource):
-    kind: Kind = "routine"
-
-    def add(self, data: RoutineDoc | dict[str, Any]) -> RoutineDoc:
-        return self.database.call(routines.add, data)
-
-    def get(self, name: str) -> RoutineDoc:
-        return self.database.call(routines.get, name)
-
-    def list_all(self) -> list[RoutineDoc]:
-        return self.database.call(routines.list_all)
-
-    def page(self, *, job: str | None = None, offset: int = 0, limit: int = 100) -> Page[RoutineDoc]:
-        return self.database.call(listings.routine_page, job=job, offset=offset, limit=limit)
-
-    def update(self, name: str, changes: dict[str, Any]) -> RoutineDoc:
-        return self.database.call(routines.update, name, changes)
 
     async def delete(self, name: str, *, cascade: bool = False) -> list[str]:
         return await self._delete(name, cascade=cascade)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
-import traceback
 from collections.abc import Sequence
 
 import typer
@@ -99,12 +99,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = next((a for a in args if not a.startswith("-")), None)
     known = chosen in GROUPS or chosen in VERBS
     try:
-        build(chosen if known else "")(args=args, prog_name="oto", standalone_mode=True)
+        command = build(chosen if known else "")
+        if argv is None:
+            _loaded()
+        command(args=args, prog_name="oto", standalone_mode=True)
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except OtoError as error:
         if debug:  # the traceback too, and still the exit status that says what went wrong
+            import traceback
+
             traceback.print_exc()
         sys.stderr.write(f"Error: {clean(error.message)}\n")
         code = error.exit_code
@@ -112,6 +117,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write("Interrupted\n")
         code = 130
     return _done(code, argv)
+
+
+def _loaded() -> None:
+    """The verb's modules are loaded: they stay for good, frozen (never scanned again), and Python's
+    cyclic garbage collector, held off while they loaded (see ``oto.cli.main``), runs again."""
+    gc.freeze()
+    gc.enable()
 
 
 def _done(code: int, argv: Sequence[str] | None) -> int:

@@ -10,15 +10,17 @@ import asyncio
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from oto.app import App
 from oto.app.runs import FINAL, SUCCEEDED
 from oto.cli.common import JsonOption, WaitOption, WideOption, get_app, run
 from oto.cli.output import console, print_json, print_table, say, warn
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 app = typer.Typer(help="The history of runs; show, rerun or cancel one.", no_args_is_help=True)
 POLL = 0.25
@@ -32,13 +34,12 @@ async def follow(app: App, run_id: str, *, progress: bool) -> dict[str, Any]:
     _state = app.runs.status
     kind, status, counts = await asyncio.to_thread(_state, run_id)
     if kind == "job":
-        with console.status(f"run {run_id}: {status}") as spinner:
+        with console().status(f"run {run_id}: {status}") as spinner:
             while not waiting.done():
                 await asyncio.wait([waiting], timeout=POLL)
                 spinner.update(f"run {run_id}: {(await asyncio.to_thread(_state, run_id))[1]}")
         return await waiting
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as bar:
+    with progress_bar() as bar:
         task = bar.add_task(f"run {run_id}", total=sum(counts.values()))
         while not waiting.done():
             await asyncio.wait([waiting], timeout=POLL)
@@ -46,6 +47,14 @@ async def follow(app: App, run_id: str, *, progress: bool) -> dict[str, Any]:
             ended = sum(n for s, n in counts.items() if s in FINAL)
             bar.update(task, completed=ended, description=f"run {run_id}: {status}")
     return await waiting
+
+
+def progress_bar() -> Progress:
+    """A progress bar on the terminal, gone when done."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=console(), transient=True)
 
 
 def _seconds(value: float | None) -> str:
@@ -209,8 +218,7 @@ def prune(
     if json or not sys.stdout.isatty():
         pruned = oto.runs.prune(older_than=older_than, keep_last=keep_last, statuses=statuses, dry_run=dry_run)
     else:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=True) as bar:
+        with progress_bar() as bar:
             task = bar.add_task("pruning runs", total=None)
             pruned = oto.runs.prune(older_than=older_than, keep_last=keep_last, statuses=statuses, dry_run=dry_run,
                                     progress=lambda done, total: bar.update(task, completed=done, total=total))

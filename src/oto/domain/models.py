@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, DateTime, Dialect, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -216,8 +216,10 @@ class Run(Base):
         *(Index(f"ix_runs_{name}_created", column, "created_at", "id", "parent_id") for name, column in (
             ("status", "status"), ("job", "job_name"), ("routine", "routine_name"), ("trigger", "trigger"))),
         Index("ix_runs_kind_created", "kind", "created_at", "id"),
-        Index("ix_runs_top_created", "created_at", "id", postgresql_where=text("parent_id IS NULL"),
-              sqlite_where=text("parent_id IS NULL")),
+        # Partial: WHERE parent_id IS NULL (jobs and routines, not steps), as migration 0009 creates it.
+        # The predicate is not repeated here: naming a dialect's option (postgresql_where) loads that
+        # dialect with the models, which cost every CLI call on SQLite a twentieth of its time.
+        Index("ix_runs_top_created", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)

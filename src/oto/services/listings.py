@@ -12,7 +12,10 @@ from sqlalchemy.orm import Session
 from oto.domain.documents import CommandDoc, ExecutableDoc, JobDoc, ParameterDoc, RoutineDoc, ScheduleDoc
 from oto.domain.models import Command, Executable, Job, Parameter, Routine, RoutineStep, Schedule
 from oto.errors import InvalidInput
-from oto.services import commands, executables, jobs, lookups, parameters, routines, schedules
+from oto.services import commands, executables, lookups, parameters
+
+# The job, routine and schedule services are imported by their own listings: a CLI verb over
+# executables does not load them (nor the cipher and cron parser they bring).
 
 T = TypeVar("T")
 MAX_LIMIT = 1000
@@ -65,6 +68,8 @@ def command_page(
 
 def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
     """Read as columns, not ORM objects (the most listed resource; a page costs a third as much)."""
+    from oto.services import jobs
+
     check_window(offset, limit)
     query = select(Job.name, Job.description, Job.values, Job.inputs, Job.retry, Job.command_id, Job.max_concurrent,
                    Command.name.label("command")).join(Command, Job.command_id == Command.id)
@@ -80,6 +85,8 @@ def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit:
 
 
 def routine_page(db: Session, *, job: str | None = None, offset: int = 0, limit: int = 100) -> Page[RoutineDoc]:
+    from oto.services import routines
+
     query = select(Routine)
     if job is not None:
         step_of_job = select(RoutineStep.routine_id).where(RoutineStep.job_id == lookups.job(db, job).id)
@@ -90,6 +97,8 @@ def routine_page(db: Session, *, job: str | None = None, offset: int = 0, limit:
 def schedule_page(
     db: Session, *, job: str | None = None, routine: str | None = None, offset: int = 0, limit: int = 100
 ) -> Page[ScheduleDoc]:
+    from oto.services import schedules
+
     query = select(Schedule)
     if job is not None:
         query = query.where(Schedule.job_id == lookups.job(db, job).id)

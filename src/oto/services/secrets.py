@@ -22,9 +22,8 @@ import urllib.parse
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -32,6 +31,9 @@ from oto.domain.models import Job, Run, Schedule
 from oto.domain.runs import SecretSlot
 from oto.errors import InvalidInput, Refused
 from oto.settings import get_settings
+
+if TYPE_CHECKING:
+    from cryptography.fernet import MultiFernet
 
 SEALED = "enc:"
 KEY_FILE = "secret.key"
@@ -61,6 +63,8 @@ def where_the_key_is() -> str:
 
 def keys(*, create: bool = False) -> list[bytes]:
     """The configured keys, first the one that seals; the key file is made (0600) when ``create``."""
+    from cryptography.fernet import Fernet  # the cipher loads only where a key is read: a listing never pays
+
     configured = get_settings().secret_key
     if configured is not None:
         found = _parse_keys(configured.get_secret_value())
@@ -84,6 +88,8 @@ def keys(*, create: bool = False) -> list[bytes]:
 
 def read_key_file(path: Path) -> list[bytes]:
     """The keys of another installation's key file (``--to-key-file``), or InvalidInput."""
+    from cryptography.fernet import Fernet
+
     try:
         found = _parse_keys(path.read_text())[:1]
         for key in found:
@@ -118,6 +124,8 @@ def write_key_file(ring: list[bytes], *, replace: bool = True) -> None:
 
 
 def _ring(ring: list[bytes] | None = None, *, create: bool = False) -> MultiFernet:
+    from cryptography.fernet import Fernet, MultiFernet
+
     found = keys(create=create) if ring is None else ring
     if not found:
         raise SecretError(f"no secret key is configured (set OTO_SECRET_KEY or create {key_file()})")
@@ -151,6 +159,8 @@ def seal(value: str, ring: list[bytes] | None = None) -> str:
 
 def unseal(stored: str, ring: list[bytes] | None = None) -> str:
     """The clear value of a sealed one, or SecretError (saying which key, never what value)."""
+    from cryptography.fernet import InvalidToken
+
     try:
         return _ring(ring).decrypt(stored.removeprefix(SEALED).encode()).decode()
     except (InvalidToken, UnicodeDecodeError):
