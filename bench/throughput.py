@@ -69,7 +69,7 @@ async def oto_routine(client: Client, database: Database) -> float:
     elapsed = time.perf_counter() - started
     with database.session() as db:
         run = runs.get(db, run_id)
-    assert run["status"] == "succeeded" and len(run["steps"]) == N, run["status"]
+    assert run["status"] == "succeeded" and len(run["steps"]) == N, (run["status"], run["error"], run["steps"][:1])
     assert all(s["status"] == "succeeded" and s["exit_code"] == 0 for s in run["steps"])
     return elapsed
 

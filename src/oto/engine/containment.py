@@ -148,7 +148,7 @@ def end(leader: int) -> None:
         cell = _cells.pop(leader, None)
     if cell is None:
         return
-    if cell.cgroup is not None:
+    if cell.cgroup is not None and not _removed(cell.cgroup):  # most runs: empty, removed in one call
         if _populated(cell.cgroup):
             _kill_group(cell.cgroup)
             deadline = time.monotonic() + 1.0
@@ -216,6 +216,17 @@ def _reap_orphans() -> None:
         if done:
             with _lock:
                 _adopted.discard(pid)
+
+
+def _removed(group: Path) -> bool:
+    """Remove the cgroup if no process is left in it (the kernel refuses a populated one)."""
+    try:
+        group.rmdir()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return True
 
 
 def _populated(group: Path) -> bool:

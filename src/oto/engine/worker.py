@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import signal
 from collections.abc import AsyncIterator, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -87,7 +88,16 @@ async def serving(client: Client, task_queues: Iterable[str], database: Database
         # runs recorded whose workflow never started: closed at start, then every minute
         reconciler = asyncio.create_task(reconcile_forever(client, activities.database))
         stack.push_async_callback(_stop, reconciler)
+        settle_heap()
         yield workers
+
+
+def settle_heap() -> None:
+    """Set aside what the process holds once it serves (modules, the SDK, the database engine): the
+    garbage collector then never walks it again. Each run makes objects by the thousand, and every
+    collection they trigger used to traverse the whole heap: a sixth of a busy worker's CPU."""
+    gc.collect()
+    gc.freeze()
 
 
 async def _stop(task: asyncio.Task[None]) -> None:
