@@ -65,6 +65,18 @@ def command_page(
 
 def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
     """Read as columns, not ORM objects (the most listed resource; a page costs a third as much)."""
+    return _job_page(db, jobs.doc_of, command, offset, limit)
+
+
+def job_documents(
+    db: Session, *, command: str | None = None, offset: int = 0, limit: int = 100
+) -> Page[dict[str, Any]]:
+    """``job_page`` with each job as the JSON data of its document (``jobs.document_of``): what the
+    API sends, built without a model per job."""
+    return _job_page(db, jobs.document_of, command, offset, limit)
+
+
+def _job_page(db: Session, render: Callable[..., T], command: str | None, offset: int, limit: int) -> Page[T]:
     check_window(offset, limit)
     query = select(Job.name, Job.description, Job.values, Job.inputs, Job.retry, Job.command_id, Job.max_concurrent,
                    Command.name.label("command")).join(Command, Job.command_id == Command.id)
@@ -72,11 +84,12 @@ def job_page(db: Session, *, command: str | None = None, offset: int = 0, limit:
         query = query.where(Job.command_id == lookups.command(db, command).id)
     total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = db.execute(query.order_by(Job.name).offset(offset).limit(limit)).all()
-    secret = jobs.secret_flags(db, {r.command_id for r in rows})
-    items = [jobs.doc_of(r.name, r.command, r.description, r.values, secret.get(r.command_id, []), r.inputs,
-                         retry=r.retry, max_concurrent=r.max_concurrent)
-             for r in rows]
-    return Page(items, total, offset, limit)
+    secret = jobs.secret_flags(db, {row[5] for row in rows})
+    # unpacked, not read by attribute: a Row's attributes cost more than the rest of building the page
+    return Page([render(name, command_name, description, values, secret.get(command_id, ()), inputs,
+                        retry=retry, max_concurrent=max_concurrent)
+                 for name, description, values, inputs, retry, command_id, max_concurrent, command_name in rows],
+                total, offset, limit)
 
 
 def routine_page(db: Session, *, job: str | None = None, offset: int = 0, limit: int = 100) -> Page[RoutineDoc]:
