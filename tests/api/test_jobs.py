@@ -25,6 +25,11 @@ def test_crud_on_both_backends(any_backend: tuple[TestClient, Keys], database: D
     assert created.json() == {"name": "GenRSA-4096", "command": "GenRSA", "description": "", "values": GENRSA,
                               "retry": None, "max_concurrent": None, "inputs": {}}
     assert client.get(f"{BASE}/GenRSA-4096", headers=keys["read"]).json()["values"]["-out"] == "big.pem"
+    listed = client.get(BASE, headers=keys["read"])
+    with database.session() as db:
+        page = listings.job_page(db)
+    expected = Page[JobDoc](items=page.items, total=page.total, offset=page.offset, limit=page.limit)
+    assert listed.content == expected.model_dump_json().encode()  # the JSON columns read as text, both backends
     changed = client.patch(f"{BASE}/GenRSA-4096", json={"values": GENRSA | {"-out": "b.pem"}}, headers=admin)
     assert changed.status_code == 200 and changed.json()["values"]["-out"] == "b.pem"
     argv = client.get(f"{BASE}/GenRSA-4096/argv", headers=keys["read"]).json()
