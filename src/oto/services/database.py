@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from functools import cache
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -23,6 +23,9 @@ from sqlalchemy.pool import NullPool
 from oto.domain.migrations import HEAD
 from oto.errors import InUse, NotFound, OtoError, SchemaOutdated, Unavailable
 from oto.settings import get_settings
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 P = ParamSpec("P")
 # How long a best-effort write (``Database.attempt``) waits for a lock before it gives up.
@@ -180,12 +183,16 @@ class Database:
 
         manager = self.session()
         db = await asyncio.to_thread(manager.__enter__)
+        loop = asyncio.get_running_loop()
+        # Ended on threads of their own: the block's writes run on the shared threads, where other
+        # requests' writers may all be waiting for the lock this transaction holds; its commit
+        # queued behind them would wait for their busy timeout (30 s), and they would fail.
         try:
             yield db
         except BaseException as error:
-            await asyncio.to_thread(manager.__exit__, type(error), error, error.__traceback__)
+            await loop.run_in_executor(_finishers(), manager.__exit__, type(error), error, error.__traceback__)
             raise
-        await asyncio.to_thread(manager.__exit__, None, None, None)
+        await loop.run_in_executor(_finishers(), manager.__exit__, None, None, None)
 
     def attempt(self, fn: Callable[Concatenate[Session, P], T], *args: P.args, **kwargs: P.kwargs) -> T | None:
         """``call`` for a best-effort write: gives up after BRIEF_WAIT seconds waiting for a lock,
@@ -235,6 +242,15 @@ class Database:
         self.engine.dispose()
         if self._brief is not None:
             self._brief.dispose()
+
+
+@cache
+def _finishers() -> ThreadPoolExecutor:
+    """The threads that commit or roll back ``Database.transaction`` blocks: a commit never waits
+    for a lock, so these are never all taken by writers waiting for one."""
+    from concurrent.futures import ThreadPoolExecutor  # only async code pays for loading it
+
+    return ThreadPoolExecutor(max_workers=4, thread_name_prefix="oto-commit")
 
 
 @cache
