@@ -58,10 +58,16 @@ class Result:
     seconds: float
     latencies_ms: list[float]
     errors: int
+    server_cpu: float | None = None  # the server process's CPU seconds over the measured window
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
+
+    @property
+    def cpu_ms(self) -> float | None:
+        """The server's CPU time per request, in milliseconds."""
+        return None if self.server_cpu is None or not self.requests else 1000 * self.server_cpu / self.requests
 
     def percentile(self, q: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -112,6 +118,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time of process ``pid`` so far (None where /proc is not there)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_up(base: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -123,7 +138,8 @@ def wait_until_up(base: str, timeout: float = 30.0) -> None:
     raise SystemExit(f"the server did not start within {timeout}s")
 
 
-async def drive(base: str, key: str, target: Target, seconds: float, concurrency: int, warmup: float) -> Result:
+async def drive(base: str, key: str, target: Target, seconds: float, concurrency: int, warmup: float,
+                server_pid: int | None = None) -> Result:
     headers = {"Authorization": f"Bearer {key}"} if target.authenticated else {}
     latencies: list[float] = []
     errors = 0
@@ -150,24 +166,30 @@ async def drive(base: str, key: str, target: Target, seconds: float, concurrency
 
         warm_until = time.perf_counter() + warmup
         await asyncio.gather(*(worker(warm_until, False) for _ in range(concurrency)))
+        cpu_before = cpu_seconds(server_pid) if server_pid is not None else None
         started = time.perf_counter()
         until = started + seconds
         await asyncio.gather(*(worker(until, True) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Result(target, len(latencies), elapsed, latencies, errors)
+        cpu_after = cpu_seconds(server_pid) if server_pid is not None else None
+    used = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return Result(target, len(latencies), elapsed, latencies, errors, used)
 
 
 def report(results: list[Result], seconds: float, concurrency: int) -> None:
     bare = results[0]
     print(f"\n{JOBS} jobs in SQLite, {concurrency} concurrent clients, {seconds:.0f}s per target "
-          f"(after warm-up), one uvicorn worker, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs\n")
+          f"(after warm-up), one uvicorn worker, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"load {os.getloadavg()[0]:.2f} at the end\n")
     header = (f"{'target':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>6} "
-              f"{'req/s vs bare':>14} {'p50 vs bare':>12}")
+              f"{'req/s vs bare':>14} {'p50 vs bare':>12} {'server CPU ms/req':>18}")
     print(header)
     print("-" * len(header))
     for r in results:
+        cpu = "-" if r.cpu_ms is None else f"{r.cpu_ms:.2f}"
         print(f"{r.target.label:<34} {r.rate:>8.0f} {r.percentile(0.50):>8.2f} {r.percentile(0.99):>8.2f} "
-              f"{r.errors:>6} {r.rate / bare.rate:>14.3f} {r.percentile(0.50) / bare.percentile(0.50):>12.1f}x")
+              f"{r.errors:>6} {r.rate / bare.rate:>14.3f} {r.percentile(0.50) / bare.percentile(0.50):>12.1f}x "
+              f"{cpu:>18}")
     print(f"\nmean latency of the bare endpoint: {statistics.fmean(bare.latencies_ms):.2f} ms "
           "(the client shares the machine, so the bare rate is also bounded by the load generator)")
 
@@ -193,7 +215,8 @@ def main() -> None:
         try:
             wait_until_up(base)
             results = [
-                asyncio.run(drive(base, key, t, args.seconds, args.concurrency, args.warmup)) for t in TARGETS
+                asyncio.run(drive(base, key, t, args.seconds, args.concurrency, args.warmup, server.pid))
+                for t in TARGETS
             ]
         finally:
             server.terminate()

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from oto.domain.models import ApiKey
 from oto.services import apikeys
 from oto.services.database import Database
-from tests.api.conftest import Keys, catalog_app
+from tests.api.conftest import TAG_URL, Keys, catalog_app
 
 # The scope each route needs: the contract of the scope model, checked against the app both ways.
 SCOPES: dict[tuple[str, str], str] = {
@@ -150,6 +154,47 @@ def test_revoked_key_is_401_and_last_use_is_recorded(
         apikeys.revoke(db, "test-read")
     revoked = client.get("/api/v1/jobs", headers=keys["read"])
     assert revoked.status_code == 401 and "revoked" in revoked.json()["detail"]
+
+
+def test_a_key_revoked_through_the_api_is_refused_at_once(client: TestClient, keys: Keys) -> None:
+    # used just before, so the server remembers it as valid: the revocation must still win at once
+    assert client.get("/api/v1/jobs", headers=keys["read"]).status_code == 200
+    assert client.post("/api/v1/apikeys/test-read/revoke", headers=keys["admin"]).status_code == 200
+    refused = client.get("/api/v1/jobs", headers=keys["read"])
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+    # a call that changes something is refused by the guard too, before its body is read
+    check = client.post(f"/api/v1/executables/{TAG_URL}/check", json={"flags": []}, headers=keys["read"])
+    assert check.status_code == 401
+
+
+def test_a_key_revoked_by_another_process_is_refused_within_a_second(
+    client: TestClient, keys: Keys, sqlite_database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another process (the CLI) cannot tell this server: its memory of a valid key lasts RECENT_SECONDS."""
+    monkeypatch.setattr(apikeys, "RECENT_SECONDS", 0.3)
+    assert client.get("/api/v1/jobs", headers=keys["read"]).status_code == 200
+    with sqlite_database.engine.begin() as connection:  # as another process would: no in-process hook
+        connection.execute(update(ApiKey).where(ApiKey.name == "test-read").values(revoked_at=datetime.now(UTC)))
+    assert client.get("/api/v1/jobs", headers=keys["read"]).status_code == 200  # remembered for a moment
+    time.sleep(0.35)
+    refused = client.get("/api/v1/jobs", headers=keys["read"])
+    assert refused.status_code == 401 and "revoked" in refused.json()["detail"]
+
+
+def test_a_lookup_that_raced_a_revocation_is_not_remembered(sqlite_database: Database) -> None:
+    with sqlite_database.session() as db:
+        key = apikeys.create(db, "racer", "read").key
+        info = apikeys.authenticate(db, key)
+    url = sqlite_database.url
+    before = apikeys.recent.generation
+    with sqlite_database.session() as db:
+        apikeys.revoke(db, "racer")
+    apikeys.recent.remember(url, key, info, before)  # read before the revocation, stored after it
+    assert apikeys.recent.recall(url, key) is None
+    apikeys.recent.remember(url, key, info, apikeys.recent.generation)
+    assert apikeys.recent.recall(url, key) == info
+    apikeys.recent.forget()
+    assert apikeys.recent.recall(url, key) is None
 
 
 def test_openapi_declares_the_bearer_scheme(client: TestClient) -> None:

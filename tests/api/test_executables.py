@@ -80,6 +80,24 @@ def test_check_gives_the_verdict_violations_and_completion(
     assert client.post(f"{BASE}/{TAG_URL}/check", json={"flags": "genpkey"}, headers=reader).status_code == 422
 
 
+def test_the_next_check_sees_a_parameter_change(
+    client: TestClient, admin: dict[str, str], reader: dict[str, str], seeded: Database
+) -> None:
+    """The compiled rules are reused between checks, never past a change of a parameter."""
+    check = f"{BASE}/{TAG_URL}/check"
+    flags = {"flags": ["genpkey", "-algorithm", "-out", "-zz"]}
+    assert client.post(check, json=flags, headers=reader).json()["violations"][0]["kind"] == "unknown_flag"
+    added = client.post(f"{BASE}/{TAG_URL}/parameters", json={"flag": "-zz"}, headers=admin)
+    assert added.status_code == 201, added.text
+    assert client.post(check, json=flags, headers=reader).json()["ok"] is True
+    changed = client.patch(f"{BASE}/{TAG_URL}/parameters/-zz", json={"require_ids": ["-noout"]}, headers=admin)
+    assert changed.status_code == 200, changed.text
+    verdict = client.post(check, json=flags, headers=reader).json()
+    assert verdict["ok"] is False and verdict["violations"][0]["kind"] == "missing_requirement"
+    assert client.delete(f"{BASE}/{TAG_URL}/parameters/-zz", headers=admin).status_code == 204
+    assert client.post(check, json=flags, headers=reader).json()["violations"][0]["kind"] == "unknown_flag"
+
+
 def test_graph_in_dot_and_mermaid(client: TestClient, reader: dict[str, str], seeded: Database) -> None:
     dot = client.get(f"{BASE}/{TAG_URL}/graph", headers=reader)
     assert dot.status_code == 200 and dot.headers["content-type"].startswith("text/plain")

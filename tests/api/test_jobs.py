@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from oto.api.models import Page
+from oto.domain.documents import JobDoc
 from oto.domain.models import Job
-from oto.services import jobs, secrets
+from oto.services import jobs, listings, secrets
 from oto.services.database import Database
 from tests.api.conftest import TAG, TAG_URL, Keys, seed
 
@@ -23,6 +25,11 @@ def test_crud_on_both_backends(any_backend: tuple[TestClient, Keys], database: D
     assert created.json() == {"name": "GenRSA-4096", "command": "GenRSA", "description": "", "values": GENRSA,
                               "retry": None, "max_concurrent": None, "inputs": {}}
     assert client.get(f"{BASE}/GenRSA-4096", headers=keys["read"]).json()["values"]["-out"] == "big.pem"
+    listed = client.get(BASE, headers=keys["read"])
+    with database.session() as db:
+        page = listings.job_page(db)
+    expected = Page[JobDoc](items=page.items, total=page.total, offset=page.offset, limit=page.limit)
+    assert listed.content == expected.model_dump_json().encode()  # the JSON columns read as text, both backends
     changed = client.patch(f"{BASE}/GenRSA-4096", json={"values": GENRSA | {"-out": "b.pem"}}, headers=admin)
     assert changed.status_code == 200 and changed.json()["values"]["-out"] == "b.pem"
     argv = client.get(f"{BASE}/GenRSA-4096/argv", headers=keys["read"]).json()
@@ -87,6 +94,32 @@ def test_secret_values_are_masked(client: TestClient, admin: dict[str, str], see
     client.patch(f"{params}/-pw", json={"delivery": "env", "template": "env:{env}"}, headers=admin)
     changed = client.patch(f"{BASE}/Enc1", json={"description": "e"}, headers=admin)
     assert changed.status_code == 200 and "Warning" not in changed.headers
+
+
+def test_the_listing_is_the_jobs_documents_byte_for_byte(
+    client: TestClient, admin: dict[str, str], seeded: Database
+) -> None:
+    """The listing builds its JSON without a model per job: exactly what the documents would give."""
+    params = f"/api/v1/executables/{TAG_URL}/parameters"
+    client.post(params, json={"flag": "-pw", "value_type": "string", "secret": True}, headers=admin)
+    client.post("/api/v1/commands", json={"name": "Enc", "executable_tag": TAG, "parameters": ["enc", "-pw"]},
+                headers=admin)
+    with seeded.session() as db:
+        jobs.add(db, {"name": "Enc1", "command": "Enc", "values": {"enc": "", "-pw": "hunter2"}})
+        jobs.add(db, {"name": "Enc2", "command": "Enc", "values": {"enc": ""}, "inputs": {"-pw": "é\u263a"},
+                      "retry": {"attempts": 3, "delay": "2s", "backoff": 2, "on": ["timed_out", "failed"]},
+                      "max_concurrent": 2, "description": "ünïcode ☺"})
+    for query, command in (("?limit=1000", None), ("?command=Enc", "Enc"), ("?offset=2&limit=3", None)):
+        listed = client.get(f"{BASE}{query}", headers=admin)
+        assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
+        with seeded.session() as db:
+            window = listed.json()
+            page = listings.job_page(db, command=command, offset=window["offset"], limit=window["limit"])
+        expected = Page[JobDoc](items=page.items, total=page.total, offset=page.offset, limit=page.limit)
+        assert listed.content == expected.model_dump_json().encode()
+    assert "hunter2" not in client.get(f"{BASE}?command=Enc", headers=admin).text
+    for item in client.get(f"{BASE}?command=Enc", headers=admin).json()["items"]:
+        assert list(item) == list(JobDoc.model_fields)
 
 
 def test_pages_and_filters(client: TestClient, reader: dict[str, str], seeded: Database) -> None:

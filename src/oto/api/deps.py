@@ -39,8 +39,8 @@ class NoQuery(QueryModel):
     """The query of a route that takes none."""
 
 
-def _no_query(query: Annotated[NoQuery, Query()]) -> None:
-    """Only validates: ``NoQuery`` refuses every parameter."""
+async def _no_query(query: Annotated[NoQuery, Query()]) -> None:
+    """Only validates: ``NoQuery`` refuses every parameter (async: no thread for nothing to do)."""
 
 
 # In ``dependencies=[...]`` of a route without query parameters.

@@ -10,7 +10,6 @@ and a body past ``OTO_MAX_BODY`` (``OTO_MAX_IMPORT`` for ``POST /api/v1/import``
 
 from __future__ import annotations
 
-from anyio import to_thread
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -53,7 +52,7 @@ class RequestGuard:
         request = Request(scope)
         limit, setting = body_limit(scope["path"])
         if request.method not in session.SAFE_METHODS:
-            refusal = await to_thread.run_sync(_refusal, request)
+            refusal = await _refusal(request)
             if refusal is not None:
                 await self._answer(scope, send, refusal)
                 return
@@ -100,11 +99,11 @@ async def _nothing() -> Message:
     return {"type": "http.disconnect"}
 
 
-def _refusal(request: Request) -> Exception | None:
+async def _refusal(request: Request) -> Exception | None:
     """Why the caller may not send a body here (no key, a bad one, a session without its CSRF token,
     or a database that does not answer)."""
     try:
-        auth.caller(request.app.state.oto, request, _bearer(request))
+        await auth.identify(request.app.state.oto, request, _bearer(request))
     except (OtoError, SQLAlchemyError) as error:
         return error
     return None

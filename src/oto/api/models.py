@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic_core import to_json
 from starlette.responses import Response
 
 from oto.api.problems import Violation
@@ -29,13 +30,19 @@ class Page(BaseModel, Generic[T]):
     limit: int
 
 
-def json_page(page: BaseModel) -> Response:
-    """A page serialized once, as its declared ``response_model`` describes it.
+def json_model(model: BaseModel) -> Response:
+    """A model serialized once, as its route's declared ``response_model`` describes it.
 
     FastAPI would dump the returned model to a dict, validate that dict again against the
     response model and dump it once more: for a page of 100 items, most of the request's time.
     """
-    return Response(page.model_dump_json(), media_type="application/json")
+    return Response(model.model_dump_json(), media_type="application/json")
+
+
+def json_data(data: Any) -> Response:
+    """Data already shaped as a route's declared ``response_model`` dumps it, serialized as it is
+    (the same serializer as ``json_model``, with no model built at all)."""
+    return Response(to_json(data), media_type="application/json")
 
 
 class ExecutableOut(BaseModel):

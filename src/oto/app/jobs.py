@@ -34,6 +34,11 @@ class Jobs(Resource):
     def page(self, *, command: str | None = None, offset: int = 0, limit: int = 100) -> Page[JobDoc]:
         return self.database.call(listings.job_page, command=command, offset=offset, limit=limit)
 
+    def page_documents(self, *, command: str | None = None, offset: int = 0,
+                       limit: int = 100) -> Page[dict[str, Any]]:
+        """``page`` with each job as its document's JSON data, for the API to send as it is."""
+        return self.database.call(listings.job_documents, command=command, offset=offset, limit=limit)
+
     def update(self, name: str, changes: dict[str, Any]) -> JobDoc:
         return self.database.call(jobs.update, name, changes)
 

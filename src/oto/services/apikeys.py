@@ -11,9 +11,11 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from threading import Lock
 from typing import Any, Literal
 
 from sqlalchemy import select, update
@@ -30,6 +32,11 @@ KEY_PREFIX = "oto"
 LOCAL_ADMIN = "local-admin"
 # Writing last_used_at on every request would turn each read into a write; once a minute is enough.
 _TOUCH_EVERY = timedelta(minutes=1)
+# How long a server trusts a key it has just found valid without asking the database again. A key
+# revoked in this process (the API, or a CLI verb run in it) is forgotten at once; one revoked by
+# another process (`oto apikey revoke`, another API process) stops working within this time.
+RECENT_SECONDS = 1.0
+_RECENT_MAX = 1024
 
 
 class Unauthorized(OtoError):
@@ -159,6 +166,7 @@ def revoke(db: Session, name: str) -> KeyInfo:
     if record.revoked_at is None:
         record.revoked_at = _now()
         db.flush()
+    recent.forget()
     return _info(record)
 
 
@@ -167,6 +175,7 @@ def end_sessions(db: Session, name: str) -> KeyInfo:
     record = _record(db, name)
     record.session_generation += 1
     db.flush()
+    recent.forget()
     return _info(record)
 
 
@@ -176,6 +185,46 @@ def _parse(key: str) -> str | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX or len(parts[1]) != 8:
         return None
     return parts[1]
+
+
+class _Recent:
+    """Keys found valid in the last ``RECENT_SECONDS``, by database and digest: the API asks the
+    database about a key once a second, not on every request.
+
+    ``generation`` moves on with every change to any key; a lookup that began before a change does
+    not store what it read, so a revocation is never undone by a request that raced it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = Lock()
+        self._found: dict[tuple[str, str], tuple[KeyInfo, float]] = {}
+        self.generation = 0
+
+    def recall(self, where: str, key: str) -> KeyInfo | None:
+        wanted = digest(key)
+        with self._lock:
+            entry = self._found.get((where, wanted))
+        if entry is None:
+            return None
+        info, until = entry
+        return info if time.monotonic() < until else None
+
+    def remember(self, where: str, key: str, info: KeyInfo, generation: int) -> None:
+        with self._lock:
+            if generation != self.generation:
+                return
+            if len(self._found) >= _RECENT_MAX:
+                self._found.clear()
+            self._found[(where, digest(key))] = (info, time.monotonic() + RECENT_SECONDS)
+
+    def forget(self) -> None:
+        """After any change to a key (revoked, issued again, logged out): every key is asked again."""
+        with self._lock:
+            self.generation += 1
+            self._found.clear()
+
+
+recent = _Recent()
 
 
 def authenticate(db: Session, key: str) -> KeyInfo:
@@ -265,6 +314,7 @@ def ensure_local_admin_key(database: Database, path: Path | None = None) -> tupl
             record.prefix, record.key_hash, record.scope = prefix, digest(key), "admin"
             record.created_at, record.last_used_at = _now(), None
             db.flush()
+            recent.forget()
         _write_private(path, key + "\n")
     return path, "created"
 

@@ -387,6 +387,17 @@ def doc_of(name: str, command: str, description: str, values: dict[str, Any], se
                                   retry=retry_doc(retry), max_concurrent=max_concurrent)
 
 
+def document_of(name: str, command: str, description: str, values: dict[str, Any], secret: Iterable[str],
+                inputs: dict[str, Any] | None = None, *, retry: dict[str, Any] | None = None,
+                max_concurrent: int | None = None) -> dict[str, Any]:
+    """``doc_of(...).model_dump(mode="json")``, the same keys in the same order, without building the
+    model: a listing serializes a page of these at once (``JobDoc.model_construct`` cost it most of its time)."""
+    secret = list(secret)
+    return {"name": name, "command": command, "description": description, "values": shown_inputs(values, secret),
+            "retry": None if retry is None else RetryDoc.model_validate(retry).model_dump(mode="json"),
+            "max_concurrent": max_concurrent, "inputs": shown_inputs(inputs or {}, secret)}
+
+
 def secret_flags(db: Session, command_ids: Iterable[int]) -> dict[int, list[str]]:
     """The secret flags of each of these commands, in one query (for listings)."""
     found: dict[int, list[str]] = {}

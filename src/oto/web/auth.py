@@ -1,14 +1,17 @@
 """Who is calling, for the REST API and the dashboard alike: an API key and what its scope allows.
 
 A key arrives as a bearer token (scripts, ``curl``) or is remembered by the dashboard's signed
-session cookie (the browser's pages and their calls to the API). Either way the key is looked up
-again on every request, so a revoked key stops working at once.
+session cookie (the browser's pages and their calls to the API). A session's key is looked up again
+on every request; a bearer token at most ``RECENT_SECONDS`` (1 s) after the server last found it
+valid, so a key revoked through this server stops working at once, and one revoked elsewhere (the
+CLI, another server process) within that second.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from oto.app import App
@@ -60,6 +63,16 @@ def caller(app: App, request: Request, token: str | None) -> KeyInfo:
                                                                            request.headers.get(session.CSRF_HEADER)):
         raise Forbidden(f"a dashboard session must send its CSRF token in the {session.CSRF_HEADER} header")
     return found.key
+
+
+async def identify(app: App, request: Request, token: str | None) -> KeyInfo:
+    """``caller`` for async code: a bearer token the server found valid a moment ago is answered on
+    the event loop; anything else (a lookup, a session) in a worker thread, off the loop."""
+    if token is not None:
+        known = app.api_keys.recall(token)
+        if known is not None:
+            return known
+    return await run_in_threadpool(caller, app, request, token)
 
 
 def allows(key: KeyInfo, scope: str) -> bool:

@@ -20,4 +20,9 @@ def app_of(request: HTTPConnection) -> App:
     return app
 
 
-AppDep = Annotated[App, Depends(app_of)]
+async def _app(request: HTTPConnection) -> App:
+    """``app_of`` as a dependency: async, so FastAPI calls it on the event loop, not through a thread."""
+    return app_of(request)
+
+
+AppDep = Annotated[App, Depends(_app)]

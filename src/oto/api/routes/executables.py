@@ -10,7 +10,16 @@ from pydantic import Field
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import NO_QUERY, AppDep, DeleteOptions, PagingQuery, QueryModel, Tag
-from oto.api.models import CheckRequest, ExecutableChanges, ExecutableOut, Page, SchemaProblems, VerdictOut, changes
+from oto.api.models import (
+    CheckRequest,
+    ExecutableChanges,
+    ExecutableOut,
+    Page,
+    SchemaProblems,
+    VerdictOut,
+    changes,
+    json_model,
+)
 from oto.api.problems import responses
 from oto.domain.documents import ExecutableDoc
 
@@ -53,11 +62,12 @@ async def delete_executable(app: AppDep, tag: Tag, options: DeleteOptions) -> Re
     return Response(status_code=204)
 
 
-@router.post("/{tag}/check", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))
-def check_flags(app: AppDep, tag: Tag, body: CheckRequest) -> VerdictOut:
+@router.post("/{tag}/check", response_model=VerdictOut, dependencies=[READ, NO_QUERY],
+             responses=responses(401, 403, 404, 422))
+def check_flags(app: AppDep, tag: Tag, body: CheckRequest) -> Response:
     """The flag matching engine's verdict on a flag list; reads only, so a read key may ask."""
     verdict = app.commands.check(tag, body.flags)
-    return VerdictOut.model_validate(verdict.to_dict())
+    return json_model(VerdictOut.model_validate(verdict.to_dict()))
 
 
 @router.get("/{tag}/problems", dependencies=[READ, NO_QUERY], responses=responses(401, 403, 404, 422))

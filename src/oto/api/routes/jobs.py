@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Response
 
 from oto.api.auth import ADMIN, READ
 from oto.api.deps import NO_QUERY, AppDep, DeleteOptions, Name, NameFilter, Paging
-from oto.api.models import JobChanges, Page, changes, json_page
+from oto.api.models import JobChanges, Page, changes, json_data
 from oto.api.problems import responses
 from oto.domain.documents import JobDoc
 
@@ -22,8 +22,8 @@ class JobQuery(Paging):
 @router.get("", response_model=Page[JobDoc], dependencies=[READ], responses=responses(401, 403, 404, 422))
 def list_jobs(app: AppDep, query: Annotated[JobQuery, Query()]) -> Response:
     """Jobs by name, optionally only those of one command; secret values are masked."""
-    page = app.jobs.page(command=query.command, offset=query.offset, limit=query.limit)
-    return json_page(Page[JobDoc](items=page.items, total=page.total, offset=query.offset, limit=query.limit))
+    page = app.jobs.page_documents(command=query.command, offset=query.offset, limit=query.limit)
+    return json_data({"items": page.items, "total": page.total, "offset": query.offset, "limit": query.limit})
 
 
 @router.post("", status_code=201, dependencies=[ADMIN, NO_QUERY], responses=responses(401, 403, 404, 409, 422))

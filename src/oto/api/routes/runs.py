@@ -13,7 +13,7 @@ from pydantic import BaseModel, Field
 
 from oto.api.auth import READ, RUN, AdminKey, RunKey
 from oto.api.deps import NO_QUERY, AppDep, Name, NameFilter, Paging, QueryModel
-from oto.api.models import AdHocRun, RunDetail, RunPage, RunSummary, RunValues, ScheduleFireSent, json_page
+from oto.api.models import AdHocRun, RunDetail, RunPage, RunSummary, RunValues, ScheduleFireSent, json_model
 from oto.api.problems import responses
 from oto.app import App
 from oto.app.catalog import MAX_LIMIT
@@ -144,7 +144,7 @@ def list_runs(app: AppDep, query: Annotated[RunQuery, Query()]) -> Response:
     """
     page = app.runs.page(status=query.status, job=query.job, routine=query.routine, trigger=query.trigger,
                           kind=query.kind, after=query.after, offset=query.offset, limit=query.limit)
-    return json_page(RunPage(items=[RunSummary.model_validate(v) for v in page.items], total=page.total,
+    return json_model(RunPage(items=[RunSummary.model_validate(v) for v in page.items], total=page.total,
                              total_exact=page.total_exact, offset=page.offset, limit=page.limit,
                              next_after=page.next_after))
 
