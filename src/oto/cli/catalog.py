@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -10,6 +10,9 @@ from oto.cli.common import FLAGS_CONTEXT, JsonOption, WideOption, get_app, run
 from oto.cli.output import print_fields, print_json, print_table, say
 from oto.domain.documents import ParameterDoc
 from oto.errors import NotFound
+
+if TYPE_CHECKING:
+    from oto.app.tool_catalog import Tool
 
 app = typer.Typer(help="Specs of hundreds of real tools, shipped with OTO: search, show, add.", no_args_is_help=True)
 
@@ -94,7 +97,7 @@ def add(
             f"{_counted(parameters, 'parameter')}")
 
 
-def _tool(tool: Any) -> dict[str, Any]:
+def _tool(tool: Tool) -> dict[str, Any]:
     return {"name": tool.name, "description": tool.description, "program": tool.program,
             "subcommands": tool.executables - 1, "parameters": tool.parameters, "problems": list(tool.problems)}
 
